@@ -1,0 +1,58 @@
+"""The composition root: builds a namespace's engine from settings (the only place adapters are chosen)."""
+
+from __future__ import annotations
+
+from memory.config import Settings
+from memory.embed_cache import CachedEmbedder
+from memory.embed_st import SentenceTransformerEmbedder
+from memory.engine import Engine
+from memory.facade import Memory
+from memory.index_edge import EdgeStore
+from memory.index_qdrant import QdrantStore
+from memory.openie_import import NoExtractor
+from memory.params import IndexParams, RetrievalParams
+from memory.ports import Chunker, Embedder, Extractor, VectorStore
+from memory.retriever import KeepTopFacts
+from memory.store import RecordStore
+
+from ingest.chunking import SentenceChunker, WholeDocumentChunker
+
+
+def make_embedder(settings: Settings) -> CachedEmbedder:
+    """The configured model behind a persistent content-hash cache in the data directory."""
+    inner = SentenceTransformerEmbedder(
+        settings.embedding_model, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
+    )
+    return CachedEmbedder(inner, settings.data_dir / "cache" / "embeddings.sqlite")
+
+
+def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
+    if settings.qdrant_url:
+        return QdrantStore.connect(settings.qdrant_url, prefix=f"memrag_{namespace}_", api_key=settings.qdrant_api_key)
+    return EdgeStore(settings.data_dir / "namespaces" / namespace)
+
+
+def open_engine(
+    settings: Settings,
+    namespace: str | None = None,
+    *,
+    embedder: Embedder | None = None,
+    extractor: Extractor | None = None,
+    chunker: Chunker | None = None,
+    whole_documents: bool = False,
+    index_params: IndexParams | None = None,
+) -> Engine:
+    """An engine over the namespace's store; the graph is rebuilt from it."""
+    embedder = embedder or make_embedder(settings)
+    store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
+    if chunker is None:
+        chunker = (
+            WholeDocumentChunker() if whole_documents else SentenceChunker(settings.chunk_size, settings.chunk_overlap)
+        )
+    return Engine(store, embedder, extractor or NoExtractor(), chunker, KeepTopFacts(), index_params)
+
+
+def open_memory(settings: Settings | None = None, namespace: str | None = None, **kwargs: object) -> Memory:
+    """`Memory` on the embedded default (or whatever the environment configures)."""
+    engine = open_engine(settings or Settings(), namespace, **kwargs)  # type: ignore[arg-type]
+    return Memory(engine, RetrievalParams())

@@ -1,0 +1,32 @@
+"""Deployment settings from the environment (MEMRAG_ prefix), validated at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Unset means the embedded default: Qdrant Edge under `data_dir`, MiniLM embeddings, no LLM."""
+
+    model_config = SettingsConfigDict(env_prefix="MEMRAG_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./memrag-data"), description="embedded storage and caches")
+    qdrant_url: str | None = Field(default=None, description="Qdrant server URL; unset → embedded Qdrant Edge")
+    qdrant_api_key: str | None = None
+    embedding_model: str = Field(default="all-MiniLM-L6-v2", description="sentence-transformers name or path")
+    embedding_threads: int | None = Field(default=None, ge=1, description="torch threads for embedding")
+    embedding_batch_size: int = Field(default=64, ge=1, le=4096)
+    chunk_size: int = Field(default=512, ge=32, description="passage size in tokens; 0 is not allowed")
+    chunk_overlap: int = Field(default=64, ge=0)
+    namespace: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: object) -> int:
+        size = getattr(info, "data", {}).get("chunk_size", 512)
+        if value >= size:
+            raise ValueError(f"MEMRAG_CHUNK_OVERLAP ({value}) must be smaller than MEMRAG_CHUNK_SIZE ({size})")
+        return value

@@ -1,0 +1,107 @@
+"""One namespace's memory, synchronous: add, delete, retrieve over the store and derived graph."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from memory.errors import NotFound
+from memory.graph import GraphIndex
+from memory.indexer import AddReport, Indexer, apply_to_graph
+from memory.params import IndexParams, RetrievalParams
+from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
+from memory.retriever import Ranking, Retriever
+from memory.store import RecordStore
+from memory.types import Document, DocumentInput, Hit, Retrieval
+
+
+class Engine:
+    """Writes are serialised by a lock; the graph is rebuilt from the store when opened."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        embedder: Embedder,
+        extractor: Extractor,
+        chunker: Chunker,
+        recognition: RecognitionFilter,
+        index_params: IndexParams | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.graph = GraphIndex()
+        self._lock = threading.RLock()
+        self._indexer = Indexer(store, self.graph, embedder, extractor, chunker, index_params or IndexParams())
+        self._retriever = Retriever(store, self.graph, recognition)
+        self._load_graph()
+
+    def _load_graph(self) -> None:
+        """Rebuild the derived graph from the records of committed documents."""
+        committed = {p for d in self.store.all_documents() for p in d.passage_ids}
+        passages = [p for p in self.store.all_passages() if p.id in committed]
+        facts = {f.id: f for f in self.store.all_facts()}
+        entities = list(self.store.all_entities())
+        apply_to_graph(self.graph, passages, facts, entities)
+
+    def add(self, documents: Sequence[DocumentInput]) -> AddReport:
+        with self._lock:
+            report, replaced = self._indexer.add(documents)
+            return report if not replaced else self._replace(documents, replaced, report)
+
+    def _replace(self, documents: Sequence[DocumentInput], replaced: list[str], first: AddReport) -> AddReport:
+        """Changed content under an existing id: the old passages go, then the new version is added."""
+        for doc_id in replaced:
+            self.delete(doc_id)
+        report, _ = self._indexer.add([d for d in documents if d.id in replaced])
+        report.documents_added.extend(first.documents_added)
+        report.documents_unchanged.extend(first.documents_unchanged)
+        return report
+
+    def delete(self, doc_id: str) -> None:
+        """Remove a document, its passages, and the entities and facts no passage mentions any more."""
+        with self._lock:
+            found = self.store.get_documents([doc_id])
+            if not found:
+                raise NotFound(f"no document {doc_id!r} in this memory")
+            dead_entities: list[str] = []
+            dead_facts: list[str] = []
+            for passage_id in found[0].passage_ids:
+                entities, facts = self.graph.remove_passage(passage_id)
+                dead_entities.extend(entities)
+                dead_facts.extend(facts)
+            self.store.documents.delete([doc_id])
+            self.store.passages.delete(list(found[0].passage_ids))
+            self.store.facts.delete(dead_facts)
+            self.store.entities.delete(dead_entities)
+
+    def get(self, doc_id: str) -> Document:
+        found = self.store.get_documents([doc_id])
+        if not found:
+            raise NotFound(f"no document {doc_id!r} in this memory")
+        return found[0]
+
+    def list_documents(self) -> list[Document]:
+        return sorted(self.store.all_documents(), key=lambda d: d.id)
+
+    def rank(self, query: str, params: RetrievalParams) -> Ranking:
+        vector = self.embedder.embed([query])[0]
+        with self._lock:
+            return self._retriever.rank(query, vector, params)
+
+    def dense(self, query: str, k: int) -> Ranking:
+        return self._retriever.dense(self.embedder.embed([query])[0], k)
+
+    def retrieve(self, query: str, params: RetrievalParams) -> Retrieval:
+        ranking = self.rank(query, params)
+        stored = {p.id: p for p in self.store.get_passages([pid for pid, _ in ranking.passages])}
+        hits = tuple(
+            Hit(pid, stored[pid].doc_id, stored[pid].text, score, ranking.facts, ranking.seeds)
+            for pid, score in ranking.passages
+            if pid in stored
+        )
+        return Retrieval(query, hits, ranking.mode, ranking.facts, ranking.seeds)
+
+    def close(self) -> None:
+        with self._lock:
+            self.store.flush()
+            self.store.close()

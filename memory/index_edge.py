@@ -1,0 +1,112 @@
+"""VectorIndex on Qdrant Edge: the Qdrant engine in-process, one shard directory per collection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import qdrant_edge as qe
+
+from memory.errors import StorageError
+from memory.ids import point_uuid
+from memory.ports import Match, Payload, VectorHit, VectorRecord
+
+_UPSERT_CHUNK = 512
+
+
+class EdgeIndex:
+    """A collection stored under `path`; created on first open, loaded after."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        self._path = path
+        try:
+            if (path / "edge_config.json").exists() or any(path.glob("segments*")):
+                self._shard = qe.EdgeShard.load(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                config = qe.EdgeConfig(vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine))
+                self._shard = qe.EdgeShard.create(str(path), config)
+        except Exception as exc:  # the binding raises plain Exceptions
+            raise StorageError(f"cannot open Qdrant Edge shard at {path}: {exc}") from exc
+
+    def upsert(self, records: Sequence[VectorRecord]) -> None:
+        for start in range(0, len(records), _UPSERT_CHUNK):
+            chunk = records[start : start + _UPSERT_CHUNK]
+            points = [
+                qe.Point(point_uuid(r.id), np.asarray(r.vector, dtype=np.float32).tolist(), {**r.payload, "id": r.id})
+                for r in chunk
+            ]
+            self._shard.update(qe.UpdateOperation.upsert_points(points))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._shard.update(qe.UpdateOperation.delete_points([point_uuid(i) for i in ids]))
+
+    def get(self, ids: Sequence[str]) -> list[Payload]:
+        if not ids:
+            return []
+        records = self._shard.retrieve(point_ids=[point_uuid(i) for i in ids], with_payload=True, with_vector=False)
+        return [dict(r.payload or {}) for r in records]
+
+    def search(
+        self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
+    ) -> list[VectorHit]:
+        request = qe.QueryRequest(
+            query=qe.Query.Nearest(np.asarray(vector, dtype=np.float32).tolist()),
+            limit=limit,
+            with_payload=True if with_payload else ["id"],
+            filter=_filter(where),
+        )
+        return [_hit(p, with_payload) for p in self._shard.query(request)]
+
+    def search_batch(self, vectors: np.ndarray, limit: int, where: Match | None = None) -> list[list[VectorHit]]:
+        return [self.search(v, limit, where=where) for v in vectors]
+
+    def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
+        offset = None
+        while True:
+            records, offset = self._shard.scroll(qe.ScrollRequest(limit=batch_size, offset=offset, with_payload=True))
+            for record in records:
+                yield dict(record.payload or {})
+            if offset is None:
+                return
+
+    def count(self) -> int:
+        return int(self._shard.count(qe.CountRequest(exact=True)))
+
+    def flush(self) -> None:
+        self._shard.flush()
+
+    def close(self) -> None:
+        self._shard.close()
+
+
+def _filter(where: Match | None) -> qe.Filter | None:
+    if not where:
+        return None
+    return qe.Filter(must=[qe.FieldCondition(key=k, match=qe.MatchValue(value=v)) for k, v in where.items()])
+
+
+def _hit(point: qe.ScoredPoint, with_payload: bool) -> VectorHit:
+    payload = dict(point.payload or {})
+    return VectorHit(id=str(payload["id"]), score=float(point.score), payload=payload if with_payload else None)
+
+
+class EdgeStore:
+    """Collections of one namespace under `root/` (one shard each)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._open: list[EdgeIndex] = []
+
+    def open_index(self, name: str, dim: int) -> EdgeIndex:
+        index = EdgeIndex(self._root / name, dim)
+        self._open.append(index)
+        return index
+
+    def close(self) -> None:
+        for index in self._open:
+            index.flush()
+            index.close()
+        self._open.clear()

@@ -1,0 +1,175 @@
+"""Adding documents: passages → OpenIE → embeddings → records → graph (DESIGN §4).
+
+Records are written in dependency order — entities and facts, then passages, then the
+document record last — so a crash leaves nothing that the document list points to half-done.
+Only new entities are embedded and searched for synonyms: the cost of a document does not
+grow with the size of the memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from memory.errors import InvalidInput
+from memory.facts import PassageFacts, normalise_extraction
+from memory.graph import GraphIndex
+from memory.ids import alnum_length, content_id, document_id, passage_id
+from memory.params import IndexParams
+from memory.ports import Chunker, Embedder, Extractor
+from memory.store import RecordStore
+from memory.synonyms import batch_neighbours, merge_neighbours
+from memory.types import Document, DocumentInput, Entity, Fact, Passage
+
+
+@dataclass
+class AddReport:
+    """What one add call did; `embed_seconds` is time spent inside the embedder."""
+
+    documents_added: list[str] = field(default_factory=list)
+    documents_unchanged: list[str] = field(default_factory=list)
+    passages: int = 0
+    new_entities: int = 0
+    new_facts: int = 0
+    dropped_triples: int = 0
+    embed_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    document: Document
+    passages: tuple[Passage, ...]
+    facts: tuple[PassageFacts, ...]
+
+
+class Indexer:
+    """Turns documents into records in the store and nodes/edges in the graph."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        graph: GraphIndex,
+        embedder: Embedder,
+        extractor: Extractor,
+        chunker: Chunker,
+        params: IndexParams,
+    ) -> None:
+        self._store, self._graph, self._embedder = store, graph, embedder
+        self._extractor, self._chunker, self._params = extractor, chunker, params
+
+    def add(self, inputs: Sequence[DocumentInput]) -> tuple[AddReport, list[str]]:
+        """Index new documents; returns the report and ids of changed documents to replace first."""
+        report = AddReport()
+        fresh, replaced = self._select_new(inputs, report)
+        prepared = self._prepare(fresh, report)
+        self._write(prepared, report)
+        return report, replaced
+
+    def _select_new(
+        self, inputs: Sequence[DocumentInput], report: AddReport
+    ) -> tuple[list[tuple[str, DocumentInput]], list[str]]:
+        by_id: dict[str, DocumentInput] = {}
+        for doc in inputs:
+            if not doc.text.strip():
+                raise InvalidInput(f"document {doc.id or doc.title!r} has no text; send non-empty text")
+            by_id[doc.id or document_id(doc.title, doc.text)] = doc
+        stored = {d.id: d for d in self._store.get_documents(list(by_id))}
+        fresh, replaced = [], []
+        for doc_id, doc in by_id.items():
+            old = stored.get(doc_id)
+            if old is not None and old.content_hash == _content_hash(doc):
+                report.documents_unchanged.append(doc_id)
+                continue
+            if old is not None:
+                replaced.append(doc_id)  # the engine deletes the old version, then adds this one
+                continue
+            fresh.append((doc_id, doc))
+        return fresh, replaced
+
+    def _prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[_Prepared]:
+        texts_by_doc = [self._passage_texts(doc) for _, doc in docs]
+        flat = list(dict.fromkeys(t for texts in texts_by_doc for t in texts))
+        extractions = dict(zip(flat, self._extractor.extract(flat), strict=True))
+        prepared = []
+        for (doc_id, doc), texts in zip(docs, texts_by_doc, strict=True):
+            passages, facts = [], []
+            for position, text in enumerate(dict.fromkeys(texts)):
+                found = normalise_extraction(extractions[text])
+                report.dropped_triples += found.dropped
+                facts.append(found)
+                passages.append(
+                    Passage(
+                        id=passage_id(doc_id, text),
+                        doc_id=doc_id,
+                        position=position,
+                        text=text,
+                        entity_ids=tuple(found.entities),
+                        fact_ids=tuple(f.id for f in found.facts),
+                    )
+                )
+            document = Document(doc_id, doc.title, _content_hash(doc), tuple(p.id for p in passages), doc.metadata)
+            prepared.append(_Prepared(document, tuple(passages), tuple(facts)))
+        return prepared
+
+    def _passage_texts(self, doc: DocumentInput) -> list[str]:
+        chunks = [c for c in self._chunker.split(doc.text) if c.strip()]
+        return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
+
+    def _write(self, prepared: Sequence[_Prepared], report: AddReport) -> None:
+        if not prepared:
+            return
+        names = {eid: name for p in prepared for f in p.facts for eid, name in f.entities.items()}
+        facts = {fact.id: fact for p in prepared for f in p.facts for fact in f.facts}
+        new_entity_ids = sorted(set(names) - self._store.existing_entity_ids(sorted(names)))
+        new_fact_ids = sorted(set(facts) - self._store.existing_fact_ids(sorted(facts)))
+        passages = [p for item in prepared for p in item.passages]
+        started = time.perf_counter()
+        entity_vectors = self._embedder.embed([names[e] for e in new_entity_ids])
+        fact_vectors = self._embedder.embed([facts[f].text for f in new_fact_ids])
+        passage_vectors = self._embedder.embed([p.text for p in passages])
+        report.embed_seconds += time.perf_counter() - started
+        entities, eligible = self._entities_with_synonyms(new_entity_ids, names, entity_vectors)
+        self._store.put_entities(entities, entity_vectors, eligible)
+        self._store.put_facts([facts[f] for f in new_fact_ids], fact_vectors)
+        self._store.put_passages(passages, passage_vectors)
+        for item in prepared:
+            self._store.put_document(item.document)
+        apply_to_graph(self._graph, passages, facts, entities)
+        report.documents_added.extend(item.document.id for item in prepared)
+        report.passages += len(passages)
+        report.new_entities += len(entities)
+        report.new_facts += len(new_fact_ids)
+
+    def _entities_with_synonyms(
+        self, ids: list[str], names: dict[str, str], vectors: np.ndarray
+    ) -> tuple[list[Entity], list[bool]]:
+        p = self._params
+        eligible = [alnum_length(names[e]) >= p.synonym_min_alnum for e in ids]
+        rows = np.flatnonzero(eligible)
+        synonyms: dict[str, tuple[tuple[str, float], ...]] = {}
+        if len(rows):
+            eligible_ids = [ids[r] for r in rows]
+            in_batch = batch_neighbours(vectors[rows], p.synonym_threshold, p.synonym_max_neighbours)
+            stored = self._store.search_synonym_candidates(vectors[rows], p.synonym_max_neighbours)
+            merged = merge_neighbours(eligible_ids, in_batch, stored, p.synonym_threshold, p.synonym_max_neighbours)
+            synonyms = dict(zip(eligible_ids, merged, strict=True))
+        entities = [Entity(e, names[e], synonyms.get(e, ())) for e in ids]
+        return entities, eligible
+
+
+def apply_to_graph(
+    graph: GraphIndex, passages: Sequence[Passage], facts: dict[str, Fact], entities: Sequence[Entity]
+) -> None:
+    """Add passages (with their facts' entity pairs) and declared synonyms to the graph."""
+    for passage in passages:
+        triples = [(f, facts[f].subject_id, facts[f].object_id) for f in passage.fact_ids]
+        graph.add_passage(passage.id, passage.entity_ids, triples)
+    for entity in entities:
+        graph.declare_synonyms(entity.id, entity.synonyms)
+
+
+def _content_hash(doc: DocumentInput) -> str:
+    return content_id("content", doc.title, doc.text)

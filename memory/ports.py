@@ -1,0 +1,97 @@
+"""The ports the engine talks through: embedder, vector index, extractor, recognition filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from memory.types import Extraction, ScoredFact
+
+Payload = dict[str, Any]
+Match = dict[str, bool | int | str]  # payload field == value, all must hold
+
+
+@dataclass(frozen=True)
+class VectorRecord:
+    """A record to store: its id, unit vector and JSON payload."""
+
+    id: str
+    vector: np.ndarray
+    payload: Payload
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    """A search result: record id, cosine score, payload when asked for."""
+
+    id: str
+    score: float
+    payload: Payload | None = None
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors (rows of a float32 matrix)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class VectorIndex(Protocol):
+    """One collection of records with vectors and payloads; cosine similarity."""
+
+    def upsert(self, records: Sequence[VectorRecord]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def get(self, ids: Sequence[str]) -> list[Payload]: ...
+
+    def search(
+        self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
+    ) -> list[VectorHit]: ...
+
+    def search_batch(self, vectors: np.ndarray, limit: int, where: Match | None = None) -> list[list[VectorHit]]: ...
+
+    def scroll(self, batch_size: int = 1000) -> Iterator[Payload]: ...
+
+    def count(self) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class VectorStore(Protocol):
+    """Opens named collections of one namespace."""
+
+    def open_index(self, name: str, dim: int) -> VectorIndex: ...
+
+    def close(self) -> None: ...
+
+
+class Extractor(Protocol):
+    """OpenIE: named entities and triples for each passage text."""
+
+    @property
+    def name(self) -> str: ...
+
+    def extract(self, passages: Sequence[str]) -> list[Extraction]: ...
+
+
+class RecognitionFilter(Protocol):
+    """Recognition memory: keeps the candidate facts relevant to the query."""
+
+    def select(self, query: str, candidates: Sequence[ScoredFact]) -> list[ScoredFact]: ...
+
+
+class Chunker(Protocol):
+    """Splits a document's text into passage texts, in reading order."""
+
+    def split(self, text: str) -> list[str]: ...

@@ -1,0 +1,82 @@
+"""The four collections of a namespace (documents, passages, entities, facts) behind typed calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from memory import records
+from memory.ports import VectorHit, VectorIndex, VectorRecord, VectorStore
+from memory.types import Document, Entity, Fact, Passage
+
+# Documents carry no embedding; the store still wants a vector, so they get a constant one.
+_DOCUMENT_DIM = 1
+_DOCUMENT_VECTOR = np.ones(_DOCUMENT_DIM, dtype=np.float32)
+
+
+class RecordStore:
+    """Typed access to the collections; every record is written whole and never edited."""
+
+    def __init__(self, store: VectorStore, dim: int) -> None:
+        self._store = store
+        self.documents: VectorIndex = store.open_index("documents", _DOCUMENT_DIM)
+        self.passages: VectorIndex = store.open_index("passages", dim)
+        self.entities: VectorIndex = store.open_index("entities", dim)
+        self.facts: VectorIndex = store.open_index("facts", dim)
+
+    def put_entities(self, entities: Sequence[Entity], vectors: np.ndarray, eligible: Sequence[bool]) -> None:
+        self.entities.upsert(
+            [
+                VectorRecord(e.id, v, records.entity_payload(e, ok))
+                for e, v, ok in zip(entities, vectors, eligible, strict=True)
+            ]
+        )
+
+    def put_facts(self, facts: Sequence[Fact], vectors: np.ndarray) -> None:
+        self.facts.upsert([VectorRecord(f.id, v, records.fact_payload(f)) for f, v in zip(facts, vectors, strict=True)])
+
+    def put_passages(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        self.passages.upsert(
+            [VectorRecord(p.id, v, records.passage_payload(p)) for p, v in zip(passages, vectors, strict=True)]
+        )
+
+    def put_document(self, document: Document) -> None:
+        self.documents.upsert([VectorRecord(document.id, _DOCUMENT_VECTOR, records.document_payload(document))])
+
+    def get_documents(self, ids: Sequence[str]) -> list[Document]:
+        return [records.document_from(p) for p in self.documents.get(ids)]
+
+    def get_passages(self, ids: Sequence[str]) -> list[Passage]:
+        return [records.passage_from(p) for p in self.passages.get(ids)]
+
+    def get_facts(self, ids: Sequence[str]) -> list[Fact]:
+        return [records.fact_from(p) for p in self.facts.get(ids)]
+
+    def existing_entity_ids(self, ids: Sequence[str]) -> set[str]:
+        return {str(p["id"]) for p in self.entities.get(ids)}
+
+    def existing_fact_ids(self, ids: Sequence[str]) -> set[str]:
+        return {str(p["id"]) for p in self.facts.get(ids)}
+
+    def search_synonym_candidates(self, vectors: np.ndarray, limit: int) -> list[list[VectorHit]]:
+        return self.entities.search_batch(vectors, limit, where={"synonym_eligible": True})
+
+    def all_documents(self) -> Iterator[Document]:
+        return (records.document_from(p) for p in self.documents.scroll())
+
+    def all_passages(self) -> Iterator[Passage]:
+        return (records.passage_from(p) for p in self.passages.scroll())
+
+    def all_facts(self) -> Iterator[Fact]:
+        return (records.fact_from(p) for p in self.facts.scroll())
+
+    def all_entities(self) -> Iterator[Entity]:
+        return (records.entity_from(p) for p in self.entities.scroll())
+
+    def flush(self) -> None:
+        for index in (self.documents, self.passages, self.entities, self.facts):
+            index.flush()
+
+    def close(self) -> None:
+        self._store.close()
