@@ -23,7 +23,7 @@ def make_embedder(settings: Settings) -> CachedEmbedder:
     inner = SentenceTransformerEmbedder(
         settings.embedding_model, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
     )
-    return CachedEmbedder(inner, settings.data_dir / "cache" / "embeddings.sqlite")
+    return CachedEmbedder(inner, settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite")
 
 
 def make_vector_store(settings: Settings, namespace: str) -> VectorStore:

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     qdrant_api_key: str | None = None
     embedding_model: str = Field(default="all-MiniLM-L6-v2", description="sentence-transformers name or path")
     embedding_threads: int | None = Field(default=None, ge=1, description="torch threads for embedding")
+    embedding_cache: Path | None = Field(default=None, description="SQLite embedding cache; unset → DATA_DIR/cache")
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
     chunk_size: int = Field(default=512, ge=32, description="passage size in tokens; 0 is not allowed")
     chunk_overlap: int = Field(default=64, ge=0)

@@ -11,7 +11,7 @@ import numpy as np
 from memory.types import Extraction, ScoredFact
 
 Payload = dict[str, Any]
-Match = dict[str, bool | int | str]  # payload field == value, all must hold
+Match = dict[str, int | str]  # payload field == value, all must hold (no bools: Edge 0.9 misses them)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def entity_payload(e: Entity, synonym_eligible: bool) -> Payload:
     return {
         "name": e.name,
         "synonyms": [[other, score] for other, score in e.synonyms],
-        "synonym_eligible": synonym_eligible,
+        "synonym_eligible": int(synonym_eligible),
     }
 
 

@@ -60,7 +60,7 @@ class RecordStore:
         return {str(p["id"]) for p in self.facts.get(ids)}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int) -> list[list[VectorHit]]:
-        return self.entities.search_batch(vectors, limit, where={"synonym_eligible": True})
+        return self.entities.search_batch(vectors, limit, where={"synonym_eligible": 1})
 
     def all_documents(self) -> Iterator[Document]:
         return (records.document_from(p) for p in self.documents.scroll())

@@ -1,0 +1,116 @@
+"""The `memrag` command line: eval, import-hipporag, ingest, retrieve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from cli.dataset import load_dataset
+from cli.evaluate import EvalOptions, format_table, run_eval
+from ingest.factory import open_engine
+from memory.config import Settings
+from memory.errors import MemragError
+from memory.openie_import import RecordedExtractor, load_openie_file
+from memory.params import RetrievalParams
+from memory.ports import Extractor
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except MemragError as exc:
+        print(f"memrag: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="memrag", description="long-term memory with HippoRAG 2 retrieval")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ev = sub.add_parser("eval", help="Recall@k of memrag and dense retrieval on a HippoRAG-layout QA set")
+    ev.add_argument("dataset", type=Path, help="directory with corpus.json and questions.json")
+    ev.add_argument("--openie", type=Path, help="HippoRAG OpenIE results file to use instead of an extractor")
+    ev.add_argument("--out", type=Path, help="write the result JSON here")
+    ev.add_argument("--data-dir", type=Path, help="index here (default: a fresh temporary directory)")
+    ev.add_argument("--ppr", choices=["local", "exact"], default="local")
+    ev.add_argument("--dense-blend", type=float, default=None)
+    ev.add_argument("--dense-seeds", type=int, default=None, help="passages seeded from the dense top-N")
+    ev.add_argument("--threads", type=int, default=None, help="torch threads for embedding")
+    ev.add_argument("--no-cache", action="store_true", help="embed everything afresh (for timing)")
+    ev.set_defaults(run=_eval)
+
+    imp = sub.add_parser("import-hipporag", help="index a corpus with the triples of a HippoRAG OpenIE file")
+    imp.add_argument("openie", type=Path)
+    imp.add_argument("--namespace", default=None)
+    imp.set_defaults(run=_import)
+
+    ret = sub.add_parser("retrieve", help="print the passages memrag retrieves for a question")
+    ret.add_argument("question")
+    ret.add_argument("--top-k", type=int, default=5)
+    ret.add_argument("--namespace", default=None)
+    ret.set_defaults(run=_retrieve)
+    return parser
+
+
+def _eval(args: argparse.Namespace) -> int:
+    dataset = load_dataset(args.dataset)
+    extractor: Extractor | None = None
+    if args.openie:
+        recorded, report = load_openie_file(args.openie)
+        print(f"imported {report.passages} passages, {report.triples} triples, {report.dropped_rows} bad rows dropped")
+        extractor = RecordedExtractor(recorded)
+    params = RetrievalParams(ppr_mode=args.ppr)
+    if args.dense_blend is not None:
+        params = replace(params, dense_blend=args.dense_blend)
+    if args.dense_seeds is not None:
+        params = replace(params, dense_seed_top_n=args.dense_seeds)
+    with tempfile.TemporaryDirectory(prefix="memrag-eval-") as scratch:
+        data_dir = args.data_dir or Path(scratch)
+        cache = None if args.no_cache else Path.home() / ".cache" / "memrag" / "embeddings.sqlite"
+        settings = Settings(data_dir=data_dir, embedding_threads=args.threads, embedding_cache=cache)
+        engine = open_engine(settings, "eval", extractor=extractor, whole_documents=True)
+        result = run_eval(engine, dataset, EvalOptions(params=params))
+        engine.close()
+    print(format_table(result))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    recorded, report = load_openie_file(args.openie)
+    engine = open_engine(Settings(), args.namespace, extractor=RecordedExtractor(recorded), whole_documents=True)
+    from memory.types import DocumentInput
+
+    docs = [DocumentInput(text=text) for text in recorded]
+    added = engine.add(docs)
+    engine.close()
+    print(f"indexed {len(added.documents_added)} documents ({report.triples} triples, {report.dropped_rows} dropped)")
+    return 0
+
+
+def _retrieve(args: argparse.Namespace) -> int:
+    from ingest.factory import open_memory
+
+    async def go() -> None:
+        async with open_memory(namespace=args.namespace) as memory:
+            result = await memory.retrieve(args.question, RetrievalParams(top_k=args.top_k))
+            print(f"mode: {result.mode}")
+            for rank, hit in enumerate(result.hits, 1):
+                print(f"{rank}. [{hit.score:.4f}] {hit.doc_id} {hit.text[:200]!r}")
+
+    asyncio.run(go())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

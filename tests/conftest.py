@@ -1,0 +1,45 @@
+"""Shared test helpers: engines over real Qdrant Edge shards with the deterministic hash embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import WholeDocumentChunker
+from memory.embed_hash import HashEmbedder
+from memory.engine import Engine
+from memory.index_edge import EdgeStore
+from memory.openie_import import RecordedExtractor
+from memory.retriever import KeepTopFacts
+from memory.store import RecordStore
+from memory.types import Extraction, Triple
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def make_engine(path: Path, recorded: dict[str, Extraction], embedder=None) -> Engine:
+    embedder = embedder or HashEmbedder(32)
+    store = RecordStore(EdgeStore(path), embedder.dim)
+    return Engine(store, embedder, RecordedExtractor(recorded), WholeDocumentChunker(), KeepTopFacts())
+
+
+def extractions(table: dict[str, list[tuple[str, str, str]]]) -> dict[str, Extraction]:
+    return {text: Extraction((), tuple(Triple(*t) for t in triples)) for text, triples in table.items()}
+
+
+def graph_signature(engine: Engine) -> dict[tuple[str, str], float]:
+    """Every edge once with its weight rounded: equal signatures mean equal graphs."""
+    return {tuple(sorted((a, b))): round(w, 5) for a, b, w in engine.graph.edges()}  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session")
+def musique_small() -> dict:
+    return json.loads((FIXTURES / "musique_small.json").read_text())
+
+
+def ranking_signature(ranking) -> tuple:
+    """Passage ids in order with scores to 9 places (node numbering may differ across rebuilds)."""
+    return ranking.mode, tuple((p, round(s, 9)) for p, s in ranking.passages)

@@ -1,0 +1,83 @@
+"""One contract for every VectorIndex: Qdrant Edge (embedded) and qdrant-client (":memory:")."""
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from memory.index_edge import EdgeStore
+from memory.index_qdrant import QdrantStore
+from memory.ports import VectorIndex, VectorRecord
+
+DIM = 8
+
+
+def _vec(*values):
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(values)] = values
+    return v / np.linalg.norm(v)
+
+
+@pytest.fixture(params=["edge", "qdrant-memory"])
+def index(request, tmp_path) -> Iterator[VectorIndex]:
+    store = EdgeStore(tmp_path) if request.param == "edge" else QdrantStore.connect(":memory:", prefix="t_")
+    yield store.open_index("things", DIM)
+    store.close()
+
+
+def _records():
+    return [
+        VectorRecord("a", _vec(1, 0), {"name": "alpha", "tags": ["x"], "ok": 1}),
+        VectorRecord("b", _vec(0.9, 0.1), {"name": "beta", "tags": [], "ok": 0}),
+        VectorRecord("c", _vec(0, 1), {"name": "gamma", "tags": ["y"], "ok": 1}),
+    ]
+
+
+def test_search_ranks_by_cosine_and_returns_record_ids(index):
+    index.upsert(_records())
+    hits = index.search(_vec(1, 0), limit=2)
+    assert [h.id for h in hits] == ["a", "b"]
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+    assert hits[0].payload is None
+
+
+def test_search_with_payload_and_equality_filter(index):
+    index.upsert(_records())
+    hits = index.search(_vec(1, 0), limit=3, with_payload=True, where={"ok": 1})
+    assert [h.id for h in hits] == ["a", "c"]
+    assert hits[0].payload is not None and hits[0].payload["name"] == "alpha"
+    batch = index.search_batch(np.stack([_vec(1, 0), _vec(0, 1)]), limit=1, where={"ok": 1})
+    assert [[h.id for h in row] for row in batch] == [["a"], ["c"]]
+
+
+def test_get_returns_payloads_of_existing_records_only(index):
+    index.upsert(_records())
+    got = {p["id"]: p for p in index.get(["a", "c", "missing"])}
+    assert set(got) == {"a", "c"}
+    assert got["a"]["tags"] == ["x"]
+
+
+def test_upsert_is_idempotent_and_delete_removes(index):
+    index.upsert(_records())
+    index.upsert(_records())
+    assert index.count() == 3
+    index.delete(["b", "never-there"])
+    assert index.count() == 2
+    assert sorted(p["id"] for p in index.scroll(batch_size=1)) == ["a", "c"]
+
+
+def test_empty_index_answers_empty(index):
+    assert index.search(_vec(1), limit=5) == []
+    assert index.get([]) == [] and index.count() == 0
+    assert list(index.scroll()) == []
+
+
+def test_edge_index_survives_close_and_reopen(tmp_path):
+    store = EdgeStore(tmp_path)
+    store.open_index("things", DIM).upsert(_records())
+    store.close()
+    reopened = EdgeStore(tmp_path)
+    index = reopened.open_index("things", DIM)
+    assert index.count() == 3
+    assert [h.id for h in index.search(_vec(0, 1), limit=1)] == ["c"]
+    reopened.close()

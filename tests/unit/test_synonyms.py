@@ -1,0 +1,25 @@
+import numpy as np
+
+from memory.ports import VectorHit
+from memory.synonyms import batch_neighbours, merge_neighbours
+
+
+def _unit(*rows):
+    m = np.array(rows, dtype=np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_batch_neighbours_respect_threshold_and_limit_best_first():
+    vectors = _unit([1, 0], [0.99, 0.1], [0.95, 0.3], [0, 1])
+    found = batch_neighbours(vectors, threshold=0.8, limit=1)
+    assert [j for j, _ in found[0]] == [1]
+    assert found[3] == []
+    assert all(j != i for i, row in enumerate(found) for j, _ in row)
+
+
+def test_merge_takes_both_sources_and_drops_weak_or_self_hits():
+    in_batch = [[(1, 0.9)], [(0, 0.9)]]
+    stored = [[VectorHit("old", 0.85), VectorHit("weak", 0.5)], [VectorHit("b", 1.0)]]
+    merged = merge_neighbours(["a", "b"], in_batch, stored, threshold=0.8, limit=5)
+    assert merged[0] == (("b", 0.9), ("old", 0.85))
+    assert merged[1] == (("a", 0.9),)
