@@ -6,8 +6,7 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tqdm import tqdm
@@ -24,7 +23,7 @@ KS = (1, 2, 5, 10)
 
 @dataclass(frozen=True)
 class EvalOptions:
-    params: RetrievalParams = RetrievalParams()
+    params: RetrievalParams = field(default_factory=RetrievalParams)
     batch_size: int = 256
     progress: bool = True
 

@@ -40,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--openie", type=Path, help="HippoRAG OpenIE results file to use instead of an extractor")
     ev.add_argument("--out", type=Path, help="write the result JSON here")
     ev.add_argument("--data-dir", type=Path, help="index here (default: a fresh temporary directory)")
-    ev.add_argument("--ppr", choices=["local", "exact"], default="local")
-    ev.add_argument("--dense-blend", type=float, default=None)
+    ev.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
+    ev.add_argument(
+        "--preset", choices=["memrag", "hipporag2"], default="memrag", help="hipporag2: rank by PPR mass alone"
+    )
     ev.add_argument("--dense-seeds", type=int, default=None, help="passages seeded from the dense top-N")
     ev.add_argument("--threads", type=int, default=None, help="torch threads for embedding")
     ev.add_argument("--no-cache", action="store_true", help="embed everything afresh (for timing)")
@@ -68,8 +70,8 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"imported {report.passages} passages, {report.triples} triples, {report.dropped_rows} bad rows dropped")
         extractor = RecordedExtractor(recorded)
     params = RetrievalParams(ppr_mode=args.ppr)
-    if args.dense_blend is not None:
-        params = replace(params, dense_blend=args.dense_blend)
+    if args.preset == "hipporag2":
+        params = RetrievalParams.hipporag2(ppr_mode=args.ppr)
     if args.dense_seeds is not None:
         params = replace(params, dense_seed_top_n=args.dense_seeds)
     with tempfile.TemporaryDirectory(prefix="memrag-eval-") as scratch:

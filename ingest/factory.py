@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ingest.chunking import SentenceChunker, WholeDocumentChunker
 from memory.config import Settings
 from memory.embed_cache import CachedEmbedder
+from memory.embed_onnx import OnnxEmbedder
 from memory.embed_st import SentenceTransformerEmbedder
 from memory.engine import Engine
 from memory.facade import Memory
@@ -15,15 +17,19 @@ from memory.ports import Chunker, Embedder, Extractor, VectorStore
 from memory.retriever import KeepTopFacts
 from memory.store import RecordStore
 
-from ingest.chunking import SentenceChunker, WholeDocumentChunker
-
 
 def make_embedder(settings: Settings) -> CachedEmbedder:
     """The configured model behind a persistent content-hash cache in the data directory."""
-    inner = SentenceTransformerEmbedder(
-        settings.embedding_model, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
-    )
-    return CachedEmbedder(inner, settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite")
+    cache = settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite"
+    inner: Embedder
+    if settings.embedding_backend == "onnx":
+        export_dir = cache.parent / "onnx" / settings.embedding_model.replace("/", "__")
+        inner = OnnxEmbedder(settings.embedding_model, export_dir, quantize=False, threads=settings.embedding_threads)
+    else:
+        inner = SentenceTransformerEmbedder(
+            settings.embedding_model, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
+        )
+    return CachedEmbedder(inner, cache)
 
 
 def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
@@ -44,12 +50,13 @@ def open_engine(
 ) -> Engine:
     """An engine over the namespace's store; the graph is rebuilt from it."""
     embedder = embedder or make_embedder(settings)
+    query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
     if chunker is None:
         chunker = (
             WholeDocumentChunker() if whole_documents else SentenceChunker(settings.chunk_size, settings.chunk_overlap)
         )
-    return Engine(store, embedder, extractor or NoExtractor(), chunker, KeepTopFacts(), index_params)
+    return Engine(store, embedder, extractor or NoExtractor(), chunker, KeepTopFacts(), index_params, query_embedder)
 
 
 def open_memory(settings: Settings | None = None, namespace: str | None = None, **kwargs: object) -> Memory:

@@ -29,6 +29,10 @@ class CachedEmbedder:
         self.computed = 0  # texts actually sent to the model, for benchmarks
 
     @property
+    def inner(self) -> Embedder:
+        return self._inner
+
+    @property
     def name(self) -> str:
         return self._inner.name
 

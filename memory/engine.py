@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+import numpy as np
+
 from memory.errors import NotFound
 from memory.graph import GraphIndex
 from memory.indexer import AddReport, Indexer, apply_to_graph
@@ -26,9 +28,11 @@ class Engine:
         chunker: Chunker,
         recognition: RecognitionFilter,
         index_params: IndexParams | None = None,
+        query_embedder: Embedder | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.query_embedder = query_embedder or embedder  # queries skip the cache: no write per query
         self.graph = GraphIndex()
         self._lock = threading.RLock()
         self._indexer = Indexer(store, self.graph, embedder, extractor, chunker, index_params or IndexParams())
@@ -84,12 +88,15 @@ class Engine:
         return sorted(self.store.all_documents(), key=lambda d: d.id)
 
     def rank(self, query: str, params: RetrievalParams) -> Ranking:
-        vector = self.embedder.embed([query])[0]
+        return self.rank_vector(query, self.query_embedder.embed([query])[0], params)
+
+    def rank_vector(self, query: str, vector: np.ndarray, params: RetrievalParams) -> Ranking:
+        """Rank with an already embedded query (benchmarks time the two parts apart)."""
         with self._lock:
             return self._retriever.rank(query, vector, params)
 
     def dense(self, query: str, k: int) -> Ranking:
-        return self._retriever.dense(self.embedder.embed([query])[0], k)
+        return self._retriever.dense(self.query_embedder.embed([query])[0], k)
 
     def retrieve(self, query: str, params: RetrievalParams) -> Retrieval:
         ranking = self.rank(query, params)

@@ -41,6 +41,7 @@ class GraphIndex:
         self._is_passage: list[bool] = []
         self._adj: list[dict[int, float]] = []
         self._degree = np.zeros(1024, dtype=np.float64)
+        self._live_passage = np.zeros(1024, dtype=bool)
         self._passage_entities: dict[str, tuple[str, ...]] = {}
         self._passage_pairs: dict[str, tuple[tuple[str, str], ...]] = {}
         self._passage_facts: dict[str, tuple[str, ...]] = {}
@@ -79,6 +80,11 @@ class GraphIndex:
     def degree(self) -> np.ndarray:
         return self._degree[: len(self._ids)]
 
+    @property
+    def live_passages(self) -> np.ndarray:
+        """Boolean mask over node indices: passages currently in the graph."""
+        return self._live_passage[: len(self._ids)]
+
     def neighbours(self, index: int) -> dict[int, float]:
         return self._adj[index]
 
@@ -103,14 +109,13 @@ class GraphIndex:
         return GraphStats(entities, len(self._passage_entities), context, len(self._relation), synonym)
 
     # ---- writes --------------------------------------------------------------
-    def add_passage(
-        self, passage_id: str, entity_ids: Sequence[str], facts: Sequence[tuple[str, str, str]]
-    ) -> None:
+    def add_passage(self, passage_id: str, entity_ids: Sequence[str], facts: Sequence[tuple[str, str, str]]) -> None:
         """Add a passage with its facts as (fact id, subject id, object id); no-op if present."""
         if passage_id in self._passage_entities:
             return
         self.version += 1
         p = self._ensure_node(passage_id, is_passage=True)
+        self._live_passage[p] = True
         entities = tuple(dict.fromkeys(entity_ids))
         self._passage_entities[passage_id] = entities
         for entity in entities:
@@ -133,6 +138,7 @@ class GraphIndex:
             return [], []
         self.version += 1
         p = self._node[passage_id]
+        self._live_passage[p] = False
         for a, b in self._passage_pairs.pop(passage_id):
             self._relation[(a, b)] -= 1
             if self._relation[(a, b)] == 0:
@@ -173,6 +179,7 @@ class GraphIndex:
             self._adj.append({})
             if index >= len(self._degree):
                 self._degree = np.concatenate([self._degree, np.zeros(len(self._degree))])
+                self._live_passage = np.concatenate([self._live_passage, np.zeros(len(self._live_passage), bool)])
         return index
 
     def _mention(self, entity_id: str, delta: int) -> int:

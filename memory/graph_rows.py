@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -22,6 +24,8 @@ class RowSnapshot:
         self._dirty: set[int] = set()
         self._dirty_mask = np.zeros(0, dtype=bool)
         self._adj: list[dict[int, float]] = []
+        self._changes = 0
+        self._changed_cache: tuple[tuple[int, int, int], np.ndarray, sp.csr_matrix] | None = None
         self.rebuilds = 0
 
     @property
@@ -29,6 +33,7 @@ class RowSnapshot:
         return len(self._indptr) - 1
 
     def mark_dirty(self, u: int, v: int) -> None:
+        self._changes += 1
         self._dirty.add(u)
         self._dirty.add(v)
         for node in (u, v):
@@ -52,11 +57,33 @@ class RowSnapshot:
         self._adj = adj
         self.rebuilds += 1
 
-    def matrix(self, size: int) -> sp.csr_matrix:
-        """The full current adjacency as CSR (rebuilds the snapshot if anything is stale)."""
-        if self._dirty or self.snapshot_rows != size:
-            self.rebuild(self._adj, size)
-        return sp.csr_matrix((self._data, self._indices, self._indptr), shape=(size, size))
+    def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]:
+        """x ↦ W·x over the current weights: snapshot rows, with changed rows replaced.
+
+        Edges change in pairs (u, v) and both ends are marked dirty, so every clean row is
+        exactly as it was in the snapshot.
+        """
+        clean = sp.csr_matrix((self._data, self._indices, self._indptr), shape=(self.snapshot_rows, size))
+        rows, changed = self._changed_rows(size)
+
+        def apply(x: np.ndarray) -> np.ndarray:
+            y = np.zeros(size)
+            y[: self.snapshot_rows] = clean @ x
+            if len(rows):
+                y[rows] = changed @ x
+            return y
+
+        return apply
+
+    def _changed_rows(self, size: int) -> tuple[np.ndarray, sp.csr_matrix]:
+        key = (len(self._dirty), size, self._changes)
+        if self._changed_cache is None or self._changed_cache[0] != key:
+            rows = np.array(sorted(self._dirty | set(range(self.snapshot_rows, size))), dtype=np.int64)
+            indptr = np.concatenate([[0], np.cumsum([len(self._adj[r]) for r in rows])]).astype(np.int64)
+            indices = np.fromiter((v for r in rows for v in self._adj[r]), dtype=np.int64, count=int(indptr[-1]))
+            data = np.fromiter((w for r in rows for w in self._adj[r].values()), dtype=np.float64, count=len(indices))
+            self._changed_cache = (key, rows, sp.csr_matrix((data, indices, indptr), shape=(len(rows), size)))
+        return self._changed_cache[1], self._changed_cache[2]
 
     def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Targets and values of sending `amounts[i] * weight(nodes[i], t)` to every neighbour t."""

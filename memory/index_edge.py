@@ -13,13 +13,17 @@ from memory.ids import point_uuid
 from memory.ports import Match, Payload, VectorHit, VectorRecord
 
 _UPSERT_CHUNK = 512
+# Edge runs no background optimizer: after this many writes the shard is optimised in-process
+# (segments past the indexing threshold get their HNSW index), so searches stay sub-linear.
+OPTIMIZE_EVERY = 20_000
 
 
 class EdgeIndex:
     """A collection stored under `path`; created on first open, loaded after."""
 
-    def __init__(self, path: Path, dim: int) -> None:
+    def __init__(self, path: Path, dim: int, filter_fields: Sequence[str] = ()) -> None:
         self._path = path
+        self._writes_since_optimize = 0
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
                 self._shard = qe.EdgeShard.load(str(path))
@@ -29,6 +33,8 @@ class EdgeIndex:
                 self._shard = qe.EdgeShard.create(str(path), config)
         except Exception as exc:  # the binding raises plain Exceptions
             raise StorageError(f"cannot open Qdrant Edge shard at {path}: {exc}") from exc
+        for field in filter_fields:  # without a payload index a filtered search scans every payload
+            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer))
 
     def upsert(self, records: Sequence[VectorRecord]) -> None:
         for start in range(0, len(records), _UPSERT_CHUNK):
@@ -38,6 +44,14 @@ class EdgeIndex:
                 for r in chunk
             ]
             self._shard.update(qe.UpdateOperation.upsert_points(points))
+        self._writes_since_optimize += len(records)
+        if self._writes_since_optimize >= OPTIMIZE_EVERY:
+            self.optimize()
+
+    def optimize(self) -> None:
+        """Build indexes and merge segments now (blocking)."""
+        self._shard.optimize()
+        self._writes_since_optimize = 0
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
@@ -52,16 +66,30 @@ class EdgeIndex:
     def search(
         self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
     ) -> list[VectorHit]:
-        request = qe.QueryRequest(
-            query=qe.Query.Nearest(np.asarray(vector, dtype=np.float32).tolist()),
-            limit=limit,
-            with_payload=True if with_payload else ["id"],
-            filter=_filter(where),
-        )
-        return [_hit(p, with_payload) for p in self._shard.query(request)]
+        return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
 
-    def search_batch(self, vectors: np.ndarray, limit: int, where: Match | None = None) -> list[list[VectorHit]]:
-        return [self.search(v, limit, where=where) for v in vectors]
+    def search_batch(
+        self,
+        vectors: np.ndarray,
+        limit: int,
+        where: Match | None = None,
+        min_score: float | None = None,
+        with_payload: bool = False,
+    ) -> list[list[VectorHit]]:
+        if len(vectors) == 0:
+            return []
+        requests = [
+            qe.QueryRequest(
+                query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
+                limit=limit,
+                with_payload=True if with_payload else ["id"],
+                filter=_filter(where),
+                score_threshold=min_score,
+            )
+            for v in vectors
+        ]
+        results = self._shard.query_batch(qe.QueryBatchRequest(requests))
+        return [[_hit(p, with_payload) for p in points] for points in results]
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         offset = None
@@ -100,8 +128,8 @@ class EdgeStore:
         self._root = root
         self._open: list[EdgeIndex] = []
 
-    def open_index(self, name: str, dim: int) -> EdgeIndex:
-        index = EdgeIndex(self._root / name, dim)
+    def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> EdgeIndex:
+        index = EdgeIndex(self._root / name, dim, filter_fields)
         self._open.append(index)
         return index
 

@@ -18,7 +18,7 @@ _UPSERT_CHUNK = 256
 class QdrantIndex:
     """One Qdrant collection named `collection`."""
 
-    def __init__(self, client: QdrantClient, collection: str, dim: int) -> None:
+    def __init__(self, client: QdrantClient, collection: str, dim: int, filter_fields: Sequence[str] = ()) -> None:
         self._client = client
         self._name = collection
         try:
@@ -26,6 +26,8 @@ class QdrantIndex:
                 client.create_collection(
                     collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE)
                 )
+                for field in filter_fields:
+                    client.create_payload_index(collection, field, models.PayloadSchemaType.INTEGER)
         except (UnexpectedResponse, ValueError) as exc:
             raise StorageError(f"cannot open Qdrant collection {collection}: {exc}") from exc
 
@@ -55,26 +57,30 @@ class QdrantIndex:
     def search(
         self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
     ) -> list[VectorHit]:
-        response = self._client.query_points(
-            self._name,
-            query=np.asarray(vector, dtype=np.float32).tolist(),
-            limit=limit,
-            with_payload=True if with_payload else ["id"],
-            query_filter=_filter(where),
-        )
-        return [_hit(p.payload, p.score, with_payload) for p in response.points]
+        return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
 
-    def search_batch(self, vectors: np.ndarray, limit: int, where: Match | None = None) -> list[list[VectorHit]]:
+    def search_batch(
+        self,
+        vectors: np.ndarray,
+        limit: int,
+        where: Match | None = None,
+        min_score: float | None = None,
+        with_payload: bool = False,
+    ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []
         requests = [
             models.QueryRequest(
-                query=np.asarray(v, dtype=np.float32).tolist(), limit=limit, with_payload=["id"], filter=_filter(where)
+                query=np.asarray(v, dtype=np.float32).tolist(),
+                limit=limit,
+                with_payload=True if with_payload else ["id"],
+                filter=_filter(where),
+                score_threshold=min_score,
             )
             for v in vectors
         ]
         responses = self._client.query_batch_points(self._name, requests=requests)
-        return [[_hit(p.payload, p.score, False) for p in r.points] for r in responses]
+        return [[_hit(p.payload, p.score, with_payload) for p in r.points] for r in responses]
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         offset = None
@@ -120,8 +126,8 @@ class QdrantStore:
         client = QdrantClient(location=":memory:") if url == ":memory:" else QdrantClient(url=url, api_key=api_key)
         return cls(client, prefix)
 
-    def open_index(self, name: str, dim: int) -> QdrantIndex:
-        return QdrantIndex(self._client, f"{self._prefix}{name}", dim)
+    def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> QdrantIndex:
+        return QdrantIndex(self._client, f"{self._prefix}{name}", dim, filter_fields)
 
     def close(self) -> None:
         self._client.close()

@@ -153,7 +153,7 @@ class Indexer:
         if len(rows):
             eligible_ids = [ids[r] for r in rows]
             in_batch = batch_neighbours(vectors[rows], p.synonym_threshold, p.synonym_max_neighbours)
-            stored = self._store.search_synonym_candidates(vectors[rows], p.synonym_max_neighbours)
+            stored = self._store.search_synonym_candidates(vectors[rows], p.synonym_max_neighbours, p.synonym_threshold)
             merged = merge_neighbours(eligible_ids, in_batch, stored, p.synonym_threshold, p.synonym_max_neighbours)
             synonyms = dict(zip(eligible_ids, merged, strict=True))
         entities = [Entity(e, names[e], synonyms.get(e, ())) for e in ids]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-PprMode = Literal["local", "exact"]
+PprMode = Literal["auto", "local", "exact"]
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,22 @@ class RetrievalParams:
     passage_node_weight: float = 0.05  # dense passage seeds are scaled by this
     damping: float = 0.5
     dense_seed_top_n: int = 200  # passages seeded from the dense ANN top-N
-    ppr_mode: PprMode = "local"
+    ppr_mode: PprMode = "auto"  # auto: exact up to `exact_ppr_max_nodes` graph nodes, local above
+    exact_ppr_max_nodes: int = 200_000
     ppr_epsilon: float = 1e-7  # push threshold relative to node degree (local mode)
-    ppr_tolerance: float = 1e-8  # L1 convergence (exact mode)
+    ppr_tolerance: float = 1e-7  # L1 convergence (exact mode)
     ppr_max_iterations: int = 100
-    dense_blend: float = 0.0  # weight of the min-max dense score mixed into the final rank
+    # Final ordering (memrag's addition; `hipporag2()` turns it off for parity runs): the dense
+    # top `dense_anchor` passages go first (PPR's centrality bias tends to push the first-hop
+    # passage down), then PPR ranks fused with dense ranks: 1/(rrf_k + r_ppr) + w/(rrf_k + r_dense).
+    dense_anchor: int = 1
+    rrf_k: float = 2.0
+    rrf_dense_weight: float = 0.2
+
+    @classmethod
+    def hipporag2(cls, **overrides: object) -> RetrievalParams:
+        """The reference algorithm: passages ranked by PPR mass alone."""
+        return cls(**{"dense_anchor": 0, "rrf_dense_weight": 0.0, **overrides})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

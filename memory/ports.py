@@ -57,7 +57,14 @@ class VectorIndex(Protocol):
         self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
     ) -> list[VectorHit]: ...
 
-    def search_batch(self, vectors: np.ndarray, limit: int, where: Match | None = None) -> list[list[VectorHit]]: ...
+    def search_batch(
+        self,
+        vectors: np.ndarray,
+        limit: int,
+        where: Match | None = None,
+        min_score: float | None = None,
+        with_payload: bool = False,
+    ) -> list[list[VectorHit]]: ...
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]: ...
 
@@ -71,7 +78,9 @@ class VectorIndex(Protocol):
 class VectorStore(Protocol):
     """Opens named collections of one namespace."""
 
-    def open_index(self, name: str, dim: int) -> VectorIndex: ...
+    def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> VectorIndex:
+        """Open or create; `filter_fields` (integer payload fields used in `where`) get a payload index."""
+        ...
 
     def close(self) -> None: ...
 

@@ -6,10 +6,10 @@ undirected graph and s the reset vector normalised to sum 1. PPR mass sums to â‰
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
-import scipy.sparse as sp
 
 
 class RowSource(Protocol):
@@ -17,25 +17,31 @@ class RowSource(Protocol):
 
 
 def exact_ppr(
-    matrix: sp.csr_matrix, reset: np.ndarray, damping: float, tolerance: float = 1e-8, max_iterations: int = 100
+    walk: Callable[[np.ndarray], np.ndarray],
+    degree: np.ndarray,
+    reset: np.ndarray,
+    damping: float,
+    tolerance: float = 1e-8,
+    max_iterations: int = 100,
 ) -> np.ndarray:
-    """Global PPR; mass of dangling nodes returns to the reset distribution (as igraph's PRPACK)."""
+    """Global PPR by power iteration; `walk(x)` is WÂ·x for the symmetric weight matrix W.
+
+    Mass of dangling nodes returns to the reset distribution (as igraph's PRPACK does).
+    """
     total = reset.sum()
     if total <= 0:
         return np.zeros_like(reset, dtype=np.float64)
     s = reset / total
-    degree = np.asarray(matrix.sum(axis=1)).ravel()
     dangling = degree <= 0
     inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=~dangling)
     p = s.copy()
     for _ in range(max_iterations):
-        walk = matrix @ (p * inverse)
-        following = (1.0 - damping) * s + damping * (walk + p[dangling].sum() * s)
+        following = (1.0 - damping) * s + damping * (walk(p * inverse) + p[dangling].sum() * s)
         change = np.abs(following - p).sum()
         p = following
         if change < tolerance:
             break
-    return p
+    return np.asarray(p, dtype=np.float64)
 
 
 def push_ppr(
@@ -68,9 +74,7 @@ def push_ppr(
         settled_mass.append((1.0 - damping) * a_mass)
         has_edges = a_degree > 0
         targets, values = rows.spread(a_nodes[has_edges], damping * a_mass[has_edges] / a_degree[has_edges])
-        r_nodes, r_mass = _merge(
-            np.concatenate([r_nodes[~active], targets]), np.concatenate([r_mass[~active], values])
-        )
+        r_nodes, r_mass = _merge(np.concatenate([r_nodes[~active], targets]), np.concatenate([r_mass[~active], values]))
     if not settled_nodes:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     return _merge(np.concatenate(settled_nodes), np.concatenate(settled_mass))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 from memory.errors import StorageError
 from memory.ports import Payload
@@ -98,7 +99,10 @@ def document_from(payload: Payload) -> Document:
     )
 
 
-def _build(payload: Payload, make: Any) -> Any:
+T = TypeVar("T")
+
+
+def _build(payload: Payload, make: Callable[[Payload], T]) -> T:
     try:
         return make(payload)
     except (KeyError, TypeError, ValueError) as exc:

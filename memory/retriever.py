@@ -58,59 +58,78 @@ class Retriever:
         passage_weights = passage_seed_weights(dense_scores, dense_low, params.passage_node_weight)
         seed_ids = list(entity_weights) + dense_ids
         seed_weights = np.concatenate([np.fromiter(entity_weights.values(), dtype=np.float64), passage_weights])
-        scores = self._ppr(seed_ids, seed_weights, params)
-        ranked = self._order(scores, dense_ids, min_max(dense_scores, dense_low), params)
+        reached = self._ppr(seed_ids, seed_weights, params)
+        ranked = self._order(reached, dense_ids, params)
         names = {f.fact.subject_id: f.fact.subject for f in kept} | {f.fact.object_id: f.fact.object for f in kept}
         seeds = tuple(Seed(e, names.get(e, e), w) for e, w in entity_weights.items())
         return Ranking(tuple(ranked[: params.top_k]), "graph", kept, seeds)
 
     def _candidate_facts(self, query_vector: np.ndarray, k: int) -> list[ScoredFact]:
-        hits = self._store.facts.search(query_vector, k, with_payload=True)
+        # The search for -q finds the least similar fact: the low end of the min-max scaling.
+        hits, opposite = self._store.facts.search_batch(np.stack([query_vector, -query_vector]), k, with_payload=True)
         if not hits:
             return []
-        low = -self._store.facts.search(-query_vector, 1)[0].score  # the least similar fact
+        low = -opposite[0].score
         scores = min_max(np.array([h.score for h in hits]), low, hits[0].score)
         return [ScoredFact(fact_from(h.payload or {}), float(s)) for h, s in zip(hits, scores, strict=True)]
 
     def _dense_seeds(self, query_vector: np.ndarray, n: int) -> tuple[list[str], np.ndarray, float]:
-        hits = self._store.passages.search(query_vector, n)
+        hits, opposite = self._store.passages.search_batch(np.stack([query_vector, -query_vector]), n)
         if not hits:
             return [], np.zeros(0), 0.0
-        low = -self._store.passages.search(-query_vector, 1)[0].score
+        low = -opposite[0].score  # the least similar passage: the low end of the min-max scaling
         return [h.id for h in hits], np.array([h.score for h in hits]), low
 
-    def _ppr(self, seed_ids: list[str], weights: np.ndarray, params: RetrievalParams) -> dict[int, float]:
+    def _ppr(self, seed_ids: list[str], weights: np.ndarray, params: RetrievalParams) -> tuple[np.ndarray, np.ndarray]:
+        """PPR mass as (node indices, mass) for the nodes it reached."""
         graph = self._graph
         known = [(graph.node_index(s), w) for s, w in zip(seed_ids, weights, strict=True)]
-        pairs = [(i, w) for i, w in known if i is not None]
-        nodes = np.array([i for i, _ in pairs], dtype=np.int64)
-        mass = np.array([w for _, w in pairs], dtype=np.float64)
-        if params.ppr_mode == "exact":
+        nodes = np.array([i for i, _ in known if i is not None], dtype=np.int64)
+        mass = np.array([w for i, w in known if i is not None], dtype=np.float64)
+        if params.ppr_mode == "exact" or (params.ppr_mode == "auto" and graph.size <= params.exact_ppr_max_nodes):
             reset = np.zeros(graph.size)
             np.add.at(reset, nodes, mass)
-            p = exact_ppr(
-                graph.rows().matrix(graph.size), reset, params.damping, params.ppr_tolerance, params.ppr_max_iterations
-            )
+            walk = graph.rows().walk(graph.size)
+            p = exact_ppr(walk, graph.degree, reset, params.damping, params.ppr_tolerance, params.ppr_max_iterations)
             reached = np.flatnonzero(p)
-            return dict(zip(reached.tolist(), p[reached].tolist(), strict=True))
-        out_nodes, out_mass = push_ppr(graph.rows(), graph.degree, nodes, mass, params.damping, params.ppr_epsilon)
-        return dict(zip(out_nodes.tolist(), out_mass.tolist(), strict=True))
+            return reached, p[reached]
+        return push_ppr(graph.rows(), graph.degree, nodes, mass, params.damping, params.ppr_epsilon)
 
     def _order(
-        self, scores: dict[int, float], dense_ids: list[str], dense_norm: np.ndarray, params: RetrievalParams
+        self, reached: tuple[np.ndarray, np.ndarray], dense_ids: list[str], params: RetrievalParams
     ) -> list[tuple[str, float]]:
-        """Passages by PPR mass (optionally blended with dense score), then dense order for the rest."""
+        """Passages by PPR mass, fused with dense ranks and anchored (see RetrievalParams)."""
         graph = self._graph
-        ppr = {
-            graph.node_id(i): m
-            for i, m in scores.items()
-            if graph.is_passage_node(i) and graph.has_passage(graph.node_id(i))
-        }
-        if params.dense_blend > 0 and ppr:
-            top = max(ppr.values())
-            dense = dict(zip(dense_ids, dense_norm.tolist(), strict=True))
-            ppr = {p: m / top + params.dense_blend * dense.get(p, 0.0) for p, m in ppr.items()}
-        ranked = sorted(ppr.items(), key=lambda item: (-item[1], item[0]))
-        seen = set(ppr)
-        ranked.extend((p, 0.0) for p in dense_ids if p not in seen)
+        nodes, mass = reached
+        keep = graph.live_passages[nodes]
+        nodes, mass = nodes[keep], mass[keep]
+        order = np.argsort(-mass, kind="stable")
+        ranked = [(graph.node_id(int(nodes[i])), float(mass[i])) for i in order]
+        ranked.sort(key=lambda item: (-item[1], item[0]))
+        if params.rrf_dense_weight > 0:
+            ranked = fuse_ranks([p for p, _ in ranked], dense_ids, params.rrf_k, params.rrf_dense_weight)
+        else:
+            seen = {p for p, _ in ranked}
+            ranked.extend((p, 0.0) for p in dense_ids if p not in seen)
+        return anchor(ranked, dense_ids[: params.dense_anchor])[: params.top_k]
+
+
+def fuse_ranks(
+    graph_order: list[str], dense_order: list[str], k: float, dense_weight: float
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: 1/(k + graph rank) + dense_weight/(k + dense rank), best first."""
+    score: dict[str, float] = {}
+    for rank, pid in enumerate(graph_order):
+        score[pid] = 1.0 / (k + rank)
+    for rank, pid in enumerate(dense_order):
+        score[pid] = score.get(pid, 0.0) + dense_weight / (k + rank)
+    return sorted(score.items(), key=lambda item: (-item[1], item[0]))
+
+
+def anchor(ranked: list[tuple[str, float]], first: list[str]) -> list[tuple[str, float]]:
+    """Move `first` to the front (sharing the top score), keeping the rest in order."""
+    if not first or not ranked:
         return ranked
+    top = ranked[0][1]
+    front = [(pid, top) for pid in first]
+    return front + [(pid, s) for pid, s in ranked if pid not in set(first)]

@@ -20,25 +20,25 @@ def min_max(scores: np.ndarray, low: float | None = None, high: float | None = N
     return np.clip((scores - lo) / (hi - lo), 0.0, 1.0)
 
 
-def entity_seed_weights(
-    facts: Sequence[ScoredFact], mentions: Callable[[str], int], top_k: int
-) -> dict[str, float]:
-    """Each fact's subject and object get score ÷ passages mentioning them, averaged; top_k kept.
+def entity_seed_weights(facts: Sequence[ScoredFact], mentions: Callable[[str], int], top_k: int) -> dict[str, float]:
+    """Seed weight of each fact's subject and object: fact score ÷ passages mentioning it, averaged.
 
-    Entities that no passage mentions are not graph nodes and get nothing.
+    As in HippoRAG 2, the `top_k` entities kept are those with the best mean fact score (ties
+    by first appearance in fact rank order), not the best weight. Entities that no passage
+    mentions are not graph nodes and get nothing.
     """
-    total: dict[str, float] = {}
-    occurrences: dict[str, int] = {}
+    weighted: dict[str, list[float]] = {}
+    raw: dict[str, list[float]] = {}
     for scored in facts:
         for entity in (scored.fact.subject_id, scored.fact.object_id):
             count = mentions(entity)
             if count <= 0:
                 continue
-            total[entity] = total.get(entity, 0.0) + scored.score / count
-            occurrences[entity] = occurrences.get(entity, 0) + 1
-    averaged = {e: total[e] / occurrences[e] for e in total}
-    ranked = sorted(averaged.items(), key=lambda item: (-item[1], item[0]))
-    return {e: w for e, w in ranked[:top_k] if w > 0}
+            weighted.setdefault(entity, []).append(scored.score / count)
+            raw.setdefault(entity, []).append(scored.score)
+    chosen = sorted(raw, key=lambda e: -sum(raw[e]) / len(raw[e]))[:top_k]  # stable: keeps fact order on ties
+    weights = {e: sum(weighted[e]) / len(weighted[e]) for e in chosen}
+    return {e: w for e, w in weights.items() if w > 0}
 
 
 def passage_seed_weights(scores: np.ndarray, low: float, passage_node_weight: float) -> np.ndarray:

@@ -22,7 +22,7 @@ class RecordStore:
         self._store = store
         self.documents: VectorIndex = store.open_index("documents", _DOCUMENT_DIM)
         self.passages: VectorIndex = store.open_index("passages", dim)
-        self.entities: VectorIndex = store.open_index("entities", dim)
+        self.entities: VectorIndex = store.open_index("entities", dim, filter_fields=("synonym_eligible",))
         self.facts: VectorIndex = store.open_index("facts", dim)
 
     def put_entities(self, entities: Sequence[Entity], vectors: np.ndarray, eligible: Sequence[bool]) -> None:
@@ -59,8 +59,8 @@ class RecordStore:
     def existing_fact_ids(self, ids: Sequence[str]) -> set[str]:
         return {str(p["id"]) for p in self.facts.get(ids)}
 
-    def search_synonym_candidates(self, vectors: np.ndarray, limit: int) -> list[list[VectorHit]]:
-        return self.entities.search_batch(vectors, limit, where={"synonym_eligible": 1})
+    def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
+        return self.entities.search_batch(vectors, limit, where={"synonym_eligible": 1}, min_score=threshold)
 
     def all_documents(self) -> Iterator[Document]:
         return (records.document_from(p) for p in self.documents.scroll())

@@ -36,8 +36,8 @@ class Fact:
 
     @property
     def text(self) -> str:
-        """What is embedded for fact retrieval."""
-        return f"{self.subject} {self.predicate} {self.object}"
+        """What is embedded for fact retrieval: the triple written as HippoRAG 2 embeds it."""
+        return str((self.subject, self.predicate, self.object))
 
 
 @dataclass(frozen=True)

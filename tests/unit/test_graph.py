@@ -83,3 +83,22 @@ def test_row_snapshot_serves_clean_and_dirty_rows_alike():
         for t, w in graph.neighbours(node).items():
             expected[t] = expected.get(t, 0.0) + amount * w
     assert got == pytest.approx(expected)
+
+
+def test_walk_equals_the_full_weight_matrix_with_dirty_and_new_rows():
+    import numpy as np
+
+    graph = GraphIndex(compact_ratio=10.0, compact_min_rows=10_000)
+    for i in range(15):
+        graph.add_passage(f"p{i}", [f"e{i % 7}", f"e{(i + 3) % 7}"], [(f"f{i}", f"e{i % 7}", f"e{(i + 3) % 7}")])
+    graph.rows().rebuild([graph.neighbours(i) for i in range(graph.size)], graph.size)
+    graph.remove_passage("p3")
+    graph.add_passage("new", ["e1", "fresh"], [("g", "e1", "fresh")])
+    graph.declare_synonyms("e2", [("e5", 0.9)])
+    size = graph.size
+    full = np.zeros((size, size))
+    for u in range(size):
+        for v, w in graph.neighbours(u).items():
+            full[u, v] = w
+    x = np.random.default_rng(1).random(size)
+    assert np.allclose(graph.rows().walk(size)(x), full @ x)

@@ -1,0 +1,101 @@
+"""Benchmark on musique-100 with the recorded GPT-3.5 triples: index time (and its embedding share),
+retrieval latency p50/p95 (no LLM, query embedding included), peak RSS, and recall.
+
+Cold start: a fresh data directory and an empty embedding cache, so every text is embedded once.
+Run: .venv/bin/python -m benchmarks.bench_musique [--threads 2] [--backend onnx|torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from cli.dataset import load_dataset
+from cli.evaluate import KS, EvalOptions, index_corpus, passage_texts, peak_rss_mb
+from ingest.factory import open_engine
+from memory.config import Settings
+from memory.metrics import mean_recall, percentile_ms
+from memory.openie_import import RecordedExtractor, load_openie_file
+from memory.params import RetrievalParams
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "musique-100"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=DATA)
+    parser.add_argument("--openie", type=Path, default=DATA / "openie_gpt-3.5-turbo-1106.json")
+    parser.add_argument("--threads", type=int, default=2, help="embedding threads (torch or ONNX Runtime)")
+    parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
+    parser.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if not args.dataset.is_dir():
+        print(f"no dataset at {args.dataset}; nothing to measure")
+        return
+    result = run(args)
+    print(json.dumps(result, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    dataset = load_dataset(args.dataset)
+    recorded, _ = load_openie_file(args.openie)
+    with tempfile.TemporaryDirectory(prefix="memrag-bench-") as scratch:
+        settings = Settings(
+            data_dir=Path(scratch),
+            embedding_backend=args.backend,
+            embedding_threads=args.threads,
+            embedding_cache=Path(scratch) / "cache" / "embeddings.sqlite",
+        )
+        started = time.perf_counter()
+        engine = open_engine(settings, "bench", extractor=RecordedExtractor(recorded), whole_documents=True)
+        load_s = time.perf_counter() - started
+        timings = index_corpus(engine, dataset, EvalOptions(progress=False))
+        embedded = getattr(engine.embedder, "computed", None)
+        params = replace(RetrievalParams(ppr_mode=args.ppr), top_k=max(KS))
+        queries = measure_queries(engine, dataset, params)
+        engine.close()
+    return {
+        "embedding": {"backend": args.backend, "threads": args.threads, "texts_embedded": embedded},
+        "model_load_s": round(load_s, 2),
+        "index_s": round(timings["index_s"], 1),
+        "index_embed_s": round(timings["index_embed_s"], 1),
+        "embed_share": round(timings["index_embed_s"] / timings["index_s"], 3),
+        **queries,
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def measure_queries(engine, dataset, params: RetrievalParams) -> dict[str, object]:
+    texts = passage_texts(dataset)
+    total, embed, dense_total, rankings = [], [], [], []
+    for q in dataset.questions:
+        t0 = time.perf_counter()
+        vector = engine.query_embedder.embed([q.question])[0]
+        t1 = time.perf_counter()
+        ranking = engine.rank_vector(q.question, vector, params)
+        t2 = time.perf_counter()
+        engine.dense(q.question, params.top_k)
+        t3 = time.perf_counter()
+        total.append(t2 - t0)
+        embed.append(t1 - t0)
+        dense_total.append(t3 - t2)
+        rankings.append([texts.get(p, p) for p, _ in ranking.passages])
+    golds = [set(q.gold) for q in dataset.questions]
+    return {
+        "query_p50_ms": round(percentile_ms(total, 50), 2),
+        "query_p95_ms": round(percentile_ms(total, 95), 2),
+        "query_embed_p50_ms": round(percentile_ms(embed, 50), 2),
+        "dense_query_p50_ms": round(percentile_ms(dense_total, 50), 2),
+        "recall": {f"recall@{k}": round(mean_recall(rankings, golds, k), 4) for k in KS},
+    }
+
+
+if __name__ == "__main__":
+    main()

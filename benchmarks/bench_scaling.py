@@ -1,0 +1,167 @@
+"""Scaling benchmark: synthetic memories of 1k, 10k and 100k passages shaped like musique
+(~6 entities and ~9 facts per passage, random unit vectors standing in for embeddings).
+
+For each size it prints retrieval p50 (query embedding excluded: random vectors) and the cost
+of adding one more document (median over several single-document adds), then the ratios to
+the smallest size. Adding must not get slower as the memory grows.
+
+Run: .venv/bin/python -m benchmarks.bench_scaling [--sizes 1000 10000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunking import WholeDocumentChunker
+from memory.engine import Engine
+from memory.facts import normalise_extraction
+from memory.ids import document_id, passage_id
+from memory.index_edge import EdgeStore
+from memory.indexer import _content_hash
+from memory.openie_import import RecordedExtractor
+from memory.params import RetrievalParams
+from memory.retriever import KeepTopFacts
+from memory.store import RecordStore
+from memory.types import Document, DocumentInput, Entity, Extraction, Passage, Triple
+
+DIM = 64
+ENTITIES_PER_PASSAGE = 6
+FACTS_PER_PASSAGE = 9
+
+
+class RandomEmbedder:
+    """A random unit vector per distinct text (seeded by its hash): no two texts are alike."""
+
+    name = "random-64"
+    dim = DIM
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for row, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(DIM)
+            out[row] = v / np.linalg.norm(v)
+        return out
+
+
+def synthetic_document(i: int, hubs: int, rng: np.random.Generator) -> tuple[str, tuple[Triple, ...]]:
+    """Two entities drawn from Zipf-popular hubs, four of its own; nine facts among them."""
+    popular = [f"hub {min(int(rng.zipf(1.5)), hubs)}" for _ in range(2)]
+    own = [f"thing {i} {j}" for j in range(ENTITIES_PER_PASSAGE - 2)]
+    names = popular + own
+    triples = tuple(
+        Triple(names[j % 6], f"relation {int(rng.integers(50))}", names[(j * 5 + 1) % 6])
+        for j in range(FACTS_PER_PASSAGE)
+    )
+    return f"synthetic passage {i}", triples
+
+
+def populate(path: Path, size: int, rng: np.random.Generator) -> dict[str, Extraction]:
+    """Write the records of `size` documents straight into the store (bulk, HNSW built after).
+
+    Random vectors have no synonym pairs (cosine ≥ 0.8), so this equals the add path's result.
+    """
+    embedder, store = RandomEmbedder(), RecordStore(EdgeStore(path), DIM)
+    recorded: dict[str, Extraction] = {}
+    for start in range(0, size, 5000):
+        passages, facts, entities = [], {}, {}
+        for i in range(start, min(size, start + 5000)):
+            text, triples = synthetic_document(i, max(size // 10, 10), rng)
+            recorded[text] = Extraction((), triples)
+            found = normalise_extraction(recorded[text])
+            doc_id = document_id("", text)
+            p = Passage(
+                passage_id(doc_id, text), doc_id, 0, text, tuple(found.entities), tuple(f.id for f in found.facts)
+            )
+            passages.append(p)
+            facts.update({f.id: f for f in found.facts})
+            entities.update(found.entities)
+            store.put_document(Document(doc_id, "", _content_hash(DocumentInput(text)), (p.id,)))
+        new = sorted(set(entities) - store.existing_entity_ids(sorted(entities)))
+        store.put_entities(
+            [Entity(e, entities[e]) for e in new], embedder.embed([entities[e] for e in new]), [True] * len(new)
+        )
+        store.put_facts(list(facts.values()), embedder.embed([f.text for f in facts.values()]))
+        store.put_passages(passages, embedder.embed([p.text for p in passages]))
+    for index in (store.passages, store.entities, store.facts):
+        index.optimize()  # type: ignore[attr-defined]
+    store.close()
+    return recorded
+
+
+def measure(size: int, adds: int, queries: int) -> dict[str, float]:
+    rng = np.random.default_rng(size)
+    with tempfile.TemporaryDirectory(prefix="memrag-scale-") as scratch:
+        started = time.perf_counter()
+        recorded = populate(Path(scratch), size, rng)
+        populate_s = time.perf_counter() - started
+        extra = [synthetic_document(size + k, max(size // 10, 10), rng) for k in range(adds)]
+        recorded |= {text: Extraction((), triples) for text, triples in extra}
+        started = time.perf_counter()
+        engine = Engine(
+            RecordStore(EdgeStore(Path(scratch)), DIM),
+            RandomEmbedder(),
+            RecordedExtractor(recorded),
+            WholeDocumentChunker(),
+            KeepTopFacts(),
+        )
+        load_s = time.perf_counter() - started
+        params = RetrievalParams(top_k=10)
+        for q in range(3):  # warm up: first queries compact the graph rows
+            engine.rank(f"warm up {q}", params)
+        add_times = []
+        for text, _ in extra:
+            t0 = time.perf_counter()
+            engine.add([DocumentInput(text)])
+            add_times.append(time.perf_counter() - t0)
+        engine.rank("warm up after adds", params)
+        latencies, modes = [], {}
+        for q in range(queries):
+            t0 = time.perf_counter()
+            ranking = engine.rank(f"question {q}", params)
+            latencies.append(time.perf_counter() - t0)
+            modes[ranking.mode] = modes.get(ranking.mode, 0) + 1
+        stats = engine.graph.stats()
+        engine.close()
+    return {
+        "passages": size,
+        "graph_nodes": stats.entities + stats.passages,
+        "populate_s": round(populate_s, 1),
+        "open_and_rebuild_graph_s": round(load_s, 2),
+        "add_one_document_ms": round(1000 * statistics.median(add_times), 2),
+        "retrieve_p50_ms": round(1000 * statistics.median(latencies), 2),
+        "retrieve_p95_ms": round(1000 * float(np.percentile(latencies, 95)), 2),
+        "modes": modes,  # type: ignore[dict-item]
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--adds", type=int, default=20)
+    parser.add_argument("--queries", type=int, default=50)
+    args = parser.parse_args()
+    rows = []
+    for size in args.sizes:
+        rows.append(measure(size, args.adds, args.queries))
+        print(json.dumps(rows[-1]), flush=True)
+    base = rows[0]
+    for row in rows[1:]:
+        print(
+            f"{row['passages']}/{base['passages']}: add ratio "
+            f"{row['add_one_document_ms'] / base['add_one_document_ms']:.2f}, "
+            f"retrieve p50 ratio {row['retrieve_p50_ms'] / base['retrieve_p50_ms']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
