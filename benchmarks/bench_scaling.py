@@ -70,7 +70,7 @@ def populate(path: Path, size: int, rng: np.random.Generator) -> dict[str, Extra
 
     Random vectors have no synonym pairs (cosine ≥ 0.8), so this equals the add path's result.
     """
-    embedder, store = RandomEmbedder(), RecordStore(EdgeStore(path), DIM)
+    embedder, store = RandomEmbedder(), RecordStore(EdgeStore(path, optimize_every=10**12), DIM)
     recorded: dict[str, Extraction] = {}
     for start in range(0, size, 5000):
         passages, facts, entities = [], {}, {}

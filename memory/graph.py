@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from memory.graph_rows import RowSnapshot
+from memory.ids import point_uuid
 
 _ZERO = 1e-9
 
@@ -43,6 +44,7 @@ class GraphIndex:
         self._degree = np.zeros(1024, dtype=np.float64)
         self._live_passage = np.zeros(1024, dtype=bool)
         self._passage_entities: dict[str, tuple[str, ...]] = {}
+        self._passage_of_point: dict[str, str] = {}
         self._passage_pairs: dict[str, tuple[tuple[str, str], ...]] = {}
         self._passage_facts: dict[str, tuple[str, ...]] = {}
         self._mentions: dict[str, int] = {}
@@ -61,6 +63,10 @@ class GraphIndex:
 
     def is_passage_node(self, index: int) -> bool:
         return self._is_passage[index]
+
+    def passage_of_point(self, point: str) -> str | None:
+        """The passage stored under a vector-store point id, if it is in the graph."""
+        return self._passage_of_point.get(point)
 
     def has_passage(self, passage_id: str) -> bool:
         return passage_id in self._passage_entities
@@ -116,6 +122,7 @@ class GraphIndex:
         self.version += 1
         p = self._ensure_node(passage_id, is_passage=True)
         self._live_passage[p] = True
+        self._passage_of_point[point_uuid(passage_id)] = passage_id
         entities = tuple(dict.fromkeys(entity_ids))
         self._passage_entities[passage_id] = entities
         for entity in entities:
@@ -139,6 +146,7 @@ class GraphIndex:
         self.version += 1
         p = self._node[passage_id]
         self._live_passage[p] = False
+        self._passage_of_point.pop(point_uuid(passage_id), None)
         for a, b in self._passage_pairs.pop(passage_id):
             self._relation[(a, b)] -= 1
             if self._relation[(a, b)] == 0:

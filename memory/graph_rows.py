@@ -25,6 +25,7 @@ class RowSnapshot:
         self._dirty_mask = np.zeros(0, dtype=bool)
         self._adj: list[dict[int, float]] = []
         self._changes = 0
+        self._matrix = sp.csr_matrix((0, 0))
         self._changed_cache: tuple[tuple[int, int, int], np.ndarray, sp.csr_matrix] | None = None
         self.rebuilds = 0
 
@@ -55,6 +56,7 @@ class RowSnapshot:
         self._dirty = set()
         self._dirty_mask = np.zeros(size, dtype=bool)
         self._adj = adj
+        self._matrix = sp.csr_matrix((self._data, self._indices, self._indptr), shape=(size, size))
         self.rebuilds += 1
 
     def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -63,12 +65,12 @@ class RowSnapshot:
         Edges change in pairs (u, v) and both ends are marked dirty, so every clean row is
         exactly as it was in the snapshot.
         """
-        clean = sp.csr_matrix((self._data, self._indices, self._indptr), shape=(self.snapshot_rows, size))
+        clean, snap = self._matrix, self.snapshot_rows  # clean rows only reach nodes < snap
         rows, changed = self._changed_rows(size)
 
         def apply(x: np.ndarray) -> np.ndarray:
             y = np.zeros(size)
-            y[: self.snapshot_rows] = clean @ x
+            y[:snap] = clean @ x[:snap]
             if len(rows):
                 y[rows] = changed @ x
             return y

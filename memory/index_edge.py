@@ -15,14 +15,17 @@ from memory.ports import Match, Payload, VectorHit, VectorRecord
 _UPSERT_CHUNK = 512
 # Edge runs no background optimizer: after this many writes the shard is optimised in-process
 # (segments past the indexing threshold get their HNSW index), so searches stay sub-linear.
-OPTIMIZE_EVERY = 20_000
+OPTIMIZE_EVERY = 5_000
 
 
 class EdgeIndex:
     """A collection stored under `path`; created on first open, loaded after."""
 
-    def __init__(self, path: Path, dim: int, filter_fields: Sequence[str] = ()) -> None:
+    def __init__(
+        self, path: Path, dim: int, filter_fields: Sequence[str] = (), optimize_every: int = OPTIMIZE_EVERY
+    ) -> None:
         self._path = path
+        self._optimize_every = optimize_every
         self._writes_since_optimize = 0
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
@@ -45,7 +48,7 @@ class EdgeIndex:
             ]
             self._shard.update(qe.UpdateOperation.upsert_points(points))
         self._writes_since_optimize += len(records)
-        if self._writes_since_optimize >= OPTIMIZE_EVERY:
+        if self._writes_since_optimize >= self._optimize_every:
             self.optimize()
 
     def optimize(self) -> None:
@@ -64,7 +67,7 @@ class EdgeIndex:
         return [dict(r.payload or {}) for r in records]
 
     def search(
-        self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
+        self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
     ) -> list[VectorHit]:
         return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
 
@@ -74,22 +77,35 @@ class EdgeIndex:
         limit: int,
         where: Match | None = None,
         min_score: float | None = None,
-        with_payload: bool = False,
+        with_payload: bool | Sequence[str] = False,
+        ef: int | None = None,
     ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []
+        params = None if ef is None else qe.SearchParams(hnsw_ef=ef)
         requests = [
             qe.QueryRequest(
                 query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
                 limit=limit,
-                with_payload=True if with_payload else ["id"],
+                with_payload=_payload_selector(with_payload),
                 filter=_filter(where),
                 score_threshold=min_score,
+                params=params,
             )
             for v in vectors
         ]
         results = self._shard.query_batch(qe.QueryBatchRequest(requests))
         return [[_hit(p, with_payload) for p in points] for points in results]
+
+    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+        requests = [
+            qe.QueryRequest(
+                query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()), limit=limit, with_payload=False
+            )
+            for v in vectors
+        ]
+        results = self._shard.query_batch(qe.QueryBatchRequest(requests)) if requests else []
+        return [[(str(p.id), float(p.score)) for p in points] for points in results]
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         offset = None
@@ -116,7 +132,13 @@ def _filter(where: Match | None) -> qe.Filter | None:
     return qe.Filter(must=[qe.FieldCondition(key=k, match=qe.MatchValue(value=v)) for k, v in where.items()])
 
 
-def _hit(point: qe.ScoredPoint, with_payload: bool) -> VectorHit:
+def _payload_selector(with_payload: bool | Sequence[str]) -> bool | list[str]:
+    if with_payload is True:
+        return True
+    return ["id", *with_payload] if with_payload else ["id"]
+
+
+def _hit(point: qe.ScoredPoint, with_payload: bool | Sequence[str]) -> VectorHit:
     payload = dict(point.payload or {})
     return VectorHit(id=str(payload["id"]), score=float(point.score), payload=payload if with_payload else None)
 
@@ -124,12 +146,13 @@ def _hit(point: qe.ScoredPoint, with_payload: bool) -> VectorHit:
 class EdgeStore:
     """Collections of one namespace under `root/` (one shard each)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, optimize_every: int = OPTIMIZE_EVERY) -> None:
         self._root = root
+        self._optimize_every = optimize_every
         self._open: list[EdgeIndex] = []
 
     def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> EdgeIndex:
-        index = EdgeIndex(self._root / name, dim, filter_fields)
+        index = EdgeIndex(self._root / name, dim, filter_fields, self._optimize_every)
         self._open.append(index)
         return index
 

@@ -55,7 +55,7 @@ class QdrantIndex:
         return [dict(r.payload or {}) for r in records]
 
     def search(
-        self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
+        self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
     ) -> list[VectorHit]:
         return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
 
@@ -65,22 +65,35 @@ class QdrantIndex:
         limit: int,
         where: Match | None = None,
         min_score: float | None = None,
-        with_payload: bool = False,
+        with_payload: bool | Sequence[str] = False,
+        ef: int | None = None,
     ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []
+        params = None if ef is None else models.SearchParams(hnsw_ef=ef)
         requests = [
             models.QueryRequest(
                 query=np.asarray(v, dtype=np.float32).tolist(),
                 limit=limit,
-                with_payload=True if with_payload else ["id"],
+                with_payload=_payload_selector(with_payload),
                 filter=_filter(where),
                 score_threshold=min_score,
+                params=params,
             )
             for v in vectors
         ]
         responses = self._client.query_batch_points(self._name, requests=requests)
         return [[_hit(p.payload, p.score, with_payload) for p in r.points] for r in responses]
+
+    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+        if len(vectors) == 0:
+            return []
+        requests = [
+            models.QueryRequest(query=np.asarray(v, dtype=np.float32).tolist(), limit=limit, with_payload=False)
+            for v in vectors
+        ]
+        responses = self._client.query_batch_points(self._name, requests=requests)
+        return [[(str(p.id), float(p.score)) for p in r.points] for r in responses]
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         offset = None
@@ -109,7 +122,13 @@ def _filter(where: Match | None) -> models.Filter | None:
     )
 
 
-def _hit(payload: Payload | None, score: float, with_payload: bool) -> VectorHit:
+def _payload_selector(with_payload: bool | Sequence[str]) -> bool | list[str]:
+    if with_payload is True:
+        return True
+    return ["id", *with_payload] if with_payload else ["id"]
+
+
+def _hit(payload: Payload | None, score: float, with_payload: bool | Sequence[str]) -> VectorHit:
     data = dict(payload or {})
     return VectorHit(id=str(data["id"]), score=float(score), payload=data if with_payload else None)
 

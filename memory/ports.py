@@ -25,7 +25,7 @@ class VectorRecord:
 
 @dataclass(frozen=True)
 class VectorHit:
-    """A search result: record id, cosine score, payload when asked for."""
+    """A search result: record id, cosine score, payload (all, or the fields asked for) when asked for."""
 
     id: str
     score: float
@@ -54,7 +54,7 @@ class VectorIndex(Protocol):
     def get(self, ids: Sequence[str]) -> list[Payload]: ...
 
     def search(
-        self, vector: np.ndarray, limit: int, with_payload: bool = False, where: Match | None = None
+        self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
     ) -> list[VectorHit]: ...
 
     def search_batch(
@@ -63,8 +63,15 @@ class VectorIndex(Protocol):
         limit: int,
         where: Match | None = None,
         min_score: float | None = None,
-        with_payload: bool = False,
-    ) -> list[list[VectorHit]]: ...
+        with_payload: bool | Sequence[str] = False,
+        ef: int | None = None,
+    ) -> list[list[VectorHit]]:
+        """Nearest records per vector; `ef` is the HNSW search breadth (None: the backend's default)."""
+        ...
+
+    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+        """Point ids (uuid5 of the record ids) and scores only: no payload is read, so it is cheap."""
+        ...
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]: ...
 

@@ -74,11 +74,15 @@ class Retriever:
         return [ScoredFact(fact_from(h.payload or {}), float(s)) for h, s in zip(hits, scores, strict=True)]
 
     def _dense_seeds(self, query_vector: np.ndarray, n: int) -> tuple[list[str], np.ndarray, float]:
-        hits, opposite = self._store.passages.search_batch(np.stack([query_vector, -query_vector]), n)
-        if not hits:
+        """Top-n passages by cosine (ids via the graph, no payload read) and the lowest cosine."""
+        hits = self._store.passages.search_points(query_vector[None, :], n)[0]
+        opposite = self._store.passages.search_points(-query_vector[None, :], 1)[0]
+        found = [(self._graph.passage_of_point(point), score) for point, score in hits]
+        kept = [(pid, score) for pid, score in found if pid is not None]
+        if not kept:
             return [], np.zeros(0), 0.0
-        low = -opposite[0].score  # the least similar passage: the low end of the min-max scaling
-        return [h.id for h in hits], np.array([h.score for h in hits]), low
+        low = -opposite[0][1]  # the least similar passage: the low end of the min-max scaling
+        return [pid for pid, _ in kept], np.array([s for _, s in kept]), low
 
     def _ppr(self, seed_ids: list[str], weights: np.ndarray, params: RetrievalParams) -> tuple[np.ndarray, np.ndarray]:
         """PPR mass as (node indices, mass) for the nodes it reached."""
@@ -103,9 +107,12 @@ class Retriever:
         nodes, mass = reached
         keep = graph.live_passages[nodes]
         nodes, mass = nodes[keep], mass[keep]
-        order = np.argsort(-mass, kind="stable")
-        ranked = [(graph.node_id(int(nodes[i])), float(mass[i])) for i in order]
-        ranked.sort(key=lambda item: (-item[1], item[0]))
+        # Only the head of the PPR order can reach the top k, even after fusion with dense ranks.
+        depth = min(len(mass), max(4 * params.top_k, params.dense_seed_top_n))
+        head = np.argpartition(-mass, depth - 1)[:depth] if depth else np.zeros(0, dtype=np.int64)
+        ranked = sorted(
+            ((graph.node_id(int(nodes[i])), float(mass[i])) for i in head), key=lambda item: (-item[1], item[0])
+        )
         if params.rrf_dense_weight > 0:
             ranked = fuse_ranks([p for p, _ in ranked], dense_ids, params.rrf_k, params.rrf_dense_weight)
         else:

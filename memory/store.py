@@ -13,6 +13,7 @@ from memory.types import Document, Entity, Fact, Passage
 # Documents carry no embedding; the store still wants a vector, so they get a constant one.
 _DOCUMENT_DIM = 1
 _DOCUMENT_VECTOR = np.ones(_DOCUMENT_DIM, dtype=np.float32)
+SYNONYM_SEARCH_EF = 32
 
 
 class RecordStore:
@@ -22,7 +23,7 @@ class RecordStore:
         self._store = store
         self.documents: VectorIndex = store.open_index("documents", _DOCUMENT_DIM)
         self.passages: VectorIndex = store.open_index("passages", dim)
-        self.entities: VectorIndex = store.open_index("entities", dim, filter_fields=("synonym_eligible",))
+        self.entities: VectorIndex = store.open_index("entities", dim)
         self.facts: VectorIndex = store.open_index("facts", dim)
 
     def put_entities(self, entities: Sequence[Entity], vectors: np.ndarray, eligible: Sequence[bool]) -> None:
@@ -60,7 +61,13 @@ class RecordStore:
         return {str(p["id"]) for p in self.facts.get(ids)}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
-        return self.entities.search_batch(vectors, limit, where={"synonym_eligible": 1}, min_score=threshold)
+        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not)."""
+        # Only near neighbours matter, so a narrow HNSW search finds them; the few hits above the
+        # threshold are filtered here, which is cheaper than a payload filter inside the search.
+        found = self.entities.search_batch(
+            vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=SYNONYM_SEARCH_EF
+        )
+        return [[h for h in hits if (h.payload or {}).get("synonym_eligible") == 1] for hits in found]
 
     def all_documents(self) -> Iterator[Document]:
         return (records.document_from(p) for p in self.documents.scroll())

@@ -81,3 +81,18 @@ def test_edge_index_survives_close_and_reopen(tmp_path):
     assert index.count() == 3
     assert [h.id for h in index.search(_vec(0, 1), limit=1)] == ["c"]
     reopened.close()
+
+
+def test_search_points_returns_point_ids_without_payload(index):
+    from memory.ids import point_uuid
+
+    index.upsert(_records())
+    (hits,) = index.search_points(np.stack([_vec(0, 1)]), limit=2)
+    assert [p for p, _ in hits] == [point_uuid("c"), point_uuid("b")]
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_min_score_drops_weak_hits(index):
+    index.upsert(_records())
+    (hits,) = index.search_batch(np.stack([_vec(1, 0)]), limit=3, min_score=0.9)
+    assert [h.id for h in hits] == ["a", "b"]
