@@ -19,8 +19,8 @@ class RetrievalParams:
     damping: float = 0.5
     dense_seed_top_n: int = 200  # passages seeded from the dense ANN top-N
     ppr_mode: PprMode = "auto"  # auto: exact up to `exact_ppr_max_nodes` graph nodes, local above
-    exact_ppr_max_nodes: int = 200_000
-    ppr_epsilon: float = 1e-7  # push threshold relative to node degree (local mode)
+    exact_ppr_max_nodes: int = 50_000
+    ppr_epsilon: float = 1e-5  # push threshold relative to node degree (local mode)
     ppr_tolerance: float = 1e-6  # L1 convergence (exact mode)
     ppr_max_iterations: int = 100
     # Final ordering (memrag's addition; `hipporag2()` turns it off for parity runs): the dense

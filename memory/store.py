@@ -13,7 +13,7 @@ from memory.types import Document, Entity, Fact, Passage
 # Documents carry no embedding; the store still wants a vector, so they get a constant one.
 _DOCUMENT_DIM = 1
 _DOCUMENT_VECTOR = np.ones(_DOCUMENT_DIM, dtype=np.float32)
-SYNONYM_SEARCH_EF = 32
+SYNONYM_FIRST_LIMIT = 16
 
 
 class RecordStore:
@@ -61,13 +61,25 @@ class RecordStore:
         return {str(p["id"]) for p in self.facts.get(ids)}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
-        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not)."""
-        # Only near neighbours matter, so a narrow HNSW search finds them; the few hits above the
-        # threshold are filtered here, which is cheaper than a payload filter inside the search.
-        found = self.entities.search_batch(
-            vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=SYNONYM_SEARCH_EF
-        )
+        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not), ≤ limit each.
+
+        Most entities have few such neighbours: a narrow first search (cheap: HNSW's breadth
+        follows the limit) answers them, and only rows that came back full are searched again.
+        """
+        first = min(limit, SYNONYM_FIRST_LIMIT)
+        found = self._synonym_search(vectors, first, threshold, ef=first)
+        full = [row for row, hits in enumerate(found) if len(hits) >= first]
+        if full and limit > first:
+            for row, hits in zip(full, self._synonym_search(vectors[full], limit, threshold, ef=None), strict=True):
+                found[row] = hits
         return [[h for h in hits if (h.payload or {}).get("synonym_eligible") == 1] for hits in found]
+
+    def _synonym_search(
+        self, vectors: np.ndarray, limit: int, threshold: float, ef: int | None
+    ) -> list[list[VectorHit]]:
+        return self.entities.search_batch(
+            vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=ef
+        )
 
     def all_documents(self) -> Iterator[Document]:
         return (records.document_from(p) for p in self.documents.scroll())

@@ -96,3 +96,21 @@ def test_min_score_drops_weak_hits(index):
     index.upsert(_records())
     (hits,) = index.search_batch(np.stack([_vec(1, 0)]), limit=3, min_score=0.9)
     assert [h.id for h in hits] == ["a", "b"]
+
+
+def test_synonym_candidates_widen_the_search_only_for_crowded_entities(tmp_path):
+    from memory import store as store_module
+    from memory.store import RecordStore
+    from memory.types import Entity
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal(DIM)
+    crowd = base + 0.05 * rng.standard_normal((40, DIM))  # 40 near-copies: all synonyms of each other
+    vectors = (crowd / np.linalg.norm(crowd, axis=1, keepdims=True)).astype(np.float32)
+    store = RecordStore(EdgeStore(tmp_path), DIM)
+    entities = [Entity(f"e{i}", f"name {i}") for i in range(40)]
+    store.put_entities(entities, vectors, [i != 0 for i in range(40)])  # e0 has a short name
+    (hits,) = store.search_synonym_candidates(vectors[:1], limit=100, threshold=0.8)
+    assert len(hits) == 39 > store_module.SYNONYM_FIRST_LIMIT  # widened past the first narrow search
+    assert "e0" not in {h.id for h in hits}
+    store.close()
