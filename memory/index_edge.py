@@ -10,6 +10,7 @@ import qdrant_edge as qe
 
 from memory.errors import StorageError
 from memory.ids import point_uuid
+from memory.index_shared import make_hit, payload_selector
 from memory.ports import Match, Payload, VectorHit, VectorRecord
 
 _UPSERT_CHUNK = 512
@@ -87,7 +88,7 @@ class EdgeIndex:
             qe.QueryRequest(
                 query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
                 limit=limit,
-                with_payload=_payload_selector(with_payload),
+                with_payload=payload_selector(with_payload),
                 filter=_filter(where),
                 score_threshold=min_score,
                 params=params,
@@ -95,7 +96,7 @@ class EdgeIndex:
             for v in vectors
         ]
         results = self._shard.query_batch(qe.QueryBatchRequest(requests))
-        return [[_hit(p, with_payload) for p in points] for points in results]
+        return [[make_hit(p.payload, p.score, with_payload) for p in points] for points in results]
 
     def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
         requests = [
@@ -130,17 +131,6 @@ def _filter(where: Match | None) -> qe.Filter | None:
     if not where:
         return None
     return qe.Filter(must=[qe.FieldCondition(key=k, match=qe.MatchValue(value=v)) for k, v in where.items()])
-
-
-def _payload_selector(with_payload: bool | Sequence[str]) -> bool | list[str]:
-    if with_payload is True:
-        return True
-    return ["id", *with_payload] if with_payload else ["id"]
-
-
-def _hit(point: qe.ScoredPoint, with_payload: bool | Sequence[str]) -> VectorHit:
-    payload = dict(point.payload or {})
-    return VectorHit(id=str(payload["id"]), score=float(point.score), payload=payload if with_payload else None)
 
 
 class EdgeStore:

@@ -10,6 +10,7 @@ from qdrant_client.http.exceptions import UnexpectedResponse
 
 from memory.errors import StorageError
 from memory.ids import point_uuid
+from memory.index_shared import make_hit, payload_selector
 from memory.ports import Match, Payload, VectorHit, VectorRecord
 
 _UPSERT_CHUNK = 256
@@ -75,7 +76,7 @@ class QdrantIndex:
             models.QueryRequest(
                 query=np.asarray(v, dtype=np.float32).tolist(),
                 limit=limit,
-                with_payload=_payload_selector(with_payload),
+                with_payload=payload_selector(with_payload),
                 filter=_filter(where),
                 score_threshold=min_score,
                 params=params,
@@ -83,7 +84,7 @@ class QdrantIndex:
             for v in vectors
         ]
         responses = self._client.query_batch_points(self._name, requests=requests)
-        return [[_hit(p.payload, p.score, with_payload) for p in r.points] for r in responses]
+        return [[make_hit(p.payload, p.score, with_payload) for p in r.points] for r in responses]
 
     def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
         if len(vectors) == 0:
@@ -120,17 +121,6 @@ def _filter(where: Match | None) -> models.Filter | None:
     return models.Filter(
         must=[models.FieldCondition(key=k, match=models.MatchValue(value=v)) for k, v in where.items()]
     )
-
-
-def _payload_selector(with_payload: bool | Sequence[str]) -> bool | list[str]:
-    if with_payload is True:
-        return True
-    return ["id", *with_payload] if with_payload else ["id"]
-
-
-def _hit(payload: Payload | None, score: float, with_payload: bool | Sequence[str]) -> VectorHit:
-    data = dict(payload or {})
-    return VectorHit(id=str(data["id"]), score=float(score), payload=data if with_payload else None)
 
 
 class QdrantStore:

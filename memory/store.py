@@ -77,9 +77,7 @@ class RecordStore:
     def _synonym_search(
         self, vectors: np.ndarray, limit: int, threshold: float, ef: int | None
     ) -> list[list[VectorHit]]:
-        return self.entities.search_batch(
-            vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=ef
-        )
+        return self.entities.search_batch(vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=ef)
 
     def all_documents(self) -> Iterator[Document]:
         return (records.document_from(p) for p in self.documents.scroll())
