@@ -16,7 +16,8 @@ from cli.evaluate import EvalOptions, format_table, run_eval
 from ingest.factory import open_engine
 from memory.config import Settings
 from memory.errors import MemragError
-from memory.openie_import import RecordedExtractor, load_openie_file
+from memory.extract_spacy import SpacyExtractor
+from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
 from memory.params import RetrievalParams
 from memory.ports import Extractor
 
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="Recall@k of memrag and dense retrieval on a HippoRAG-layout QA set")
     ev.add_argument("dataset", type=Path, help="directory with corpus.json and questions.json")
     ev.add_argument("--openie", type=Path, help="HippoRAG OpenIE results file to use instead of an extractor")
+    ev.add_argument(
+        "--extractor", choices=["offline", "none"], default="offline", help="OpenIE when no --openie is given"
+    )
     ev.add_argument("--out", type=Path, help="write the result JSON here")
     ev.add_argument("--data-dir", type=Path, help="index here (default: a fresh temporary directory)")
     ev.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
@@ -64,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _eval(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset)
-    extractor: Extractor | None = None
+    extractor: Extractor = SpacyExtractor() if args.extractor == "offline" else NoExtractor()
     if args.openie:
         recorded, report = load_openie_file(args.openie)
         print(f"imported {report.passages} passages, {report.triples} triples, {report.dropped_rows} bad rows dropped")

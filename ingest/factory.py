@@ -8,10 +8,10 @@ from memory.embed_cache import CachedEmbedder
 from memory.embed_onnx import OnnxEmbedder
 from memory.embed_st import SentenceTransformerEmbedder
 from memory.engine import Engine
+from memory.extract_spacy import SpacyExtractor
 from memory.facade import Memory
 from memory.index_edge import EdgeStore
 from memory.index_qdrant import QdrantStore
-from memory.openie_import import NoExtractor
 from memory.params import IndexParams, RetrievalParams
 from memory.ports import Chunker, Embedder, Extractor, VectorStore
 from memory.retriever import KeepTopFacts
@@ -56,7 +56,7 @@ def open_engine(
         chunker = (
             WholeDocumentChunker() if whole_documents else SentenceChunker(settings.chunk_size, settings.chunk_overlap)
         )
-    return Engine(store, embedder, extractor or NoExtractor(), chunker, KeepTopFacts(), index_params, query_embedder)
+    return Engine(store, embedder, extractor or SpacyExtractor(), chunker, KeepTopFacts(), index_params, query_embedder)
 
 
 def open_memory(settings: Settings | None = None, namespace: str | None = None, **kwargs: object) -> Memory:
