@@ -117,8 +117,8 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.no_padding()
         options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
+        # ONNX Runtime's own default was measured ~2x slower per query here than one thread per core.
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
         path = _export_in_child(model_dir, export_dir, quantize)
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         # fp32 ONNX gives the torch model's vectors (cosine > 0.9999998): same name, same cache entries
