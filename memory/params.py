@@ -21,7 +21,7 @@ class RetrievalParams:
     ppr_mode: PprMode = "auto"  # auto: exact up to `exact_ppr_max_nodes` graph nodes, local above
     exact_ppr_max_nodes: int = 50_000
     ppr_epsilon: float = 1e-5  # push threshold relative to node degree (local mode)
-    ppr_tolerance: float = 1e-6  # L1 convergence (exact mode)
+    ppr_tolerance: float = 1e-5  # L1 change per iteration that stops the exact walk
     ppr_max_iterations: int = 100
     # Final ordering (memrag's addition; `hipporag2()` turns it off for parity runs): the dense
     # top `dense_anchor` passages go first (PPR's centrality bias tends to push the first-hop

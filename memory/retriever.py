@@ -65,11 +65,11 @@ class Retriever:
         return Ranking(tuple(ranked[: params.top_k]), "graph", kept, seeds)
 
     def _candidate_facts(self, query_vector: np.ndarray, k: int) -> list[ScoredFact]:
-        # The search for -q finds the least similar fact: the low end of the min-max scaling.
-        hits, opposite = self._store.facts.search_batch(np.stack([query_vector, -query_vector]), k, with_payload=True)
+        hits = self._store.facts.search(query_vector, k, with_payload=True)
         if not hits:
             return []
-        low = -opposite[0].score
+        # The nearest fact to -q is the least similar one: the low end of the min-max scaling.
+        low = -self._store.facts.search_points(-query_vector[None, :], 1)[0][0][1]
         scores = min_max(np.array([h.score for h in hits]), low, hits[0].score)
         return [ScoredFact(fact_from(h.payload or {}), float(s)) for h, s in zip(hits, scores, strict=True)]
 
