@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from cli.dataset import Dataset, passage_text
 from memory.engine import Engine
 from memory.ids import document_id, passage_id
-from memory.metrics import mean_recall, percentile_ms
+from memory.metrics import exact_match, mean_recall, percentile_ms, token_f1
 from memory.params import RetrievalParams
 from memory.types import DocumentInput
 
@@ -26,6 +27,7 @@ class EvalOptions:
     params: RetrievalParams = field(default_factory=RetrievalParams)
     batch_size: int = 256
     progress: bool = True
+    read: bool = True  # answer with the engine's reader and score EM/F1
 
 
 def index_corpus(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[str, float]:
@@ -56,17 +58,23 @@ def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[s
     depth = max(KS)
     params = replace(options.params, top_k=max(options.params.top_k, depth))
     memrag, dense, latencies, modes = [], [], [], {"graph": 0, "dense_fallback": 0}
+    em, f1 = [], []
     for q in tqdm(dataset.questions, desc="questions", disable=not options.progress, file=sys.stderr):
         started = time.perf_counter()
         ranking = engine.rank(q.question, params)
         latencies.append(time.perf_counter() - started)
         modes[ranking.mode] = modes.get(ranking.mode, 0) + 1
         memrag.append([texts.get(p, p) for p, _ in ranking.passages])
+        if options.read:
+            answer, _ = engine.ask(q.question, replace(params, top_k=options.params.top_k))
+            em.append(exact_match(answer.text, q.answers))
+            f1.append(token_f1(answer.text, q.answers))
         dense.append([texts.get(p, p) for p, _ in engine.dense(q.question, depth).passages])
     golds = [set(q.gold) for q in dataset.questions]
+    reading = {"em": float(np.mean(em)), "f1": float(np.mean(f1)), "reader": engine.reader.name} if em else {}
     return {
         "systems": {
-            "memrag": {f"recall@{k}": mean_recall(memrag, golds, k) for k in KS},
+            "memrag": {f"recall@{k}": mean_recall(memrag, golds, k) for k in KS} | reading,
             "dense": {f"recall@{k}": mean_recall(dense, golds, k) for k in KS},
         },
         "latencies": latencies,
@@ -98,9 +106,10 @@ def peak_rss_mb() -> float:
 
 def format_table(result: dict[str, Any]) -> str:
     header = f"{'system':<8}" + "".join(f"{'R@' + str(k):>8}" for k in KS)
-    rows = [header]
-    for name, recalls in result["systems"].items():
-        rows.append(f"{name:<8}" + "".join(f"{100 * recalls[f'recall@{k}']:>8.1f}" for k in KS))
+    rows = [header + f"{'EM':>8}{'F1':>8}"]
+    for name, scores in result["systems"].items():
+        reading = f"{100 * scores['em']:>8.1f}{100 * scores['f1']:>8.1f}" if "em" in scores else ""
+        rows.append(f"{name:<8}" + "".join(f"{100 * scores[f'recall@{k}']:>8.1f}" for k in KS) + reading)
     t = result["timings"]
     rows.append(
         f"index {t['index_s']:.1f} s (embedding {t['index_embed_s']:.1f} s); "

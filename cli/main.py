@@ -20,6 +20,7 @@ from memory.extract_spacy import SpacyExtractor
 from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
 from memory.params import RetrievalParams
 from memory.ports import Extractor
+from memory.types import DocumentInput
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--namespace", default=None)
     imp.set_defaults(run=_import)
 
+    ing = sub.add_parser("ingest", help="add text or Markdown files to the memory (id = file path)")
+    ing.add_argument("paths", type=Path, nargs="+")
+    ing.add_argument("--namespace", default=None)
+    ing.set_defaults(run=_ingest)
+
+    ask = sub.add_parser("ask", help="answer a question from the memory, with citations")
+    ask.add_argument("question")
+    ask.add_argument("--top-k", type=int, default=5)
+    ask.add_argument("--namespace", default=None)
+    ask.set_defaults(run=_ask)
+
     ret = sub.add_parser("retrieve", help="print the passages memrag retrieves for a question")
     ret.add_argument("question")
     ret.add_argument("--top-k", type=int, default=5)
@@ -95,12 +107,45 @@ def _eval(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     recorded, report = load_openie_file(args.openie)
     engine = open_engine(Settings(), args.namespace, extractor=RecordedExtractor(recorded), whole_documents=True)
-    from memory.types import DocumentInput
-
     docs = [DocumentInput(text=text) for text in recorded]
     added = engine.add(docs)
     engine.close()
     print(f"indexed {len(added.documents_added)} documents ({report.triples} triples, {report.dropped_rows} dropped)")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    docs = []
+    for path in args.paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"memrag: skipped {path}: {exc}", file=sys.stderr)
+            continue
+        docs.append(DocumentInput(text=text, id=str(path), title=path.stem))
+    engine = open_engine(Settings(), args.namespace)
+    try:
+        report = engine.add(docs)
+    finally:
+        engine.close()
+    print(
+        f"added {len(report.documents_added)}, unchanged {len(report.documents_unchanged)}, passages {report.passages}"
+    )
+    for doc_id, reason in report.failed.items():
+        print(f"failed {doc_id}: {reason}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    engine = open_engine(Settings(), args.namespace)
+    try:
+        answer, retrieval = engine.ask(args.question, RetrievalParams(top_k=args.top_k))
+    finally:
+        engine.close()
+    print(answer.text)
+    print(f"\n({answer.reader}; retrieval: {retrieval.mode})")
+    for citation in answer.citations:
+        print(f"[{citation.number}] document {citation.document_id} passage {citation.passage_id}")
     return 0
 
 

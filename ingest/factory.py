@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ingest.chunking import SentenceChunker, WholeDocumentChunker
 from memory.config import Settings
 from memory.embed_cache import CachedEmbedder
 from memory.embed_onnx import OnnxEmbedder
 from memory.embed_st import SentenceTransformerEmbedder
 from memory.engine import Engine
+from memory.extract_llm import LlmExtractor
 from memory.extract_spacy import SpacyExtractor
 from memory.facade import Memory
 from memory.index_edge import EdgeStore
 from memory.index_qdrant import QdrantStore
+from memory.kv_cache import JsonCache
+from memory.llm_client import OpenAIChat
 from memory.params import IndexParams, RetrievalParams
-from memory.ports import Chunker, Embedder, Extractor, VectorStore
+from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter, VectorStore
+from memory.reader import ExtractiveReader, LlmReader, Reader
+from memory.recognition_llm import LlmRecognition
 from memory.retriever import KeepTopFacts
 from memory.store import RecordStore
 
@@ -38,6 +45,32 @@ def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
     return EdgeStore(settings.data_dir / "namespaces" / namespace)
 
 
+@dataclass(frozen=True)
+class LlmParts:
+    """What an LLM brings when one is configured; the offline parts otherwise."""
+
+    extractor: Extractor
+    recognition: RecognitionFilter
+    reader: Reader
+
+
+def make_llm_parts(settings: Settings) -> LlmParts:
+    if not settings.llm_base_url:
+        return LlmParts(SpacyExtractor(), KeepTopFacts(), ExtractiveReader())
+    chat = OpenAIChat(
+        settings.llm_base_url,
+        settings.llm_model,
+        settings.llm_api_key,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        max_concurrency=settings.llm_max_concurrency,
+    )
+    cache = JsonCache(settings.data_dir / "cache" / "openie.sqlite")
+    return LlmParts(
+        LlmExtractor(chat, cache, workers=settings.llm_max_concurrency), LlmRecognition(chat), LlmReader(chat)
+    )
+
+
 def open_engine(
     settings: Settings,
     namespace: str | None = None,
@@ -56,7 +89,17 @@ def open_engine(
         chunker = (
             WholeDocumentChunker() if whole_documents else SentenceChunker(settings.chunk_size, settings.chunk_overlap)
         )
-    return Engine(store, embedder, extractor or SpacyExtractor(), chunker, KeepTopFacts(), index_params, query_embedder)
+    llm = make_llm_parts(settings)
+    return Engine(
+        store,
+        embedder,
+        extractor or llm.extractor,
+        chunker,
+        llm.recognition,
+        index_params,
+        query_embedder,
+        llm.reader,
+    )
 
 
 def open_memory(settings: Settings | None = None, namespace: str | None = None, **kwargs: object) -> Memory:

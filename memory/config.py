@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
     chunk_size: int = Field(default=512, ge=32, description="passage size in tokens; 0 is not allowed")
     chunk_overlap: int = Field(default=64, ge=0)
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset → offline")
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_concurrency: int = Field(default=8, ge=1, le=256)
+    llm_max_retries: int = Field(default=4, ge=0, le=20)
     namespace: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
     @field_validator("chunk_overlap")

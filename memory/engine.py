@@ -12,6 +12,7 @@ from memory.graph import GraphIndex
 from memory.indexer import AddReport, Indexer, apply_to_graph
 from memory.params import IndexParams, RetrievalParams
 from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
+from memory.reader import Answer, ExtractiveReader, Reader
 from memory.retriever import Ranking, Retriever
 from memory.store import RecordStore
 from memory.types import Document, DocumentInput, Hit, Retrieval
@@ -29,10 +30,12 @@ class Engine:
         recognition: RecognitionFilter,
         index_params: IndexParams | None = None,
         query_embedder: Embedder | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.query_embedder = query_embedder or embedder  # queries skip the cache: no write per query
+        self.reader: Reader = reader or ExtractiveReader()
         self.graph = GraphIndex()
         self._lock = threading.RLock()
         self._indexer = Indexer(store, self.graph, embedder, extractor, chunker, index_params or IndexParams())
@@ -107,6 +110,11 @@ class Engine:
             if pid in stored
         )
         return Retrieval(query, hits, ranking.mode, ranking.facts, ranking.seeds)
+
+    def ask(self, question: str, params: RetrievalParams) -> tuple[Answer, Retrieval]:
+        """Retrieve, then read: an answer citing the passages (and documents) it used."""
+        retrieval = self.retrieve(question, params)
+        return self.reader.answer(question, retrieval.hits), retrieval
 
     def close(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from memory.engine import Engine
 from memory.indexer import AddReport
 from memory.params import RetrievalParams
+from memory.reader import Answer
 from memory.types import Document, DocumentInput, Retrieval
 
 
@@ -28,6 +29,9 @@ class Memory:
 
     async def retrieve(self, query: str, params: RetrievalParams | None = None) -> Retrieval:
         return await asyncio.to_thread(self._engine.retrieve, query, params or self.params)
+
+    async def ask(self, question: str, params: RetrievalParams | None = None) -> tuple[Answer, Retrieval]:
+        return await asyncio.to_thread(self._engine.ask, question, params or self.params)
 
     async def delete(self, doc_id: str) -> None:
         await asyncio.to_thread(self._engine.delete, doc_id)

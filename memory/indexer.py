@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from memory.errors import InvalidInput
+from memory.errors import InvalidInput, ModelError
 from memory.facts import PassageFacts, normalise_extraction
 from memory.graph import GraphIndex
 from memory.ids import alnum_length, content_id, document_id, passage_id
@@ -22,7 +22,7 @@ from memory.params import IndexParams
 from memory.ports import Chunker, Embedder, Extractor
 from memory.store import RecordStore
 from memory.synonyms import batch_neighbours, merge_neighbours
-from memory.types import Document, DocumentInput, Entity, Fact, Passage
+from memory.types import Document, DocumentInput, Entity, Extraction, Fact, Passage
 
 
 @dataclass
@@ -31,6 +31,7 @@ class AddReport:
 
     documents_added: list[str] = field(default_factory=list)
     documents_unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # document id → why nothing of it was stored
     passages: int = 0
     new_entities: int = 0
     new_facts: int = 0
@@ -91,10 +92,11 @@ class Indexer:
 
     def _prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[_Prepared]:
         texts_by_doc = [self._passage_texts(doc) for _, doc in docs]
-        flat = list(dict.fromkeys(t for texts in texts_by_doc for t in texts))
-        extractions = dict(zip(flat, self._extractor.extract(flat), strict=True))
+        extractions = self._extract(docs, texts_by_doc, report)
         prepared = []
         for (doc_id, doc), texts in zip(docs, texts_by_doc, strict=True):
+            if doc_id in report.failed:
+                continue
             passages, facts = [], []
             for position, text in enumerate(dict.fromkeys(texts)):
                 found = normalise_extraction(extractions[text])
@@ -113,6 +115,22 @@ class Indexer:
             document = Document(doc_id, doc.title, _content_hash(doc), tuple(p.id for p in passages), doc.metadata)
             prepared.append(_Prepared(document, tuple(passages), tuple(facts)))
         return prepared
+
+    def _extract(
+        self, docs: Sequence[tuple[str, DocumentInput]], texts_by_doc: list[list[str]], report: AddReport
+    ) -> dict[str, Extraction]:
+        """OpenIE for every passage; if the batch fails, document by document, failures recorded."""
+        flat = list(dict.fromkeys(t for texts in texts_by_doc for t in texts))
+        try:
+            return dict(zip(flat, self._extractor.extract(flat), strict=True))
+        except ModelError:
+            found: dict[str, Extraction] = {}  # isolate the failing documents; the rest go on
+        for (doc_id, _), texts in zip(docs, texts_by_doc, strict=True):
+            try:
+                found.update(zip(texts, self._extractor.extract(texts), strict=True))
+            except ModelError as exc:
+                report.failed[doc_id] = f"extraction failed: {exc}"
+        return found
 
     def _passage_texts(self, doc: DocumentInput) -> list[str]:
         chunks = [c for c in self._chunker.split(doc.text) if c.strip()]

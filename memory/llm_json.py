@@ -52,10 +52,10 @@ def parse_entities(reply: str) -> Parsed:
     return Parsed(entities=tuple(dict.fromkeys(names)), dropped=len(rows) - len(names))
 
 
-def parse_triples(reply: str) -> Parsed:
-    """`{"triples": [[s, p, o], ...]}` (or a bare list) → triples of three non-empty strings."""
+def parse_triples(reply: str, key: str = "triples") -> Parsed:
+    """`{key: [[s, p, o], ...]}` (or a bare list) → triples of three non-empty strings."""
     value = extract_json(reply)
-    rows = value.get("triples") if isinstance(value, dict) else value
+    rows = value.get(key) if isinstance(value, dict) else value
     if not isinstance(rows, list):
         return Parsed(unreadable=True)
     kept = [

@@ -111,3 +111,14 @@ class Chunker(Protocol):
     """Splits a document's text into passage texts, in reading order."""
 
     def split(self, text: str) -> list[str]: ...
+
+
+class ChatModel(Protocol):
+    """An OpenAI-compatible chat model: one reply per call, or the reply streamed in pieces."""
+
+    @property
+    def name(self) -> str: ...
+
+    def complete(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> str: ...
+
+    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> Iterator[str]: ...

@@ -1,0 +1,98 @@
+"""A scripted OpenAI-compatible server on loopback (real HTTP), for LLM tests.
+
+Queue replies with `enqueue`; when the queue is empty, `default(messages)` answers (a text, or
+a `Scripted` reply with a status). Every
+request is recorded. A reply may be delayed (for timeouts), carry a status (429, 500), or be
+streamed as server-sent events when the request asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Scripted:
+    content: str = ""
+    status: int = 200
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeLLM:
+    def __init__(self, default: Callable[[list[dict]], str | Scripted] | None = None) -> None:
+        self.queue: deque[Scripted] = deque()
+        self.requests: list[dict] = []
+        self.default = default or (lambda messages: '{"named_entities": []}')
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def enqueue(self, content: str = "", status: int = 200, delay_s: float = 0.0, **headers: str) -> None:
+        self.queue.append(Scripted(content, status, delay_s, headers))
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next(self, body: dict) -> Scripted:
+        with self._lock:
+            self.requests.append(body)
+            if self.queue:
+                return self.queue.popleft()
+        reply = self.default(body.get("messages", []))
+        return reply if isinstance(reply, Scripted) else Scripted(reply)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                reply = fake._next(body)
+                time.sleep(reply.delay_s)
+                if reply.status != 200:
+                    self._send(reply.status, {"error": {"message": "scripted failure"}}, reply.headers)
+                elif body.get("stream"):
+                    self._stream(reply.content)
+                else:
+                    words = sum(len(m.get("content", "").split()) for m in body.get("messages", []))
+                    usage = {"prompt_tokens": words, "completion_tokens": len(reply.content.split())}
+                    message = {"role": "assistant", "content": reply.content}
+                    self._send(200, {"choices": [{"index": 0, "message": message}], "usage": usage}, {})
+
+            def _send(self, status: int, payload: dict, headers: dict[str, str]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key.replace("_", "-"), value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, content: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for piece in content.split(" "):
+                    event = {"choices": [{"index": 0, "delta": {"content": piece + " "}}]}
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+
+        return Handler
