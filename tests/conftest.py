@@ -36,6 +36,12 @@ def graph_signature(engine: Engine) -> dict[tuple[str, str], float]:
 
 
 @pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One embedding cache (and ONNX export beside it) for every test that loads the real model."""
+    return tmp_path_factory.mktemp("model-cache") / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
 def musique_small() -> dict:
     return json.loads((FIXTURES / "musique_small.json").read_text())
 

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
+def engine(tmp_path_factory, model_cache):
     data = tmp_path_factory.mktemp("memrag")
     recorded, _ = load_openie_file(FIXTURES / "musique_small.json")
-    settings = Settings(data_dir=data, embedding_threads=2)
+    settings = Settings(data_dir=data, embedding_threads=2, embedding_cache=model_cache)
     engine = open_engine(settings, "test", extractor=RecordedExtractor(recorded), whole_documents=True)
     engine.add([DocumentInput(text=passage) for passage in recorded])
     yield engine

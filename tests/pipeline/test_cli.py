@@ -1,0 +1,38 @@
+"""The command line end to end, no LLM configured: ingest a file, then ask about it."""
+
+import pytest
+
+from cli.main import main
+
+pytestmark = pytest.mark.model
+
+
+def test_ask_answers_about_a_file_just_ingested_and_cites_it(tmp_path, monkeypatch, capsys, model_cache):
+    monkeypatch.setenv("MEMRAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEMRAG_EMBEDDING_CACHE", str(model_cache))
+    monkeypatch.delenv("MEMRAG_LLM_BASE_URL", raising=False)
+    note = tmp_path / "lighthouse.md"
+    note.write_text(
+        "# The Lighthouse\n\nThe Tarnholm lighthouse was designed by Ingrid Vale in 1893. "
+        "It stands on the northern cliff of Tarnholm island and guided ships into Kessel harbour.\n"
+    )
+    other = tmp_path / "bakery.txt"
+    other.write_text("The bakery on Mill Street sells rye bread every Tuesday morning.")
+    assert main(["ingest", str(note), str(other)]) == 0
+    assert "added 2" in capsys.readouterr().out
+
+    assert main(["ask", "Who designed the Tarnholm lighthouse?"]) == 0
+    out = capsys.readouterr().out
+    assert "Ingrid Vale" in out
+    assert f"document {note}" in out  # the citation names the ingested file's document
+    assert "extractive (no LLM)" in out
+
+
+def test_bad_input_files_are_reported_not_raised(tmp_path, monkeypatch, capsys, model_cache):
+    monkeypatch.setenv("MEMRAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEMRAG_EMBEDDING_CACHE", str(model_cache))
+    binary = tmp_path / "image.bin"
+    binary.write_bytes(b"\xff\xfe\x00\x81" * 10)
+    assert main(["ingest", str(binary), str(tmp_path / "missing.txt")]) == 0
+    err = capsys.readouterr().err
+    assert "skipped" in err and "missing.txt" in err
