@@ -20,6 +20,7 @@ from memory.extract_spacy import SpacyExtractor
 from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
 from memory.params import RetrievalParams
 from memory.ports import Extractor
+from memory.reader import Answer, cite
 from memory.types import DocumentInput
 
 
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--top-k", type=int, default=5)
     ask.add_argument("--namespace", default=None)
+    ask.add_argument("--stream", action="store_true", help="print the answer as it is generated")
     ask.set_defaults(run=_ask)
 
     ret = sub.add_parser("retrieve", help="print the passages memrag retrieves for a question")
@@ -139,10 +141,19 @@ def _ingest(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     engine = open_engine(Settings(), args.namespace)
     try:
-        answer, retrieval = engine.ask(args.question, RetrievalParams(top_k=args.top_k))
+        if args.stream:
+            retrieval = engine.retrieve(args.question, RetrievalParams(top_k=args.top_k))
+            pieces = []
+            for piece in engine.reader.stream(args.question, retrieval.hits):
+                pieces.append(piece)
+                print(piece, end="", flush=True)
+            answer = Answer("".join(pieces), cite("".join(pieces), retrieval.hits), engine.reader.name)
+            print()
+        else:
+            answer, retrieval = engine.ask(args.question, RetrievalParams(top_k=args.top_k))
+            print(answer.text)
     finally:
         engine.close()
-    print(answer.text)
     print(f"\n({answer.reader}; retrieval: {retrieval.mode})")
     for citation in answer.citations:
         print(f"[{citation.number}] document {citation.document_id} passage {citation.passage_id}")

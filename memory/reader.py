@@ -91,4 +91,4 @@ class ExtractiveReader:
         return Answer(text, cite(text, hits), self.name)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
-        yield from self.answer(question, hits).text.split(" ")
+        yield from re.findall(r"\S+\s*", self.answer(question, hits).text)
