@@ -39,7 +39,6 @@ class GraphIndex:
     def __init__(self, compact_ratio: float = 0.1, compact_min_rows: int = 2048) -> None:
         self._node: dict[str, int] = {}
         self._ids: list[str] = []
-        self._is_passage: list[bool] = []
         self._adj: list[dict[int, float]] = []
         self._degree = np.zeros(1024, dtype=np.float64)
         self._live_passage = np.zeros(1024, dtype=bool)
@@ -61,9 +60,6 @@ class GraphIndex:
     def node_id(self, index: int) -> str:
         return self._ids[index]
 
-    def is_passage_node(self, index: int) -> bool:
-        return self._is_passage[index]
-
     def passage_of_point(self, point: str) -> str | None:
         """The passage stored under a vector-store point id, if it is in the graph."""
         return self._passage_of_point.get(point)
@@ -74,9 +70,6 @@ class GraphIndex:
     def mentions(self, entity_id: str) -> int:
         """Number of passages whose facts mention the entity (0 = not in the graph)."""
         return self._mentions.get(entity_id, 0)
-
-    def passage_ids(self) -> list[str]:
-        return sorted(self._passage_entities)
 
     @property
     def size(self) -> int:
@@ -120,7 +113,7 @@ class GraphIndex:
         if passage_id in self._passage_entities:
             return
         self.version += 1
-        p = self._ensure_node(passage_id, is_passage=True)
+        p = self._ensure_node(passage_id)
         self._live_passage[p] = True
         self._passage_of_point[point_uuid(passage_id)] = passage_id
         entities = tuple(dict.fromkeys(entity_ids))
@@ -177,13 +170,12 @@ class GraphIndex:
                 self._add_weight(self._node[entity_id], self._node[other], 2.0 * score)
 
     # ---- internals -----------------------------------------------------------
-    def _ensure_node(self, record_id: str, is_passage: bool) -> int:
+    def _ensure_node(self, record_id: str) -> int:
         index = self._node.get(record_id)
         if index is None:
             index = len(self._ids)
             self._node[record_id] = index
             self._ids.append(record_id)
-            self._is_passage.append(is_passage)
             self._adj.append({})
             if index >= len(self._degree):
                 self._degree = np.concatenate([self._degree, np.zeros(len(self._degree))])
@@ -192,7 +184,7 @@ class GraphIndex:
 
     def _mention(self, entity_id: str, delta: int) -> int:
         count = self._mentions.get(entity_id, 0) + delta
-        node = self._ensure_node(entity_id, is_passage=False)
+        node = self._ensure_node(entity_id)
         if count == 0:
             del self._mentions[entity_id]
             for other, score in self._synonyms.get(entity_id, {}).items():
