@@ -51,18 +51,18 @@ class Engine:
         apply_to_graph(self.graph, passages, facts, entities)
 
     def add(self, documents: Sequence[DocumentInput]) -> AddReport:
+        """Index new documents; a changed document replaces its old version only once the new one
+        is extracted (if extraction fails, the old version stays and the failure is reported)."""
         with self._lock:
-            report, replaced = self._indexer.add(documents)
-            return report if not replaced else self._replace(documents, replaced, report)
-
-    def _replace(self, documents: Sequence[DocumentInput], replaced: list[str], first: AddReport) -> AddReport:
-        """Changed content under an existing id: the old passages go, then the new version is added."""
-        for doc_id in replaced:
-            self.delete(doc_id)
-        report, _ = self._indexer.add([d for d in documents if d.id in replaced])
-        report.documents_added.extend(first.documents_added)
-        report.documents_unchanged.extend(first.documents_unchanged)
-        return report
+            report = AddReport()
+            fresh, replaced = self._indexer.select(documents, report)
+            prepared = self._indexer.prepare(fresh, report)
+            ready = {p.document.id for p in prepared}
+            for doc_id in replaced:
+                if doc_id in ready:
+                    self.delete(doc_id)
+            self._indexer.write(prepared, report)
+            return report
 
     def delete(self, doc_id: str) -> None:
         """Remove a document, its passages, and the entities and facts no passage mentions any more."""

@@ -40,7 +40,9 @@ class AddReport:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
+    """A document ready to be written: its record, passages and their facts."""
+
     document: Document
     passages: tuple[Passage, ...]
     facts: tuple[PassageFacts, ...]
@@ -61,17 +63,10 @@ class Indexer:
         self._store, self._graph, self._embedder = store, graph, embedder
         self._extractor, self._chunker, self._params = extractor, chunker, params
 
-    def add(self, inputs: Sequence[DocumentInput]) -> tuple[AddReport, list[str]]:
-        """Index new documents; returns the report and ids of changed documents to replace first."""
-        report = AddReport()
-        fresh, replaced = self._select_new(inputs, report)
-        prepared = self._prepare(fresh, report)
-        self._write(prepared, report)
-        return report, replaced
-
-    def _select_new(
+    def select(
         self, inputs: Sequence[DocumentInput], report: AddReport
     ) -> tuple[list[tuple[str, DocumentInput]], list[str]]:
+        """Documents to index (id, input), and which of them replace a stored, different version."""
         by_id: dict[str, DocumentInput] = {}
         for doc in inputs:
             if not doc.text.strip():
@@ -85,12 +80,12 @@ class Indexer:
                 report.documents_unchanged.append(doc_id)
                 continue
             if old is not None:
-                replaced.append(doc_id)  # the engine deletes the old version, then adds this one
-                continue
+                replaced.append(doc_id)  # the engine removes the old version once this one is ready
             fresh.append((doc_id, doc))
         return fresh, replaced
 
-    def _prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[_Prepared]:
+    def prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[Prepared]:
+        """Passages and OpenIE for each document; failing documents are recorded and left out."""
         texts_by_doc = [self._passage_texts(doc) for _, doc in docs]
         extractions = self._extract(docs, texts_by_doc, report)
         prepared = []
@@ -113,7 +108,7 @@ class Indexer:
                     )
                 )
             document = Document(doc_id, doc.title, _content_hash(doc), tuple(p.id for p in passages), doc.metadata)
-            prepared.append(_Prepared(document, tuple(passages), tuple(facts)))
+            prepared.append(Prepared(document, tuple(passages), tuple(facts)))
         return prepared
 
     def _extract(
@@ -136,7 +131,8 @@ class Indexer:
         chunks = [c for c in self._chunker.split(doc.text) if c.strip()]
         return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
 
-    def _write(self, prepared: Sequence[_Prepared], report: AddReport) -> None:
+    def write(self, prepared: Sequence[Prepared], report: AddReport) -> None:
+        """Embed what is new, then write entities, facts, passages and last the document records."""
         if not prepared:
             return
         names = {eid: name for p in prepared for f in p.facts for eid, name in f.entities.items()}

@@ -87,3 +87,29 @@ def test_reopening_gives_identical_graph_and_rankings(tmp_path):
     assert graph_signature(reopened) == signature
     assert [ranking_signature(reopened.rank(q, RetrievalParams(top_k=5))) for q in queries] == before
     reopened.close()
+
+
+class _FailingOn:
+    """An extractor that fails (as an unreachable LLM would) on texts containing a marker."""
+
+    name = "failing"
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def extract(self, passages):
+        from memory.errors import ModelError
+        from memory.types import Extraction
+
+        if any(self.marker in p for p in passages):
+            raise ModelError("scripted outage")
+        return [Extraction((), ()) for _ in passages]
+
+
+def test_a_replacement_that_cannot_be_extracted_keeps_the_old_version(engine):
+    engine._indexer._extractor = _FailingOn("OUTAGE")
+    report = engine.add([DocumentInput(text="OUTAGE: Rome is the capital of Italy.", id="d0")])
+    assert report.failed == {"d0": "extraction failed: scripted outage"}
+    assert engine.get("d0").passage_ids  # the old version is still there, whole
+    texts = {p.text for p in engine.store.all_passages()}
+    assert "Paris is the capital of France." in texts and not any("OUTAGE" in t for t in texts)
