@@ -11,17 +11,23 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from tqdm import tqdm
+
 from cli.dataset import load_dataset
 from cli.evaluate import EvalOptions, format_table, run_eval
 from ingest.factory import open_engine
+from ingest.loaders import load_paths
 from memory.config import Settings
 from memory.errors import MemragError
 from memory.extract_spacy import SpacyExtractor
+from memory.indexer import AddReport
 from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
 from memory.params import RetrievalParams
 from memory.ports import Extractor
 from memory.reader import Answer, cite
 from memory.types import DocumentInput
+
+INGEST_BATCH = 64
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--namespace", default=None)
     imp.set_defaults(run=_import)
 
-    ing = sub.add_parser("ingest", help="add text or Markdown files to the memory (id = file path)")
+    ing = sub.add_parser("ingest", help="add text, Markdown, HTML, PDF or JSONL files or folders (id = file path)")
     ing.add_argument("paths", type=Path, nargs="+")
     ing.add_argument("--namespace", default=None)
     ing.set_defaults(run=_ingest)
@@ -117,25 +123,31 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    docs = []
-    for path in args.paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"memrag: skipped {path}: {exc}", file=sys.stderr)
-            continue
-        docs.append(DocumentInput(text=text, id=str(path), title=path.stem))
+    loaded = load_paths(args.paths)
+    for error in loaded.errors:
+        print(f"memrag: skipped {error.source}: {error.reason}", file=sys.stderr)
     engine = open_engine(Settings(), args.namespace)
+    totals = AddReport()
+    bar = tqdm(total=len(loaded.documents), desc="ingesting", unit="doc", file=sys.stderr)
     try:
-        report = engine.add(docs)
+        for start in range(0, len(loaded.documents), INGEST_BATCH):
+            batch = loaded.documents[start : start + INGEST_BATCH]
+            report = engine.add(batch)
+            totals.documents_added += report.documents_added
+            totals.documents_unchanged += report.documents_unchanged
+            totals.passages += report.passages
+            totals.failed |= report.failed
+            bar.update(len(batch))
     finally:
+        bar.close()
         engine.close()
     print(
-        f"added {len(report.documents_added)}, unchanged {len(report.documents_unchanged)}, passages {report.passages}"
+        f"added {len(totals.documents_added)}, unchanged {len(totals.documents_unchanged)}, "
+        f"passages {totals.passages}, skipped {len(loaded.errors)}"
     )
-    for doc_id, reason in report.failed.items():
+    for doc_id, reason in totals.failed.items():
         print(f"failed {doc_id}: {reason}", file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if totals.failed else 0
 
 
 def _ask(args: argparse.Namespace) -> int:
