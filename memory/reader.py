@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from memory.extract_spacy import split_title
 from memory.ports import ChatModel
 from memory.prompts import reader_messages
 from memory.types import Hit
@@ -80,7 +81,8 @@ class ExtractiveReader:
         asked = {w.lower() for w in _WORD.findall(question)}
         best: tuple[float, int, str] | None = None
         for number, hit in enumerate(hits, 1):
-            for sentence in _SENTENCE.split(hit.text.replace("\n", " ")):
+            body = split_title(hit.text)[1]  # the title line is not a sentence of the passage
+            for sentence in _SENTENCE.split(body.replace("\n", " ")):
                 words = {w.lower() for w in _WORD.findall(sentence)}
                 score = len(words & asked) / (1 + len(words) ** 0.5) + 0.01 / number
                 if words and (best is None or score > best[0]):
