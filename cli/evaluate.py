@@ -61,12 +61,12 @@ def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[s
     em, f1 = [], []
     for q in tqdm(dataset.questions, desc="questions", disable=not options.progress, file=sys.stderr):
         started = time.perf_counter()
-        ranking = engine.rank(q.question, params)
+        retrieval = engine.retrieve(q.question, params)  # timed with the hits' texts fetched
         latencies.append(time.perf_counter() - started)
-        modes[ranking.mode] = modes.get(ranking.mode, 0) + 1
-        memrag.append([texts.get(p, p) for p, _ in ranking.passages])
-        if options.read:
-            answer, _ = engine.ask(q.question, replace(params, top_k=options.params.top_k))
+        modes[retrieval.mode] = modes.get(retrieval.mode, 0) + 1
+        memrag.append([texts.get(h.passage_id, h.passage_id) for h in retrieval.hits])
+        if options.read:  # the reader sees the top k of the same retrieval
+            answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k])
             em.append(exact_match(answer.text, q.answers))
             f1.append(token_f1(answer.text, q.answers))
         dense.append([texts.get(p, p) for p, _ in engine.dense(q.question, depth).passages])
