@@ -22,9 +22,7 @@ OPTIMIZE_EVERY = 5_000
 class EdgeIndex:
     """A collection stored under `path`; created on first open, loaded after."""
 
-    def __init__(
-        self, path: Path, dim: int, filter_fields: Sequence[str] = (), optimize_every: int = OPTIMIZE_EVERY
-    ) -> None:
+    def __init__(self, path: Path, dim: int, optimize_every: int = OPTIMIZE_EVERY) -> None:
         self._path = path
         self._optimize_every = optimize_every
         self._writes_since_optimize = 0
@@ -37,8 +35,6 @@ class EdgeIndex:
                 self._shard = qe.EdgeShard.create(str(path), config)
         except Exception as exc:  # the binding raises plain Exceptions
             raise StorageError(f"cannot open Qdrant Edge shard at {path}: {exc}") from exc
-        for field in filter_fields:  # without a payload index a filtered search scans every payload
-            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer))
 
     def upsert(self, records: Sequence[VectorRecord]) -> None:
         for start in range(0, len(records), _UPSERT_CHUNK):
@@ -141,8 +137,8 @@ class EdgeStore:
         self._optimize_every = optimize_every
         self._open: list[EdgeIndex] = []
 
-    def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> EdgeIndex:
-        index = EdgeIndex(self._root / name, dim, filter_fields, self._optimize_every)
+    def open_index(self, name: str, dim: int) -> EdgeIndex:
+        index = EdgeIndex(self._root / name, dim, self._optimize_every)
         self._open.append(index)
         return index
 

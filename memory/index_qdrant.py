@@ -19,7 +19,7 @@ _UPSERT_CHUNK = 256
 class QdrantIndex:
     """One Qdrant collection named `collection`."""
 
-    def __init__(self, client: QdrantClient, collection: str, dim: int, filter_fields: Sequence[str] = ()) -> None:
+    def __init__(self, client: QdrantClient, collection: str, dim: int) -> None:
         self._client = client
         self._name = collection
         try:
@@ -27,8 +27,6 @@ class QdrantIndex:
                 client.create_collection(
                     collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE)
                 )
-                for field in filter_fields:
-                    client.create_payload_index(collection, field, models.PayloadSchemaType.INTEGER)
         except (UnexpectedResponse, ValueError) as exc:
             raise StorageError(f"cannot open Qdrant collection {collection}: {exc}") from exc
 
@@ -135,8 +133,8 @@ class QdrantStore:
         client = QdrantClient(location=":memory:") if url == ":memory:" else QdrantClient(url=url, api_key=api_key)
         return cls(client, prefix)
 
-    def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> QdrantIndex:
-        return QdrantIndex(self._client, f"{self._prefix}{name}", dim, filter_fields)
+    def open_index(self, name: str, dim: int) -> QdrantIndex:
+        return QdrantIndex(self._client, f"{self._prefix}{name}", dim)
 
     def close(self) -> None:
         self._client.close()

@@ -85,9 +85,7 @@ class VectorIndex(Protocol):
 class VectorStore(Protocol):
     """Opens named collections of one namespace."""
 
-    def open_index(self, name: str, dim: int, filter_fields: Sequence[str] = ()) -> VectorIndex:
-        """Open or create; `filter_fields` (integer payload fields used in `where`) get a payload index."""
-        ...
+    def open_index(self, name: str, dim: int) -> VectorIndex: ...
 
     def close(self) -> None: ...
 
