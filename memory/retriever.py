@@ -62,7 +62,7 @@ class Retriever:
         ranked = self._order(reached, dense_ids, params)
         names = {f.fact.subject_id: f.fact.subject for f in kept} | {f.fact.object_id: f.fact.object for f in kept}
         seeds = tuple(Seed(e, names.get(e, e), w) for e, w in entity_weights.items())
-        return Ranking(tuple(ranked[: params.top_k]), "graph", kept, seeds)
+        return Ranking(tuple(ranked), "graph", kept, seeds)
 
     def _candidate_facts(self, query_vector: np.ndarray, k: int) -> list[ScoredFact]:
         hits = self._store.facts.search(query_vector, k, with_payload=True)
