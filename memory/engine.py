@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from memory.batch import PreparedBatch
 from memory.errors import NotFound
 from memory.graph import GraphIndex
-from memory.indexer import AddReport, Indexer, apply_to_graph
+from memory.indexer import AddReport, Indexer, apply_to_graph, identify
 from memory.params import IndexParams, RetrievalParams
 from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
 from memory.reader import Answer, ExtractiveReader, Reader
 from memory.retriever import Ranking, Retriever
 from memory.store import RecordStore
-from memory.types import Document, DocumentInput, Hit, Retrieval
+from memory.types import Document, DocumentInput, Hit, Passage, Retrieval
 
 
 class Engine:
@@ -43,26 +45,70 @@ class Engine:
         self._load_graph()
 
     def _load_graph(self) -> None:
-        """Rebuild the derived graph from the records of committed documents."""
+        """Rebuild the derived graph from committed documents; sweep what a crash left behind.
+
+        A document record is the commit point of its passages: passages no document names, and
+        entities and facts no such passage mentions, are leftovers of an interrupted write.
+        """
         committed = {p for d in self.store.all_documents() for p in d.passage_ids}
-        passages = [p for p in self.store.all_passages() if p.id in committed]
+        live: list[Passage] = []
+        stray: list[str] = []
+        for passage in self.store.all_passages():
+            if passage.id in committed:
+                live.append(passage)
+            else:
+                stray.append(passage.id)
+        mentioned_entities = {e for p in live for e in p.entity_ids}
+        mentioned_facts = {f for p in live for f in p.fact_ids}
         facts = {f.id: f for f in self.store.all_facts()}
         entities = list(self.store.all_entities())
-        apply_to_graph(self.graph, passages, facts, entities)
+        apply_to_graph(self.graph, live, facts, [e for e in entities if e.id in mentioned_entities])
+        self.store.passages.delete(stray)
+        self.store.facts.delete([f for f in facts if f not in mentioned_facts])
+        self.store.entities.delete([e.id for e in entities if e.id not in mentioned_entities])
 
     def add(self, documents: Sequence[DocumentInput]) -> AddReport:
-        """Index new documents; a changed document replaces its old version only once the new one
-        is extracted (if extraction fails, the old version stays and the failure is reported)."""
+        """Index new or changed documents (unchanged ones are skipped before any extraction)."""
         with self._lock:
             report = AddReport()
-            fresh, replaced = self._indexer.select(documents, report)
+            fresh, _ = self._indexer.select(documents, report)
             prepared = self._indexer.prepare(fresh, report)
-            ready = {p.document.id for p in prepared}
-            for doc_id in replaced:
-                if doc_id in ready:
-                    self.delete(doc_id)
-            self._indexer.write(prepared, report)
+            self._commit(self._indexer.embed(prepared, report, only_new=True), report)
             return report
+
+    def prepare(self, documents: Sequence[DocumentInput]) -> PreparedBatch:
+        """Chunk, extract and embed without touching the store: the costly part, for any process."""
+        report = AddReport()
+        prepared = self._indexer.prepare(identify(documents), report)
+        return self._indexer.embed(prepared, report, only_new=False)
+
+    def apply(self, batch: PreparedBatch) -> AddReport:
+        """Write a prepared batch; applying the same batch again changes nothing."""
+        report = AddReport(failed=dict(batch.failed), dropped_triples=batch.dropped_triples)
+        report.embed_seconds = batch.embed_seconds
+        with self._lock:
+            self._commit(batch, report)
+        return report
+
+    def _commit(self, batch: PreparedBatch, report: AddReport) -> None:
+        """Write new versions whole; each document record swap is atomic, old-only passages go after it.
+
+        A reader sees the old version or the new one: the graph changes under the lock, and in the
+        store the document record (upserted in one write) decides which passages count.
+        """
+        stored = {d.id: d for d in self.store.get_documents([i.document.id for i in batch.items])}
+        fresh = []
+        for item in batch.items:
+            old = stored.get(item.document.id)
+            if old is not None and old.content_hash == item.document.content_hash:
+                report.documents_unchanged.append(old.id)
+            else:
+                fresh.append(item)
+        self._indexer.write(replace(batch, items=tuple(fresh)), report)
+        for item in fresh:
+            old = stored.get(item.document.id)
+            if old is not None:
+                self._drop_passages(set(old.passage_ids) - set(item.document.passage_ids))
 
     def delete(self, doc_id: str) -> None:
         """Remove a document, its passages, and the entities and facts no passage mentions any more."""
@@ -70,16 +116,19 @@ class Engine:
             found = self.store.get_documents([doc_id])
             if not found:
                 raise NotFound(f"no document {doc_id!r} in this memory")
-            dead_entities: list[str] = []
-            dead_facts: list[str] = []
-            for passage_id in found[0].passage_ids:
-                entities, facts = self.graph.remove_passage(passage_id)
-                dead_entities.extend(entities)
-                dead_facts.extend(facts)
             self.store.documents.delete([doc_id])
-            self.store.passages.delete(list(found[0].passage_ids))
-            self.store.facts.delete(dead_facts)
-            self.store.entities.delete(dead_entities)
+            self._drop_passages(set(found[0].passage_ids))
+
+    def _drop_passages(self, passage_ids: set[str]) -> None:
+        dead_entities: list[str] = []
+        dead_facts: list[str] = []
+        for passage_id in sorted(passage_ids):
+            entities, facts = self.graph.remove_passage(passage_id)
+            dead_entities.extend(entities)
+            dead_facts.extend(facts)
+        self.store.passages.delete(sorted(passage_ids))
+        self.store.facts.delete(dead_facts)
+        self.store.entities.delete(dead_entities)
 
     def get(self, doc_id: str) -> Document:
         found = self.store.get_documents([doc_id])
@@ -102,8 +151,11 @@ class Engine:
         return self._retriever.dense(self.query_embedder.embed([query])[0], k)
 
     def retrieve(self, query: str, params: RetrievalParams) -> Retrieval:
-        ranking = self.rank(query, params)
-        stored = {p.id: p for p in self.store.get_passages([pid for pid, _ in ranking.passages])}
+        """Ranked hits with their texts, read under the lock: one version of every document."""
+        vector = self.query_embedder.embed([query])[0]
+        with self._lock:
+            ranking = self.rank_vector(query, vector, params)
+            stored = {p.id: p for p in self.store.get_passages([pid for pid, _ in ranking.passages])}
         hits = tuple(
             Hit(pid, stored[pid].doc_id, stored[pid].text, score, ranking.facts, ranking.seeds)
             for pid, score in ranking.passages

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from memory.batch import Prepared, PreparedBatch, Vectors
 from memory.errors import InvalidInput, ModelError
-from memory.facts import PassageFacts, normalise_extraction
+from memory.facts import normalise_extraction
 from memory.graph import GraphIndex
 from memory.ids import alnum_length, content_id, document_id, passage_id
 from memory.params import IndexParams
@@ -39,15 +40,6 @@ class AddReport:
     embed_seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A document ready to be written: its record, passages and their facts."""
-
-    document: Document
-    passages: tuple[Passage, ...]
-    facts: tuple[PassageFacts, ...]
-
-
 class Indexer:
     """Turns documents into records in the store and nodes/edges in the graph."""
 
@@ -67,11 +59,7 @@ class Indexer:
         self, inputs: Sequence[DocumentInput], report: AddReport
     ) -> tuple[list[tuple[str, DocumentInput]], list[str]]:
         """Documents to index (id, input), and which of them replace a stored, different version."""
-        by_id: dict[str, DocumentInput] = {}
-        for doc in inputs:
-            if not doc.text.strip():
-                raise InvalidInput(f"document {doc.id or doc.title!r} has no text; send non-empty text")
-            by_id[doc.id or document_id(doc.title, doc.text)] = doc
+        by_id = dict(identify(inputs))
         stored = {d.id: d for d in self._store.get_documents(list(by_id))}
         fresh, replaced = [], []
         for doc_id, doc in by_id.items():
@@ -80,7 +68,7 @@ class Indexer:
                 report.documents_unchanged.append(doc_id)
                 continue
             if old is not None:
-                replaced.append(doc_id)  # the engine removes the old version once this one is ready
+                replaced.append(doc_id)  # the engine removes the old version once this one is written
             fresh.append((doc_id, doc))
         return fresh, replaced
 
@@ -131,28 +119,50 @@ class Indexer:
         chunks = [c for c in self._chunker.split(doc.text) if c.strip()]
         return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
 
-    def write(self, prepared: Sequence[Prepared], report: AddReport) -> None:
-        """Embed what is new, then write entities, facts, passages and last the document records."""
-        if not prepared:
-            return
+    def embed(self, prepared: Sequence[Prepared], report: AddReport, only_new: bool) -> PreparedBatch:
+        """Vectors for the batch's records; with `only_new`, entities and facts already stored are skipped
+        (a worker without the store embeds them all: the embedding cache makes repeats cheap)."""
         names = {eid: name for p in prepared for f in p.facts for eid, name in f.entities.items()}
         facts = {fact.id: fact for p in prepared for f in p.facts for fact in f.facts}
-        new_entity_ids = sorted(set(names) - self._store.existing_entity_ids(sorted(names)))
-        new_fact_ids = sorted(set(facts) - self._store.existing_fact_ids(sorted(facts)))
+        entity_ids, fact_ids = sorted(names), sorted(facts)
+        if only_new:
+            entity_ids = sorted(set(names) - self._store.existing_entity_ids(entity_ids))
+            fact_ids = sorted(set(facts) - self._store.existing_fact_ids(fact_ids))
         passages = [p for item in prepared for p in item.passages]
         started = time.perf_counter()
-        entity_vectors = self._embedder.embed([names[e] for e in new_entity_ids])
-        fact_vectors = self._embedder.embed([facts[f].text for f in new_fact_ids])
+        entity_vectors = self._embedder.embed([names[e] for e in entity_ids])
+        fact_vectors = self._embedder.embed([facts[f].text for f in fact_ids])
         passage_vectors = self._embedder.embed([p.text for p in passages])
-        report.embed_seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        report.embed_seconds += seconds
+        return PreparedBatch(
+            tuple(prepared),
+            Vectors(tuple(entity_ids), entity_vectors),
+            Vectors(tuple(fact_ids), fact_vectors),
+            Vectors(tuple(p.id for p in passages), passage_vectors),
+            dict(report.failed),
+            report.dropped_triples,
+            seconds,
+        )
+
+    def write(self, batch: PreparedBatch, report: AddReport) -> None:
+        """Write entities and facts not yet stored, then passages, then the document records last."""
+        if not batch.items:
+            return
+        names = {eid: name for p in batch.items for f in p.facts for eid, name in f.entities.items()}
+        facts = {fact.id: fact for p in batch.items for f in p.facts for fact in f.facts}
+        new_entity_ids = sorted(set(names) - self._store.existing_entity_ids(sorted(names)))
+        new_fact_ids = sorted(set(facts) - self._store.existing_fact_ids(sorted(facts)))
+        passages = [p for item in batch.items for p in item.passages]
+        entity_vectors = batch.entities.rows(new_entity_ids)
         entities, eligible = self._entities_with_synonyms(new_entity_ids, names, entity_vectors)
         self._store.put_entities(entities, entity_vectors, eligible)
-        self._store.put_facts([facts[f] for f in new_fact_ids], fact_vectors)
-        self._store.put_passages(passages, passage_vectors)
-        for item in prepared:
+        self._store.put_facts([facts[f] for f in new_fact_ids], batch.facts.rows(new_fact_ids))
+        self._store.put_passages(passages, batch.passages.rows([p.id for p in passages]))
+        for item in batch.items:
             self._store.put_document(item.document)
         apply_to_graph(self._graph, passages, facts, entities)
-        report.documents_added.extend(item.document.id for item in prepared)
+        report.documents_added.extend(item.document.id for item in batch.items)
         report.passages += len(passages)
         report.new_entities += len(entities)
         report.new_facts += len(new_fact_ids)
@@ -183,6 +193,16 @@ def apply_to_graph(
         graph.add_passage(passage.id, passage.entity_ids, triples)
     for entity in entities:
         graph.declare_synonyms(entity.id, entity.synonyms)
+
+
+def identify(inputs: Sequence[DocumentInput]) -> list[tuple[str, DocumentInput]]:
+    """(id, input) per document, the last one winning for a repeated id; empty text is refused."""
+    by_id: dict[str, DocumentInput] = {}
+    for doc in inputs:
+        if not doc.text.strip():
+            raise InvalidInput(f"document {doc.id or doc.title!r} has no text; send non-empty text")
+        by_id[doc.id or document_id(doc.title, doc.text)] = doc
+    return list(by_id.items())
 
 
 def _content_hash(doc: DocumentInput) -> str:
