@@ -28,9 +28,9 @@ from memory.engine import Engine
 from memory.facts import normalise_extraction
 from memory.ids import document_id, passage_id
 from memory.index_edge import EdgeStore
-from memory.indexer import _content_hash
 from memory.openie_import import RecordedExtractor
 from memory.params import RetrievalParams
+from memory.preparer import content_hash
 from memory.retriever import KeepTopFacts
 from memory.store import RecordStore
 from memory.types import Document, DocumentInput, Entity, Extraction, Passage, Triple
@@ -87,7 +87,7 @@ def populate(path: Path, size: int, rng: np.random.Generator) -> dict[str, Extra
             passages.append(p)
             facts.update({f.id: f for f in found.facts})
             entities.update(found.entities)
-            store.put_document(Document(doc_id, "", _content_hash(DocumentInput(text)), (p.id,)))
+            store.put_document(Document(doc_id, "", content_hash(DocumentInput(text)), (p.id,)))
         new = sorted(set(entities) - store.existing_entity_ids(sorted(entities)))
         store.put_entities(
             [Entity(e, entities[e]) for e in new], embedder.embed([entities[e] for e in new]), [True] * len(new)

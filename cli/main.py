@@ -20,10 +20,10 @@ from ingest.loaders import load_paths
 from memory.config import Settings
 from memory.errors import MemragError
 from memory.extract_spacy import SpacyExtractor
-from memory.indexer import AddReport
 from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
 from memory.params import RetrievalParams
 from memory.ports import Extractor
+from memory.preparer import AddReport
 from memory.reader import Answer, cite
 from memory.types import DocumentInput
 

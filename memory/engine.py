@@ -11,9 +11,10 @@ import numpy as np
 from memory.batch import PreparedBatch
 from memory.errors import NotFound
 from memory.graph import GraphIndex
-from memory.indexer import AddReport, Indexer, apply_to_graph, identify
+from memory.indexer import Indexer, apply_to_graph
 from memory.params import IndexParams, RetrievalParams
 from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
+from memory.preparer import AddReport, Preparer
 from memory.reader import Answer, ExtractiveReader, Reader
 from memory.retriever import Ranking, Retriever
 from memory.store import RecordStore
@@ -40,7 +41,8 @@ class Engine:
         self.reader: Reader = reader or ExtractiveReader()
         self.graph = GraphIndex()
         self._lock = threading.RLock()
-        self._indexer = Indexer(store, self.graph, embedder, extractor, chunker, index_params or IndexParams())
+        self.preparer = Preparer(embedder, extractor, chunker)
+        self._indexer = Indexer(store, self.graph, index_params or IndexParams())
         self._retriever = Retriever(store, self.graph, recognition)
         self._load_graph()
 
@@ -71,16 +73,10 @@ class Engine:
         """Index new or changed documents (unchanged ones are skipped before any extraction)."""
         with self._lock:
             report = AddReport()
-            fresh, _ = self._indexer.select(documents, report)
-            prepared = self._indexer.prepare(fresh, report)
-            self._commit(self._indexer.embed(prepared, report, only_new=True), report)
+            prepared = self.preparer.prepare(self._indexer.select(documents, report), report)
+            batch = self.preparer.embed(prepared, report, self.store.existing_entity_ids, self.store.existing_fact_ids)
+            self._commit(batch, report)
             return report
-
-    def prepare(self, documents: Sequence[DocumentInput]) -> PreparedBatch:
-        """Chunk, extract and embed without touching the store: the costly part, for any process."""
-        report = AddReport()
-        prepared = self._indexer.prepare(identify(documents), report)
-        return self._indexer.embed(prepared, report, only_new=False)
 
     def apply(self, batch: PreparedBatch) -> AddReport:
         """Write a prepared batch; applying the same batch again changes nothing."""

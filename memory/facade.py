@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 
 from memory.engine import Engine
-from memory.indexer import AddReport
 from memory.params import RetrievalParams
+from memory.preparer import AddReport
 from memory.reader import Answer
 from memory.types import Document, DocumentInput, Retrieval
 

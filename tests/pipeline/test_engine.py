@@ -107,7 +107,7 @@ class _FailingOn:
 
 
 def test_a_replacement_that_cannot_be_extracted_keeps_the_old_version(engine):
-    engine._indexer._extractor = _FailingOn("OUTAGE")
+    engine.preparer.extractor = _FailingOn("OUTAGE")
     report = engine.add([DocumentInput(text="OUTAGE: Rome is the capital of Italy.", id="d0")])
     assert report.failed == {"d0": "extraction failed: scripted outage"}
     assert engine.get("d0").passage_ids  # the old version is still there, whole

@@ -112,7 +112,7 @@ def test_a_document_whose_extraction_fails_is_reported_and_nothing_of_it_is_stor
 
     llm.default = reply
     engine = make_engine(tmp_path, {})
-    engine._indexer._extractor = LlmExtractor(_chat(llm, max_retries=1, max_concurrency=1), JsonCache(None), 1)
+    engine.preparer.extractor = LlmExtractor(_chat(llm, max_retries=1, max_concurrency=1), JsonCache(None), 1)
     report = engine.add([DocumentInput(PASSAGE, id="bad"), DocumentInput("Berlin\nBerlin is big.", id="good")])
     assert set(report.failed) == {"bad"} and "HTTP 500" in report.failed["bad"], report.failed
     assert report.documents_added == ["good"]

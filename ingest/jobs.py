@@ -1,0 +1,163 @@
+"""Jobs and document statuses: what was asked, how far it got, and why something failed.
+
+A job adds or deletes documents of one namespace. It is cut into slices of documents; each
+slice is prepared (chunk, extract, embed) and then applied by the store's writer. A job is
+done when every slice is applied; recording a slice twice counts it once, so re-delivered
+work changes nothing. `MemoryJobBoard` serves the embedded mode; `RedisJobBoard` (in
+`jobs_redis.py`) the same contract across processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
+
+from memory.errors import NotFound
+from memory.preparer import AddReport
+
+JobKind = Literal["add", "delete"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+DocStatus = Literal["queued", "indexing", "indexed", "deleted", "failed"]
+SLICE_SIZE = 16  # documents per prepared batch: progress granularity and the work a crash can lose
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    status: DocStatus
+    job_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job's progress; `errors` maps a document id to why it was not indexed."""
+
+    id: str
+    namespace: str
+    kind: JobKind
+    status: JobStatus
+    documents: int
+    slices: int
+    applied_slices: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    attempts: int = 0
+    error: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+def new_job(namespace: str, kind: JobKind, documents: int) -> Job:
+    now = time.time()
+    slices = max(1, -(-documents // SLICE_SIZE)) if kind == "add" else 1
+    return Job(f"job_{uuid.uuid4().hex}", namespace, kind, "queued", documents, slices, created_at=now, updated_at=now)
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    """What applying one slice did: documents added, unchanged, failed (id → reason), deleted."""
+
+    added: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    failed: dict[str, str] = field(default_factory=dict)
+    deleted: tuple[str, ...] = ()
+
+    @staticmethod
+    def of(report: AddReport) -> SliceResult:
+        return SliceResult(tuple(report.documents_added), tuple(report.documents_unchanged), dict(report.failed))
+
+    def document_states(self, job_id: str) -> dict[str, DocumentState]:
+        states = {d: DocumentState("indexed", job_id) for d in self.added + self.unchanged}
+        states.update({d: DocumentState("deleted", job_id) for d in self.deleted})
+        states.update({d: DocumentState("failed", job_id, why) for d, why in self.failed.items()})
+        return states
+
+
+def summarize(job: Job, results: list[SliceResult]) -> Job:
+    """The job as its applied slices (each counted once) make it; a parked job stays failed."""
+    errors: dict[str, str] = {}
+    for r in results:
+        errors.update(r.failed)
+    status: JobStatus = job.status
+    if job.status != "failed":
+        status = "done" if len(results) >= job.slices else ("running" if job.attempts or results else "queued")
+    return replace(
+        job,
+        status=status,
+        applied_slices=len(results),
+        indexed=sum(len(r.added) for r in results),
+        unchanged=sum(len(r.unchanged) for r in results),
+        deleted=sum(len(r.deleted) for r in results),
+        errors=errors,
+    )
+
+
+class JobBoard(Protocol):
+    """Where jobs and document states live (in-process or Redis); every write is idempotent."""
+
+    def create(self, job: Job, document_ids: list[str]) -> None: ...
+
+    def get(self, job_id: str) -> Job: ...
+
+    def start_attempt(self, job_id: str) -> Job: ...
+
+    def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None: ...
+
+    def fail(self, job_id: str, reason: str) -> None: ...
+
+    def document_state(self, namespace: str, doc_id: str) -> DocumentState | None: ...
+
+
+class MemoryJobBoard:
+    """Jobs of one process, in memory (the embedded mode: jobs do not outlive the process)."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._slices: dict[str, dict[int, SliceResult]] = {}
+        self._docs: dict[tuple[str, str], DocumentState] = {}
+        self._lock = threading.Lock()
+
+    def create(self, job: Job, document_ids: list[str]) -> None:
+        with self._lock:
+            self._jobs[job.id] = job
+            self._slices[job.id] = {}
+            for doc_id in document_ids:
+                self._docs[(job.namespace, doc_id)] = DocumentState("queued", job.id)
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                raise NotFound(f"no job {job_id!r}; job ids are returned when documents are sent")
+            return summarize(job, list(self._slices[job_id].values()))
+
+    def start_attempt(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        with self._lock:
+            self._jobs[job_id] = replace(self._jobs[job_id], attempts=job.attempts + 1, updated_at=time.time())
+            for doc_id, state in self._docs.items():
+                if state.job_id == job_id and state.status == "queued":
+                    self._docs[doc_id] = replace(state, status="indexing")
+        return self.get(job_id)
+
+    def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None:
+        with self._lock:
+            if slice_no in self._slices[job_id]:
+                return
+            self._slices[job_id][slice_no] = result
+            namespace = self._jobs[job_id].namespace
+            for doc_id, state in result.document_states(job_id).items():
+                self._docs[(namespace, doc_id)] = state
+            self._jobs[job_id] = replace(self._jobs[job_id], updated_at=time.time())
+
+    def fail(self, job_id: str, reason: str) -> None:
+        with self._lock:
+            self._jobs[job_id] = replace(self._jobs[job_id], status="failed", error=reason, updated_at=time.time())
+
+    def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
+        return self._docs.get((namespace, doc_id))
