@@ -1,4 +1,4 @@
-"""The `memrag` command line: eval, import-hipporag, ingest, retrieve."""
+"""The `memrag` command line: eval, import-hipporag, ingest, worker, ask, retrieve."""
 
 from __future__ import annotations
 
@@ -11,19 +11,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tqdm import tqdm
-
 from cli.dataset import load_dataset
 from cli.evaluate import EvalOptions, format_table, run_eval
+from cli.ingesting import ingest, worker
 from ingest.factory import open_engine
-from ingest.loaders import load_paths
 from memory.config import Settings
 from memory.errors import MemragError
 from memory.extract_spacy import SpacyExtractor
 from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
 from memory.params import RetrievalParams
 from memory.ports import Extractor
-from memory.preparer import AddReport
 from memory.reader import Answer, cite
 from memory.types import DocumentInput
 
@@ -69,7 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="add text, Markdown, HTML, PDF or JSONL files or folders (id = file path)")
     ing.add_argument("paths", type=Path, nargs="+")
     ing.add_argument("--namespace", default=None)
-    ing.set_defaults(run=_ingest)
+    ing.add_argument("--no-wait", action="store_true", help="print the job ids and return")
+    ing.set_defaults(run=ingest)
+
+    wk = sub.add_parser("worker", help="take ingestion jobs from Redis (MEMRAG_REDIS_URL)")
+    wk.add_argument("--apply", action="store_true", help="also write: this process owns the embedded store")
+    wk.add_argument("--no-prepare", action="store_true", help="only apply prepared batches (with --apply)")
+    wk.add_argument("--consumer", default=None, help="consumer name (default: host-pid)")
+    wk.set_defaults(run=worker)
 
     ask = sub.add_parser("ask", help="answer a question from the memory, with citations")
     ask.add_argument("question")
@@ -120,34 +124,6 @@ def _import(args: argparse.Namespace) -> int:
     engine.close()
     print(f"indexed {len(added.documents_added)} documents ({report.triples} triples, {report.dropped_rows} dropped)")
     return 0
-
-
-def _ingest(args: argparse.Namespace) -> int:
-    loaded = load_paths(args.paths)
-    for error in loaded.errors:
-        print(f"memrag: skipped {error.source}: {error.reason}", file=sys.stderr)
-    engine = open_engine(Settings(), args.namespace)
-    totals = AddReport()
-    bar = tqdm(total=len(loaded.documents), desc="ingesting", unit="doc", file=sys.stderr)
-    try:
-        for start in range(0, len(loaded.documents), INGEST_BATCH):
-            batch = loaded.documents[start : start + INGEST_BATCH]
-            report = engine.add(batch)
-            totals.documents_added += report.documents_added
-            totals.documents_unchanged += report.documents_unchanged
-            totals.passages += report.passages
-            totals.failed |= report.failed
-            bar.update(len(batch))
-    finally:
-        bar.close()
-        engine.close()
-    print(
-        f"added {len(totals.documents_added)}, unchanged {len(totals.documents_unchanged)}, "
-        f"passages {totals.passages}, skipped {len(loaded.errors)}"
-    )
-    for doc_id, reason in totals.failed.items():
-        print(f"failed {doc_id}: {reason}", file=sys.stderr)
-    return 1 if totals.failed else 0
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from ingest.chunking import SentenceChunker, WholeDocumentChunker
+from ingest.jobs import Jobs
+from ingest.local import LocalJobs
+from ingest.queue_redis import RedisJobs, connect
+from ingest.worker import RetryPolicy
 from memory.config import Settings
 from memory.embed_cache import CachedEmbedder
 from memory.embed_onnx import OnnxEmbedder
@@ -19,6 +24,7 @@ from memory.kv_cache import JsonCache
 from memory.llm_client import OpenAIChat
 from memory.params import IndexParams, RetrievalParams
 from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter, VectorStore
+from memory.preparer import Preparer
 from memory.reader import ExtractiveReader, LlmReader, Reader
 from memory.recognition_llm import LlmRecognition
 from memory.retriever import KeepTopFacts
@@ -71,6 +77,17 @@ def make_llm_parts(settings: Settings) -> LlmParts:
     )
 
 
+def make_chunker(settings: Settings, whole_documents: bool = False) -> Chunker:
+    if whole_documents:
+        return WholeDocumentChunker()
+    return SentenceChunker(settings.chunk_size, settings.chunk_overlap)
+
+
+def make_preparer(settings: Settings) -> Preparer:
+    """What a worker needs to prepare documents: no store, no graph."""
+    return Preparer(make_embedder(settings), make_llm_parts(settings).extractor, make_chunker(settings))
+
+
 def open_engine(
     settings: Settings,
     namespace: str | None = None,
@@ -85,20 +102,54 @@ def open_engine(
     embedder = embedder or make_embedder(settings)
     query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
-    if chunker is None:
-        chunker = (
-            WholeDocumentChunker() if whole_documents else SentenceChunker(settings.chunk_size, settings.chunk_overlap)
-        )
     llm = make_llm_parts(settings)
     return Engine(
         store,
         embedder,
         extractor or llm.extractor,
-        chunker,
+        chunker or make_chunker(settings, whole_documents),
         llm.recognition,
         index_params,
         query_embedder,
         llm.reader,
+    )
+
+
+class Engines:
+    """The engines of the namespaces this process serves, opened on first use, sharing one embedder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._embedder: CachedEmbedder | None = None
+        self._open: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, namespace: str) -> Engine:
+        with self._lock:
+            engine = self._open.get(namespace)
+            if engine is None:
+                self._embedder = self._embedder or make_embedder(self._settings)
+                engine = open_engine(self._settings, namespace, embedder=self._embedder)
+                self._open[namespace] = engine
+            return engine
+
+    def close(self) -> None:
+        with self._lock:
+            for engine in self._open.values():
+                engine.close()
+            self._open.clear()
+
+
+def make_jobs(settings: Settings, engines: Engines) -> Jobs:
+    """Jobs through Redis workers when MEMRAG_REDIS_URL is set; in this process otherwise."""
+    if settings.redis_url:
+        return RedisJobs(connect(settings.redis_url))
+    return LocalJobs(engines)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        settings.job_visibility_s, settings.job_max_attempts, settings.job_backoff_s, settings.log_retention
     )
 
 

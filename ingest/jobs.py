@@ -12,11 +12,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from memory.errors import NotFound
 from memory.preparer import AddReport
+from memory.types import DocumentInput
 
 JobKind = Literal["add", "delete"]
 JobStatus = Literal["queued", "running", "done", "failed"]
@@ -110,7 +112,24 @@ class JobBoard(Protocol):
 
     def fail(self, job_id: str, reason: str) -> None: ...
 
+    def mark_indexing(self, job: Job, document_ids: list[str]) -> None: ...
+
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None: ...
+
+
+class Jobs(Protocol):
+    """Where callers send work: in-process (`LocalJobs`) or to Redis workers (`RedisJobs`)."""
+
+    @property
+    def board(self) -> JobBoard: ...
+
+    def submit_add(self, namespace: str, documents: Sequence[DocumentInput]) -> Job: ...
+
+    def submit_delete(self, namespace: str, document_ids: Sequence[str]) -> Job: ...
+
+    def get(self, job_id: str) -> Job: ...
+
+    def close(self) -> None: ...
 
 
 class MemoryJobBoard:
@@ -140,10 +159,12 @@ class MemoryJobBoard:
         job = self.get(job_id)
         with self._lock:
             self._jobs[job_id] = replace(self._jobs[job_id], attempts=job.attempts + 1, updated_at=time.time())
-            for doc_id, state in self._docs.items():
-                if state.job_id == job_id and state.status == "queued":
-                    self._docs[doc_id] = replace(state, status="indexing")
         return self.get(job_id)
+
+    def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
+        with self._lock:
+            for doc_id in document_ids:
+                self._docs[(job.namespace, doc_id)] = DocumentState("indexing", job.id)
 
     def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None:
         with self._lock:

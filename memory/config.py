@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_concurrency: int = Field(default=8, ge=1, le=256)
     llm_max_retries: int = Field(default=4, ge=0, le=20)
+    redis_url: str | None = Field(default=None, description="Redis URL; set → jobs go to `memrag worker`")
+    job_visibility_s: float = Field(
+        default=60.0, gt=0, description="a job unacknowledged this long by its worker is taken over by another"
+    )
+    job_max_attempts: int = Field(default=5, ge=1, le=100, description="attempts before a job is parked as failed")
+    job_backoff_s: float = Field(default=2.0, ge=0, description="retry delay, doubled after each failed attempt")
+    log_retention: int = Field(
+        default=2000, ge=10, description="prepared batches kept in each namespace's Redis log for late followers"
+    )
     namespace: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
     @field_validator("chunk_overlap")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import qdrant_edge as qe
@@ -130,12 +132,17 @@ def _filter(where: Match | None) -> qe.Filter | None:
 
 
 class EdgeStore:
-    """Collections of one namespace under `root/` (one shard each)."""
+    """Collections of one namespace under `root/` (one shard each), owned by one process at a time.
+
+    An embedded shard has no cross-process coordination, so the store takes an exclusive lock on
+    `root/owner.lock`; a second process gets a StorageError instead of corrupting it.
+    """
 
     def __init__(self, root: Path, optimize_every: int = OPTIMIZE_EVERY) -> None:
         self._root = root
         self._optimize_every = optimize_every
         self._open: list[EdgeIndex] = []
+        self._owner = _lock_owner(root)
 
     def open_index(self, name: str, dim: int) -> EdgeIndex:
         index = EdgeIndex(self._root / name, dim, self._optimize_every)
@@ -147,3 +154,18 @@ class EdgeStore:
             index.flush()
             index.close()
         self._open.clear()
+        self._owner.close()
+
+
+def _lock_owner(root: Path) -> IO[str]:
+    root.mkdir(parents=True, exist_ok=True)
+    handle = (root / "owner.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StorageError(
+            f"embedded storage {root} is open in another process; one process owns it "
+            "(run `memrag worker` without --apply beside the owner, or use a Qdrant server)"
+        ) from None
+    return handle

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from ingest.chunking import WholeDocumentChunker
 from memory.embed_hash import HashEmbedder
@@ -49,3 +56,47 @@ def musique_small() -> dict:
 def ranking_signature(ranking) -> tuple:
     """Passage ids in order with scores to 9 places (node numbering may differ across rebuilds)."""
     return ranking.mode, tuple((p, round(s, 9)) for p, s in ranking.passages)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A real Redis: MEMRAG_TEST_REDIS_URL (CI starts one), else a redis-server of our own on loopback."""
+    given = os.environ.get("MEMRAG_TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("no Redis: install redis-server or set MEMRAG_TEST_REDIS_URL")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_client(redis_url) -> Iterator[redis.Redis]:
+    """The test Redis, emptied before each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()

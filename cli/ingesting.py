@@ -1,0 +1,111 @@
+"""`memrag ingest` (through jobs, in-process or Redis) and `memrag worker` (the Redis side)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+from tqdm import tqdm
+
+from ingest.applier import Applier
+from ingest.factory import Engines, make_jobs, make_preparer, retry_policy
+from ingest.jobs import Job
+from ingest.loaders import load_paths
+from ingest.queue_redis import connect
+from ingest.worker import Worker
+from memory.config import Settings
+from memory.errors import InvalidInput
+
+JOB_DOCUMENTS = 256  # documents per submitted job
+NO_WORKER_HINT_S = 10.0
+
+
+def ingest(args: argparse.Namespace) -> int:
+    settings = Settings()
+    namespace = args.namespace or settings.namespace
+    loaded = load_paths(args.paths)
+    for error in loaded.errors:
+        print(f"memrag: skipped {error.source}: {error.reason}", file=sys.stderr)
+    engines = Engines(settings)
+    jobs = make_jobs(settings, engines)
+    docs = loaded.documents
+    submitted = [jobs.submit_add(namespace, docs[i : i + JOB_DOCUMENTS]) for i in range(0, len(docs), JOB_DOCUMENTS)]
+    if args.no_wait:
+        for job in submitted:
+            print(job.id)
+        return 0
+    try:
+        finished = _wait(jobs.get, submitted, len(docs), hint=bool(settings.redis_url))
+    finally:
+        jobs.close()
+        engines.close()
+    return _summary(finished, len(loaded.errors))
+
+
+def _wait(get: Callable[[str], Job], submitted: list[Job], total: int, hint: bool) -> list[Job]:
+    """Poll the jobs until each is done or failed, with a progress bar over documents."""
+    bar = tqdm(total=total, desc="ingesting", unit="doc", file=sys.stderr)
+    started, warned = time.monotonic(), False
+    try:
+        while True:
+            jobs = [get(j.id) for j in submitted]
+            bar.update(sum(j.indexed + j.unchanged + len(j.errors) for j in jobs) - bar.n)
+            if all(j.status in ("done", "failed") for j in jobs):
+                return jobs
+            if hint and not warned and bar.n == 0 and time.monotonic() - started > NO_WORKER_HINT_S:
+                print("\nmemrag: no progress yet; is `memrag worker --apply` running?", file=sys.stderr)
+                warned = True
+            time.sleep(0.2)
+    finally:
+        bar.close()
+
+
+def _summary(jobs: list[Job], skipped: int) -> int:
+    indexed = sum(j.indexed for j in jobs)
+    unchanged = sum(j.unchanged for j in jobs)
+    print(f"added {indexed}, unchanged {unchanged}, skipped {skipped}")
+    failed = False
+    for job in jobs:
+        for doc_id, reason in job.errors.items():
+            print(f"failed {doc_id}: {reason}", file=sys.stderr)
+            failed = True
+        if job.status == "failed":
+            print(f"job {job.id} failed: {job.error}", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if not settings.redis_url:
+        raise InvalidInput("memrag worker takes jobs from Redis: set MEMRAG_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    client = connect(settings.redis_url)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    threads = []
+    engines = Engines(settings)
+    if args.apply:
+        applier = Applier(client, engines, settings.data_dir / "log-positions")
+        threads.append(threading.Thread(target=applier.run, args=(stop,), name="applier"))
+    if not args.no_prepare:
+        consumer = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
+        loop = Worker(client, make_preparer(settings), consumer, retry_policy(settings))
+        threads.append(threading.Thread(target=loop.run, args=(stop,), name="worker"))
+    if not threads:
+        raise InvalidInput("--no-prepare without --apply leaves the worker nothing to do")
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+    engines.close()
+    return 0

@@ -1,0 +1,78 @@
+"""Embedded mode: jobs run in a background thread of this process, with no Redis.
+
+The same job model as the Redis path (slices, job board, document states); each slice is
+prepared and applied by the engine itself, which owns its store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+from ingest.jobs import Job, JobKind, MemoryJobBoard, SliceResult, new_job
+from ingest.worker import slices
+from memory.engine import Engine
+from memory.errors import NotFound
+from memory.preparer import identify
+from memory.types import DocumentInput
+
+log = logging.getLogger("memrag.jobs")
+_Work = tuple[Job, list[DocumentInput] | list[str]]
+
+
+class LocalJobs:
+    """Runs add and delete jobs one after another on a daemon thread; `close` drains and stops it."""
+
+    def __init__(self, engine_for: Callable[[str], Engine]) -> None:
+        self._engine_for = engine_for
+        self.board = MemoryJobBoard()
+        self._queue: queue.Queue[_Work | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="memrag-jobs", daemon=True)
+        self._thread.start()
+
+    def submit_add(self, namespace: str, documents: Sequence[DocumentInput]) -> Job:
+        docs = [DocumentInput(d.text, doc_id, d.title, d.metadata) for doc_id, d in identify(documents)]
+        return self._submit(namespace, "add", docs, [d.id or "" for d in docs])
+
+    def submit_delete(self, namespace: str, document_ids: Sequence[str]) -> Job:
+        ids = list(dict.fromkeys(document_ids))
+        return self._submit(namespace, "delete", ids, [])
+
+    def _submit(self, namespace: str, kind: JobKind, work: list[DocumentInput] | list[str], ids: list[str]) -> Job:
+        job = new_job(namespace, kind, len(work))
+        self.board.create(job, ids)
+        self._queue.put((job, work))
+        return job
+
+    def get(self, job_id: str) -> Job:
+        return self.board.get(job_id)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            job, work = item
+            self.board.start_attempt(job.id)
+            try:
+                self._run(job, work)
+            except Exception as exc:
+                log.exception("job %s failed", job.id)
+                self.board.fail(job.id, f"{type(exc).__name__}: {exc}")
+
+    def _run(self, job: Job, work: list[DocumentInput] | list[str]) -> None:
+        engine = self._engine_for(job.namespace)
+        if job.kind == "delete":
+            for doc_id in work:
+                with contextlib.suppress(NotFound):  # already gone: what was asked
+                    engine.delete(str(doc_id))
+            self.board.record_slice(job.id, 0, SliceResult(deleted=tuple(str(d) for d in work)))
+            return
+        documents = [d for d in work if isinstance(d, DocumentInput)]
+        for slice_no, docs in slices(documents):
+            self.board.mark_indexing(job, [d.id or "" for d in docs])
+            self.board.record_slice(job.id, slice_no, SliceResult.of(engine.add(docs)))

@@ -1,0 +1,50 @@
+"""Embedded mode: the same jobs run in a thread of this process, no Redis."""
+
+import time
+
+from ingest.local import LocalJobs
+from memory.types import DocumentInput
+from tests.conftest import extractions, make_engine
+
+RECORDED = extractions(
+    {
+        f"Note {i} says {chr(97 + i)} links to {chr(98 + i)}.": [(chr(97 + i) * 3, "links to", chr(98 + i) * 3)]
+        for i in range(20)
+    }
+)
+DOCS = [DocumentInput(text=t, id=f"n{i}") for i, t in enumerate(RECORDED)]
+
+
+def _wait(jobs, job_id):
+    for _ in range(500):
+        job = jobs.get(job_id)
+        if job.status in ("done", "failed"):
+            return job
+        time.sleep(0.01)
+    raise AssertionError(jobs.get(job_id))
+
+
+def test_jobs_run_in_process_with_progress_and_document_states(tmp_path):
+    engine = make_engine(tmp_path / "m", RECORDED)
+    jobs = LocalJobs(lambda ns: engine)
+    job = jobs.submit_add("default", DOCS)
+    done = _wait(jobs, job.id)
+    assert (done.status, done.slices, done.applied_slices, done.indexed) == ("done", 2, 2, 20)
+    assert jobs.board.document_state("default", "n7").status == "indexed"
+    again = _wait(jobs, jobs.submit_add("default", DOCS[:3]).id)
+    assert again.unchanged == 3 and again.indexed == 0
+    gone = _wait(jobs, jobs.submit_delete("default", ["n1", "n2"]).id)
+    assert gone.deleted == 2 and jobs.board.document_state("default", "n2").status == "deleted"
+    assert len(engine.list_documents()) == 18
+    jobs.close()
+    engine.close()
+
+
+def test_an_unexpected_error_fails_the_job_with_its_reason(tmp_path):
+    def no_engine(namespace):
+        raise RuntimeError(f"namespace {namespace} is not open")
+
+    jobs = LocalJobs(no_engine)
+    failed = _wait(jobs, jobs.submit_add("x", DOCS[:1]).id)
+    assert failed.status == "failed" and "namespace x is not open" in failed.error
+    jobs.close()

@@ -1,0 +1,159 @@
+"""Jobs through a real Redis: worker (prepare) and applier (write) loops driven step by step."""
+
+import json
+import time
+
+import pytest
+
+from ingest.applier import Applier
+from ingest.jobs_redis import input_key
+from ingest.queue_redis import GROUP, JOBS, RedisJobs, changes_key
+from ingest.worker import RetryPolicy, Worker
+from memory.errors import ModelError, NotFound
+from memory.params import RetrievalParams
+from memory.preparer import Preparer
+from memory.types import DocumentInput
+from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
+
+TABLE = {
+    f"Document {i}: {a} met {b} in {c}.": [(a, "met", b), (b, "lives in", c)]
+    for i, (a, b, c) in enumerate(
+        [
+            ("ada", "charles", "london"),
+            ("charles", "mary", "paris"),
+            ("mary", "percy", "geneva"),
+            ("percy", "lord byron", "geneva"),
+            ("lord byron", "ada", "london"),
+            ("john", "mary", "paris"),
+        ]
+        * 4
+    )
+}
+RECORDED = extractions(TABLE)
+DOCS = [DocumentInput(text=t, id=f"doc{i}") for i, t in enumerate(TABLE)]
+FAST = RetryPolicy(visibility_s=0.2, max_attempts=3, backoff_s=0.05)
+
+
+class Rig:
+    """One namespace's writer engine plus worker/applier loops over the test Redis."""
+
+    def __init__(self, tmp_path, client, policy=FAST, preparer=None):
+        self.engine = make_engine(tmp_path / "store", RECORDED)
+        self.jobs = RedisJobs(client)
+        self.client = client
+        self.worker = Worker(client, preparer or self.engine.preparer, "w1", policy)
+        self.applier = Applier(client, lambda ns: self.engine, tmp_path / "positions")
+
+    def drain(self, job_id, limit=200):
+        for _ in range(limit):
+            self.worker.step(block_ms=10)
+            self.applier.step(block_ms=10)
+            job = self.jobs.get(job_id)
+            if job.status in ("done", "failed"):
+                return job
+        raise AssertionError(f"job {job_id} did not finish: {self.jobs.get(job_id)}")
+
+
+def test_a_job_goes_through_redis_and_equals_adding_directly(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    job = rig.jobs.submit_add("ns", DOCS)
+    assert job.slices == 2 and rig.jobs.board.document_state("ns", "doc3").status == "queued"
+    done = rig.drain(job.id)
+    assert (done.status, done.indexed, done.unchanged, done.errors) == ("done", len(DOCS), 0, {})
+    assert rig.jobs.board.document_state("ns", "doc3").status == "indexed"
+    direct = make_engine(tmp_path / "direct", RECORDED)
+    direct.add(DOCS)
+    assert graph_signature(rig.engine) == graph_signature(direct)
+    query = "where does mary live"
+    params = RetrievalParams()
+    assert ranking_signature(rig.engine.rank(query, params)) == ranking_signature(direct.rank(query, params))
+    events = redis_client.xrange(changes_key("ns"))
+    assert sorted(d for _, e in events for d in json.loads(e[b"documents"])) == sorted(d.id for d in DOCS)
+
+
+def test_a_redelivered_job_changes_nothing(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    job = rig.jobs.submit_add("ns", DOCS[:5])
+    rig.drain(job.id)
+    before = (graph_signature(rig.engine), rig.engine.store.passages.count(), rig.engine.store.entities.count())
+    redis_client.hdel(f"memrag:job:{job.id}", "logged:0", "slice:0")  # as if the log entry had never been recorded
+    redis_client.xadd(JOBS, {"job": job.id})
+    again = rig.drain(job.id)
+    assert again.status == "done" and again.unchanged == 5 and again.indexed == 0
+    after = (graph_signature(rig.engine), rig.engine.store.passages.count(), rig.engine.store.entities.count())
+    assert after == before
+
+
+def test_a_job_abandoned_by_a_dead_worker_is_taken_over(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    job = rig.jobs.submit_add("ns", DOCS[:3])
+    taken = redis_client.xreadgroup(GROUP, "dead-worker", {JOBS: ">"}, count=1)  # read, never acknowledged
+    assert taken
+    assert rig.worker.step(block_ms=10) is False  # not idle long enough yet: not stolen
+    time.sleep(FAST.visibility_s + 0.1)
+    done = rig.drain(job.id)
+    assert done.status == "done" and done.indexed == 3
+    assert redis_client.xpending(JOBS, GROUP)["pending"] == 0
+
+
+class _Broken:
+    """An extractor whose model is down."""
+
+    calls = 0
+
+    def extract(self, texts):
+        _Broken.calls += 1
+        raise RuntimeError("model server unreachable")
+
+
+def test_a_failing_job_is_retried_with_backoff_then_parked_with_its_reason(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    rig.worker = Worker(
+        redis_client, Preparer(rig.engine.preparer.embedder, _Broken(), rig.engine.preparer.chunker), "w1", FAST
+    )
+    job = rig.jobs.submit_add("ns", DOCS[:2])
+    started = time.monotonic()
+    failed = rig.drain(job.id, limit=400)
+    assert failed.status == "failed" and failed.attempts == FAST.max_attempts
+    assert "model server unreachable" in failed.error and "3 times" in failed.error
+    assert time.monotonic() - started >= FAST.backoff_s * (1 + 2)  # two backoffs: 0.05 s, then 0.1 s
+    assert rig.engine.list_documents() == []
+
+
+def test_a_document_whose_extraction_fails_is_reported_and_the_rest_indexed(tmp_path, redis_client):
+    class FailsOn:
+        def extract(self, texts):
+            if any("Document 1:" in t for t in texts):
+                raise ModelError("HTTP 500 from the model")
+            return [RECORDED[t] for t in texts]
+
+    rig = Rig(tmp_path, redis_client)
+    rig.worker = Worker(
+        redis_client, Preparer(rig.engine.preparer.embedder, FailsOn(), rig.engine.preparer.chunker), "w1", FAST
+    )
+    done = rig.drain(rig.jobs.submit_add("ns", DOCS[:3]).id)
+    assert done.status == "done" and done.indexed == 2
+    assert "HTTP 500" in done.errors["doc1"]
+    assert rig.jobs.board.document_state("ns", "doc1").status == "failed"
+
+
+def test_update_and_delete_go_through_the_log_in_order(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    rig.drain(rig.jobs.submit_add("ns", DOCS[:4]).id)
+    new_text = DOCS[5].text
+    rig.drain(rig.jobs.submit_add("ns", [DocumentInput(text=new_text, id="doc0")]).id)
+    assert rig.engine.store.get_passages(list(rig.engine.get("doc0").passage_ids))[0].text == new_text
+    deleted = rig.drain(rig.jobs.submit_delete("ns", ["doc0", "doc1"]).id)
+    assert deleted.deleted == 2 and rig.jobs.board.document_state("ns", "doc1").status == "deleted"
+    with pytest.raises(NotFound):
+        rig.engine.get("doc0")
+    reference = make_engine(tmp_path / "reference", RECORDED)
+    reference.add(DOCS[2:4])
+    assert graph_signature(rig.engine) == graph_signature(reference)
+
+
+def test_job_inputs_are_kept_for_workers(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    job = rig.jobs.submit_add("ns", [DocumentInput(text="untitled text with no id")])
+    stored = json.loads(redis_client.get(input_key(job.id)))
+    assert stored[0]["id"] and stored[0]["text"] == "untitled text with no id"
