@@ -53,6 +53,13 @@ class QdrantIndex:
         records = self._client.retrieve(self._name, ids=[point_uuid(i) for i in ids], with_payload=True)
         return [dict(r.payload or {}) for r in records]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        by_point = {point_uuid(i): i for i in ids}
+        records = self._client.retrieve(self._name, ids=list(by_point), with_payload=False, with_vectors=True)
+        return {by_point[str(r.id)]: np.asarray(r.vector, dtype=np.float32) for r in records}
+
     def search(
         self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
     ) -> list[VectorHit]:

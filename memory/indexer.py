@@ -18,7 +18,7 @@ from memory.ids import alnum_length
 from memory.params import IndexParams
 from memory.preparer import AddReport, content_hash, identify
 from memory.store import RecordStore
-from memory.synonyms import batch_neighbours, merge_neighbours
+from memory.synonyms import SEARCH_MARGIN, batch_neighbours, merge_neighbours, rescore
 from memory.types import DocumentInput, Entity, Fact, Passage
 
 
@@ -77,7 +77,10 @@ class Indexer:
         if len(rows):
             eligible_ids = [ids[r] for r in rows]
             in_batch = batch_neighbours(vectors[rows], p.synonym_threshold, p.synonym_max_neighbours)
-            stored = self._store.search_synonym_candidates(vectors[rows], p.synonym_max_neighbours, p.synonym_threshold)
+            hits = self._store.search_synonym_candidates(
+                vectors[rows], p.synonym_max_neighbours, p.synonym_threshold - SEARCH_MARGIN
+            )
+            stored = rescore(vectors[rows], hits, self._store.entities.vectors(sorted({h.id for r in hits for h in r})))
             merged = merge_neighbours(eligible_ids, in_batch, stored, p.synonym_threshold, p.synonym_max_neighbours)
             synonyms = dict(zip(eligible_ids, merged, strict=True))
         entities = [Entity(e, names[e], synonyms.get(e, ())) for e in ids]

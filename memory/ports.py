@@ -69,6 +69,10 @@ class VectorIndex(Protocol):
         """Nearest records per vector; `ef` is the HNSW search breadth (None: the backend's default)."""
         ...
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by record id, bit for bit as upserted; missing ids are left out."""
+        ...
+
     def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
         """Point ids (uuid5 of the record ids) and scores only: no payload is read, so it is cheap."""
         ...

@@ -57,6 +57,15 @@ def test_get_returns_payloads_of_existing_records_only(index):
     assert got["a"]["tags"] == ["x"]
 
 
+def test_vectors_come_back_bit_for_bit(index):
+    records = _records()
+    index.upsert(records)
+    got = index.vectors(["c", "a", "missing"])
+    assert set(got) == {"a", "c"}
+    assert got["a"].dtype == np.float32 and (got["a"] == records[0].vector).all()
+    assert (got["c"] == records[2].vector).all()
+
+
 def test_upsert_is_idempotent_and_delete_removes(index):
     index.upsert(_records())
     index.upsert(_records())
