@@ -93,12 +93,12 @@ def worker(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     threads = []
     engines = Engines(settings)
+    name = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
     if args.apply:
-        applier = Applier(client, engines, settings.data_dir / "log-positions")
+        applier = Applier(client, engines, settings.data_dir / "log-positions", name)
         threads.append(threading.Thread(target=applier.run, args=(stop,), name="applier"))
     if not args.no_prepare:
-        consumer = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
-        loop = Worker(client, make_preparer(settings), consumer, retry_policy(settings))
+        loop = Worker(client, make_preparer(settings), name, retry_policy(settings))
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="worker"))
     if not threads:
         raise InvalidInput("--no-prepare without --apply leaves the worker nothing to do")

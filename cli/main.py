@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     wk = sub.add_parser("worker", help="take ingestion jobs from Redis (MEMRAG_REDIS_URL)")
     wk.add_argument("--apply", action="store_true", help="also write: this process owns the embedded store")
     wk.add_argument("--no-prepare", action="store_true", help="only apply prepared batches (with --apply)")
-    wk.add_argument("--consumer", default=None, help="consumer name (default: host-pid)")
+    wk.add_argument("--consumer", default=None, help="name in the job group and in change events (default: host-pid)")
     wk.set_defaults(run=worker)
 
     ask = sub.add_parser("ask", help="answer a question from the memory, with citations")

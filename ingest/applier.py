@@ -35,7 +35,10 @@ CHANGES_KEPT = 10_000
 class Applier:
     """Applies log entries of every namespace to the engines `engine_for` opens."""
 
-    def __init__(self, client: redis.Redis, engine_for: Callable[[str], Engine], positions: Path) -> None:
+    def __init__(
+        self, client: redis.Redis, engine_for: Callable[[str], Engine], positions: Path, name: str = "writer"
+    ) -> None:
+        self.name = name
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
         self._engine_for, self._positions = engine_for, positions
         self._board = RedisJobBoard(client)
@@ -72,7 +75,7 @@ class Applier:
         engine.store.flush()
         self._save_position(namespace, entry_id)
         self._board.record_slice(job_id, slice_no, result)
-        change = {"job": job_id, "entry": entry_id, "at": str(time.time())}
+        change = {"job": job_id, "entry": entry_id, "by": self.name, "at": str(time.time())}
         change["documents"] = json.dumps(list(result.added) + list(result.deleted))
         self._r.xadd(changes_key(namespace), change, maxlen=CHANGES_KEPT, approximate=True)
 
