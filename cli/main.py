@@ -1,4 +1,4 @@
-"""The `memrag` command line: eval, import-hipporag, ingest, worker, ask, retrieve."""
+"""The `memrag` command line: serve, worker, ingest, ask, retrieve, eval, import-hipporag."""
 
 from __future__ import annotations
 
@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     wk.add_argument("--consumer", default=None, help="name in the job group and in change events (default: host-pid)")
     wk.set_defaults(run=worker)
 
+    srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8080)
+    srv.set_defaults(run=_serve)
+
     ask = sub.add_parser("ask", help="answer a question from the memory, with citations")
     ask.add_argument("question")
     ask.add_argument("--top-k", type=int, default=5)
@@ -123,6 +128,15 @@ def _import(args: argparse.Namespace) -> int:
     added = engine.add(docs)
     engine.close()
     print(f"indexed {len(added.documents_added)} documents ({report.triples} triples, {report.dropped_rows} dropped)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
     return 0
 
 

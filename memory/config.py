@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     log_retention: int = Field(
         default=2000, ge=10, description="prepared batches kept in each namespace's Redis log for late followers"
     )
+    admin_key: str | None = Field(
+        default=None, min_length=16, description="admin API key (creates namespaces and keys); unset → no admin API"
+    )
+    max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="largest HTTP request body")
     namespace: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
     @field_validator("chunk_overlap")

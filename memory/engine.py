@@ -70,13 +70,17 @@ class Engine:
         self.store.entities.delete([e.id for e in entities if e.id not in mentioned_entities])
 
     def add(self, documents: Sequence[DocumentInput]) -> AddReport:
-        """Index new or changed documents (unchanged ones are skipped before any extraction)."""
+        """Index new or changed documents (unchanged ones are skipped before any extraction).
+
+        Extraction and embedding run outside the lock, so readers are not held up by them; the
+        batch is checked against the store again when it is committed.
+        """
+        report = AddReport()
+        prepared = self.preparer.prepare(self._indexer.select(documents, report), report)
+        batch = self.preparer.embed(prepared, report)
         with self._lock:
-            report = AddReport()
-            prepared = self.preparer.prepare(self._indexer.select(documents, report), report)
-            batch = self.preparer.embed(prepared, report, self.store.existing_entity_ids, self.store.existing_fact_ids)
             self._commit(batch, report)
-            return report
+        return report
 
     def apply(self, batch: PreparedBatch) -> AddReport:
         """Write a prepared batch; applying the same batch again changes nothing."""

@@ -7,7 +7,7 @@ process or in a worker of its own, and hands a `PreparedBatch` to the store's wr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from memory.batch import Prepared, PreparedBatch, Vectors
@@ -16,8 +16,6 @@ from memory.facts import normalise_extraction
 from memory.ids import content_id, document_id, passage_id
 from memory.ports import Chunker, Embedder, Extractor
 from memory.types import Document, DocumentInput, Extraction, Passage
-
-StoredIds = Callable[[list[str]], set[str]]
 
 
 @dataclass
@@ -92,22 +90,12 @@ class Preparer:
         chunks = [c for c in self.chunker.split(doc.text) if c.strip()]
         return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
 
-    def embed(
-        self,
-        prepared: Sequence[Prepared],
-        report: AddReport,
-        stored_entities: StoredIds | None = None,
-        stored_facts: StoredIds | None = None,
-    ) -> PreparedBatch:
-        """Vectors for the batch's records, skipping entities and facts the given lookups say are stored
-        (a worker without the store embeds them all: the embedding cache makes repeats cheap)."""
+    def embed(self, prepared: Sequence[Prepared], report: AddReport) -> PreparedBatch:
+        """Vectors for every record of the batch; for entities and facts already stored they come
+        from the embedding cache (the writer keeps only the vectors of records it does not have)."""
         names = {eid: name for p in prepared for f in p.facts for eid, name in f.entities.items()}
         facts = {fact.id: fact for p in prepared for f in p.facts for fact in f.facts}
         entity_ids, fact_ids = sorted(names), sorted(facts)
-        if stored_entities is not None:
-            entity_ids = sorted(set(names) - stored_entities(entity_ids))
-        if stored_facts is not None:
-            fact_ids = sorted(set(facts) - stored_facts(fact_ids))
         passages = [p for item in prepared for p in item.passages]
         started = time.perf_counter()
         entity_vectors = self.embedder.embed([names[e] for e in entity_ids])

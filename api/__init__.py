@@ -1,0 +1,1 @@
+"""The HTTP face of memrag (FastAPI): namespaces, keys, documents, jobs, retrieval, answers, chat."""

@@ -1,0 +1,51 @@
+"""The FastAPI application: routers, problem+json errors, body limit, metrics; services built in lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from api import errors, routes_admin, routes_chat, routes_documents, routes_ops, routes_query
+from api.metrics import Metrics
+from api.services import Services, build
+from memory.config import Settings
+
+DESCRIPTION = """Long-term memory for LLMs with HippoRAG 2 retrieval.
+
+Send documents to a namespace, poll the job, then retrieve passages (with the facts and
+entities that led to them), ask for a cited answer, or chat through the OpenAI-compatible
+`/v1/chat/completions` with `model` set to the namespace. Keys go in
+`Authorization: Bearer <key>`; the admin key (`MEMRAG_ADMIN_KEY`) creates namespaces and keys.
+Errors are `application/problem+json`."""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The app; its services are built at start-up from `settings` (or the environment)."""
+
+    settings = settings or (services.settings if services else Settings())
+    metrics = services.metrics if services else Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or build(settings, metrics)
+        try:
+            yield
+        finally:
+            app.state.services.close()
+
+    app = FastAPI(title="memrag", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    limit = settings.max_request_bytes
+    errors.install(app)
+
+    @app.middleware("http")
+    async def measure_and_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            return errors.problem(413, "Request too large", f"the body is {length} bytes; the limit is {limit}")
+        return await metrics.middleware(request, call_next)
+
+    for module in (routes_admin, routes_documents, routes_query, routes_chat, routes_ops):
+        app.include_router(module.router)
+    return app

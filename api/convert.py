@@ -1,0 +1,64 @@
+"""From core records and jobs to response models."""
+
+from __future__ import annotations
+
+from api.schemas import AskOut, CitationOut, DocumentOut, FactOut, HitOut, JobAccepted, JobOut, RetrieveOut, SeedOut
+from ingest.jobs import DocumentState, Job
+from memory.reader import Answer
+from memory.types import Document, Retrieval
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        job_id=job.id,
+        namespace=job.namespace,
+        kind=job.kind,
+        status=job.status,
+        documents=job.documents,
+        slices=job.slices,
+        applied_slices=job.applied_slices,
+        indexed=job.indexed,
+        unchanged=job.unchanged,
+        deleted=job.deleted,
+        attempts=job.attempts,
+        error=job.error,
+        errors=job.errors,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+def accepted(job: Job) -> JobAccepted:
+    return JobAccepted(job_id=job.id, status=job.status, documents=job.documents)
+
+
+def document_out(doc: Document | None, state: DocumentState | None, doc_id: str) -> DocumentOut:
+    status = "indexed" if state is None or (doc is not None and state.status == "deleted") else state.status
+    found = DocumentOut(
+        id=doc_id, status=status, job_id=state.job_id if state else None, reason=state.reason if state else ""
+    )
+    if doc is not None:
+        found.title, found.metadata = doc.title, doc.metadata
+        found.content_hash, found.passage_ids = doc.content_hash, list(doc.passage_ids)
+    return found
+
+
+def retrieval_out(result: Retrieval) -> RetrieveOut:
+    return RetrieveOut(
+        query=result.query,
+        mode=result.mode,
+        hits=[HitOut(passage_id=h.passage_id, document_id=h.doc_id, text=h.text, score=h.score) for h in result.hits],
+        facts=[
+            FactOut(subject=f.fact.subject, predicate=f.fact.predicate, object=f.fact.object, score=f.score)
+            for f in result.facts
+        ],
+        seeds=[SeedOut(entity_id=s.node_id, name=s.name, weight=s.weight) for s in result.seeds],
+    )
+
+
+def answer_out(answer: Answer, result: Retrieval) -> AskOut:
+    citations = [
+        CitationOut(number=c.number, document_id=c.document_id, passage_id=c.passage_id, text=c.text)
+        for c in answer.citations
+    ]
+    return AskOut(answer=answer.text, citations=citations, reader=answer.reader, mode=result.mode)

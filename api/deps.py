@@ -1,0 +1,86 @@
+"""Request dependencies: the services, the caller behind the bearer key, and the namespace it may use.
+
+A key for namespace A asking for anything of namespace B gets the same 404 as for a namespace
+that does not exist: nothing tells it whether B exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from api.errors import Forbidden, Unauthorized
+from api.schemas import NAMESPACE_PATTERN
+from api.services import Services
+from memory.engine import Engine
+from memory.errors import NotFound
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    admin: bool
+    namespace: str | None  # the key's namespace (None for the admin key)
+
+    def may_use(self, namespace: str) -> bool:
+        return self.admin or self.namespace == namespace
+
+
+def caller(
+    svc: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+) -> Caller:
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
+    key = key.strip()
+    if svc.is_admin(key):
+        return Caller(admin=True, namespace=None)
+    namespace = svc.registry.namespace_of(key)
+    if namespace is None:
+        raise Unauthorized("this API key is not known; ask an admin for a key of your namespace")
+    return Caller(admin=False, namespace=namespace)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def admin(who: CallerDep) -> Caller:
+    if not who.admin:
+        raise Forbidden("this needs the admin key (MEMRAG_ADMIN_KEY)")
+    return who
+
+
+AdminDep = Annotated[Caller, Depends(admin)]
+
+
+def visible_namespace(svc: Services, who: Caller, namespace: str) -> str:
+    """The namespace if this caller may use it and it exists; the same 404 otherwise."""
+    if not who.may_use(namespace) or not svc.registry.exists(namespace):
+        raise NotFound(f"no namespace {namespace!r} for this key")
+    return namespace
+
+
+def namespace(
+    svc: ServicesDep, who: CallerDep, ns: Annotated[str, Path(pattern=NAMESPACE_PATTERN, max_length=64)]
+) -> str:
+    return visible_namespace(svc, who, ns)
+
+
+NamespaceDep = Annotated[str, Depends(namespace)]
+
+
+def engine(svc: ServicesDep, ns: NamespaceDep) -> Engine:
+    return svc.engines(ns)
+
+
+EngineDep = Annotated[Engine, Depends(engine)]

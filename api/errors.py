@@ -1,0 +1,120 @@
+"""Errors as `application/problem+json`, one status per error class, mapped once here.
+
+ApiError (HTTP-only conditions) and the engine's MemragError classes:
+  InvalidInput → 400    Unauthorized → 401    Forbidden → 403    NotFound → 404
+  TooLarge → 413        request validation → 422
+  ModelError → 502      StorageError → 503
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.schemas import Problem
+from memory.errors import InvalidInput, MemragError, ModelError, NotFound, StorageError
+
+log = logging.getLogger("memrag.api")
+PROBLEM = "application/problem+json"
+
+
+class ApiError(MemragError):
+    status = 400
+    title = "Bad request"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(ApiError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotReady(ApiError):
+    status = 503
+    title = "Not ready"
+
+
+class TooLarge(ApiError):
+    status = 413
+    title = "Request too large"
+
+
+_STATUS: dict[type[MemragError], tuple[int, str]] = {
+    InvalidInput: (400, "Invalid input"),
+    NotFound: (404, "Not found"),
+    ModelError: (502, "Model unavailable"),
+    StorageError: (503, "Storage unavailable"),
+}
+
+
+def problem(status: int, title: str, detail: str) -> JSONResponse:
+    body = Problem(title=title, status=status, detail=detail).model_dump()
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def status_of(exc: MemragError) -> tuple[int, str]:
+    if isinstance(exc, ApiError):
+        return exc.status, exc.title
+    for cls, mapped in _STATUS.items():
+        if isinstance(exc, cls):
+            return mapped
+    return 500, "Internal error"
+
+
+async def _memrag_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MemragError)  # registered for MemragError only
+    status, title = status_of(exc)
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+    return problem(status, title, str(exc))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for error in jsonable_encoder(exc.errors())[:10]:
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return problem(422, "Invalid request", "; ".join(parts) or "the request does not match the schema")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("%s %s failed", request.method, request.url.path)
+    return problem(500, "Internal error", "the server failed on this request; it is logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(MemragError, _memrag_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the problem responses a route can give."""
+    described = {
+        400: "Invalid input",
+        401: "No or unknown API key",
+        403: "Key not allowed here",
+        404: "Not found (or not visible to this key)",
+        413: "Request too large",
+        422: "Invalid request",
+        502: "Model unavailable",
+        503: "Storage unavailable",
+    }
+    return {s: {"model": Problem, "description": described[s], "content": {PROBLEM: {}}} for s in statuses}

@@ -1,0 +1,139 @@
+"""OpenAI-compatible chat: `POST /v1/chat/completions` with `model` = a namespace, answered from its memory.
+
+The last user message is the question; the answer comes from the namespace's reader over the
+retrieved passages, with a "Sources" line naming the cited documents (and a `citations` field
+beside the standard ones). Streaming sends `chat.completion.chunk` events and `[DONE]`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CallerDep, ServicesDep, visible_namespace
+from api.errors import responses
+from api.schemas import CitationOut
+from memory.errors import InvalidInput
+from memory.params import RetrievalParams
+from memory.reader import Citation, cite
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(400, 401, 404, 422, 502, 503))
+
+
+class ContentPart(BaseModel):
+    type: str = Field(max_length=32)
+    text: str | None = Field(default=None, max_length=10_000)
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[ContentPart] | None = None
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",  # temperature, max_tokens, … are accepted and ignored
+        json_schema_extra={"examples": [{"model": "team-docs", "messages": [{"role": "user", "content": "Who?"}]}]},
+    )
+    model: str = Field(min_length=1, max_length=64, description="the namespace to answer from")
+    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+
+
+class ChatChoice(BaseModel):
+    index: int
+    message: dict[str, str]
+    finish_reason: str
+
+
+class ChatResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: dict[str, int]
+    citations: list[CitationOut]
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "with `stream`"}},
+)
+def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> ChatResponse | StreamingResponse:
+    namespace = visible_namespace(svc, who, body.model)
+    question = _question(body.messages)
+    engine = svc.engines(namespace)
+    hits = engine.retrieve(question, RetrievalParams()).hits
+    reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if body.stream:
+        pieces = engine.reader.stream(question, hits)
+        chunks = _chunks(reply_id, created, body.model, pieces, lambda text: cite(text, hits))
+        return StreamingResponse(chunks, media_type="text/event-stream")
+    answer = engine.reader.answer(question, hits)
+    content = answer.text + _sources(answer.citations)
+    words = sum(len(h.text.split()) for h in hits) + len(question.split())
+    return ChatResponse(
+        id=reply_id,
+        created=created,
+        model=body.model,
+        choices=[ChatChoice(index=0, message={"role": "assistant", "content": content}, finish_reason="stop")],
+        usage={
+            "prompt_tokens": words,
+            "completion_tokens": len(content.split()),
+            "total_tokens": words + len(content.split()),
+        },
+        citations=[
+            CitationOut(number=c.number, document_id=c.document_id, passage_id=c.passage_id, text=c.text)
+            for c in answer.citations
+        ],
+    )
+
+
+def _question(messages: list[ChatMessage]) -> str:
+    for message in reversed(messages):
+        if message.role == "user":
+            content = message.content
+            text = content if isinstance(content, str) else " ".join(p.text or "" for p in content or [])
+            if text.strip():
+                return text.strip()
+    raise InvalidInput("the messages hold no user message with text: send {'role': 'user', 'content': '...'}")
+
+
+def _sources(citations: tuple[Citation, ...]) -> str:
+    if not citations:
+        return ""
+    return "\n\nSources: " + "; ".join(f"[{c.number}] {c.document_id}" for c in citations)
+
+
+def _chunks(reply_id: str, created: int, model: str, pieces: Iterator[str], citations_of: Any) -> Iterator[str]:
+    def chunk(delta: dict[str, str], finish: str | None = None, **extra: object) -> str:
+        body = {
+            "id": reply_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    text = []
+    for piece in pieces:
+        text.append(piece)
+        yield chunk({"content": piece})
+    citations = citations_of("".join(text))
+    if citations:
+        yield chunk({"content": _sources(citations)})
+    cited = [{"number": c.number, "document_id": c.document_id, "passage_id": c.passage_id} for c in citations]
+    yield chunk({}, "stop", citations=cited)
+    yield "data: [DONE]\n\n"

@@ -1,0 +1,33 @@
+"""Operations: liveness, readiness and Prometheus metrics (no key needed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.deps import ServicesDep
+from api.errors import NotReady, responses
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses=responses(503))
+def readyz(svc: ServicesDep) -> dict[str, str]:
+    """Ready to serve: the key registry answers and the job queue is reachable."""
+    try:
+        svc.registry.namespaces()
+        svc.jobs.board.document_state("-", "-")
+    except Exception as exc:  # readiness reports any failure as not ready
+        raise NotReady(f"{type(exc).__name__}: {exc}") from exc
+    return {"status": "ready"}
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics(svc: ServicesDep) -> Response:
+    return Response(svc.metrics.exposition(), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,55 @@
+"""Retrieval (passages with provenance) and answers (with citations, optionally streamed as SSE)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.convert import answer_out, retrieval_out
+from api.deps import EngineDep, NamespaceDep
+from api.errors import responses
+from api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
+from memory.engine import Engine
+from memory.params import RetrievalParams
+from memory.reader import Answer, cite
+from memory.types import Retrieval
+
+router = APIRouter(prefix="/v1", tags=["query"], responses=responses(401, 404, 422, 502, 503))
+SSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "with `stream`: events answer, done"}
+}
+
+
+@router.post("/namespaces/{ns}/retrieve", response_model=RetrieveOut)
+def retrieve(body: RetrieveIn, ns: NamespaceDep, engine: EngineDep) -> RetrieveOut:
+    """Passages ranked by HippoRAG 2, each with its document and score, plus the facts and seeds used."""
+    return retrieval_out(engine.retrieve(body.query, RetrievalParams(top_k=body.top_k)))
+
+
+@router.post("/namespaces/{ns}/ask", response_model=AskOut, responses=SSE)
+def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep) -> AskOut | StreamingResponse:
+    """An answer grounded in the namespace's memory, citing passages and documents."""
+    params = RetrievalParams(top_k=body.top_k)
+    if not body.stream:
+        answer, result = engine.ask(body.question, params)
+        return answer_out(answer, result)
+    result = engine.retrieve(body.question, params)
+    return StreamingResponse(_ask_events(engine, body.question, result), media_type="text/event-stream")
+
+
+def _ask_events(engine: Engine, question: str, result: Retrieval) -> Iterator[str]:
+    pieces = []
+    for piece in engine.reader.stream(question, result.hits):
+        pieces.append(piece)
+        yield event("answer", {"delta": piece})
+    text = "".join(pieces)
+    final = answer_out(Answer(text, cite(text, result.hits), engine.reader.name), result)
+    yield event("done", final.model_dump())
+
+
+def event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"

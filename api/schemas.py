@@ -1,0 +1,157 @@
+"""Request and response models of the HTTP API (pydantic at the edge; the core keeps its dataclasses)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+MAX_TEXT_CHARS = 5_000_000
+MAX_DOCUMENTS_PER_REQUEST = 500
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class NamespaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "team-docs"}]})
+    name: str = Field(pattern=NAMESPACE_PATTERN, description="letters, digits, '-' and '_', at most 64")
+
+
+class NamespaceOut(BaseModel):
+    name: str
+    created: bool
+
+
+class KeyOut(BaseModel):
+    key: str = Field(description="shown once; only its SHA-256 digest is stored")
+    namespace: str
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"id": "handbook/ch1", "title": "Onboarding", "text": "Ada runs the platform team."}]
+        },
+    )
+    id: str | None = Field(default=None, min_length=1, max_length=512, description="default: a hash of the content")
+    title: str = Field(default="", max_length=1000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentIn] = Field(min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST)
+
+
+class DocumentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(default="", max_length=1000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    documents: int
+
+
+class JobOut(BaseModel):
+    job_id: str
+    namespace: str
+    kind: Literal["add", "delete"]
+    status: Literal["queued", "running", "done", "failed"]
+    documents: int
+    slices: int
+    applied_slices: int
+    indexed: int
+    unchanged: int
+    deleted: int
+    attempts: int
+    error: str
+    errors: dict[str, str] = Field(description="document id → why it was not indexed")
+    created_at: float
+    updated_at: float
+
+
+class DocumentOut(BaseModel):
+    id: str
+    status: Literal["queued", "indexing", "indexed", "deleted", "failed"]
+    title: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    content_hash: str | None = None
+    passage_ids: list[str] = Field(default_factory=list)
+    job_id: str | None = None
+    reason: str = ""
+
+
+class DocumentPage(BaseModel):
+    documents: list[DocumentOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+
+
+class RetrieveIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"query": "Who runs the platform team?"}]}
+    )
+    query: str = Field(min_length=1, max_length=10_000)
+    top_k: int = Field(default=5, ge=1, le=200)
+
+
+class FactOut(BaseModel):
+    subject: str
+    predicate: str
+    object: str
+    score: float
+
+
+class SeedOut(BaseModel):
+    entity_id: str
+    name: str
+    weight: float
+
+
+class HitOut(BaseModel):
+    passage_id: str
+    document_id: str
+    text: str
+    score: float
+
+
+class RetrieveOut(BaseModel):
+    query: str
+    mode: Literal["graph", "dense_fallback", "dense"]
+    hits: list[HitOut]
+    facts: list[FactOut] = Field(description="facts that seeded the walk (shared by every hit)")
+    seeds: list[SeedOut] = Field(description="entity seeds of the walk with their weights")
+
+
+class AskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": "Who runs the team?"}]})
+    question: str = Field(min_length=1, max_length=10_000)
+    top_k: int = Field(default=5, ge=1, le=50)
+    stream: bool = Field(default=False, description="answer as server-sent events")
+
+
+class CitationOut(BaseModel):
+    number: int
+    document_id: str
+    passage_id: str
+    text: str
+
+
+class AskOut(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    reader: str
+    mode: Literal["graph", "dense_fallback", "dense"]

@@ -1,0 +1,59 @@
+"""What the API process holds: engines per namespace, jobs, the key registry, metrics — built in lifespan.
+
+With Redis, this process is the writer of its embedded store: it runs the log applier on a
+thread, while `memrag worker` processes prepare documents.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from api.metrics import Metrics
+from api.registry import RedisRegistry, Registry, SqliteRegistry
+from ingest.applier import Applier
+from ingest.factory import Engines, make_jobs
+from ingest.jobs import Jobs
+from ingest.queue_redis import connect
+from memory.config import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engines: Engines
+    jobs: Jobs
+    registry: Registry
+    metrics: Metrics
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def is_admin(self, key: str) -> bool:
+        admin = self.settings.admin_key
+        return bool(admin) and hmac.compare_digest(key.encode(), admin.encode())  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+        self.jobs.close()
+        self.engines.close()
+
+
+def build(settings: Settings, metrics: Metrics) -> Services:
+    engines = Engines(settings)
+    jobs = make_jobs(settings, engines)
+    if settings.redis_url:
+        client = connect(settings.redis_url)
+        services = Services(settings, engines, jobs, RedisRegistry(client), metrics)
+        name = f"api-{socket.gethostname()}-{os.getpid()}"
+        applier = Applier(client, engines, settings.data_dir / "log-positions", name)
+        thread = threading.Thread(target=applier.run, args=(services.stop,), name="applier", daemon=True)
+        thread.start()
+        services.threads.append(thread)
+        return services
+    registry = SqliteRegistry(settings.data_dir / "registry.sqlite")
+    return Services(settings, engines, jobs, registry, metrics)
