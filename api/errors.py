@@ -105,6 +105,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+COMMON = (400, 401, 413, 422)  # any /v1 route: unreadable body, no key, body too large, schema mismatch
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
     """OpenAPI entries for the problem responses a route can give."""
     described = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import AdminDep, ServicesDep, visible_namespace
-from api.errors import responses
+from api.errors import COMMON, responses
 from api.schemas import KeyOut, NamespaceIn, NamespaceOut
 
-router = APIRouter(prefix="/v1", tags=["admin"], responses=responses(401, 403, 422))
+router = APIRouter(prefix="/v1", tags=["admin"], responses=responses(*COMMON, 403))
 
 
 @router.post("/namespaces", status_code=201, response_model=NamespaceOut)

@@ -18,13 +18,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CallerDep, ServicesDep, visible_namespace
-from api.errors import responses
+from api.errors import COMMON, responses
 from api.schemas import CitationOut
 from memory.errors import InvalidInput
 from memory.params import RetrievalParams
 from memory.reader import Citation, cite
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(400, 401, 404, 422, 502, 503))
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(*COMMON, 404, 502, 503))
 
 
 class ContentPart(BaseModel):

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from api.convert import accepted, document_out, job_out
 from api.deps import CallerDep, EngineDep, NamespaceDep, ServicesDep
-from api.errors import responses
+from api.errors import COMMON, responses
 from api.schemas import DocumentIn, DocumentOut, DocumentPage, DocumentsIn, DocumentUpdate, JobAccepted, JobOut
 from memory.errors import NotFound
 from memory.types import DocumentInput
 
-router = APIRouter(prefix="/v1", tags=["documents"], responses=responses(401, 404, 422))
+router = APIRouter(prefix="/v1", tags=["documents"], responses=responses(*COMMON, 404))
 DocId = Annotated[str, Path(min_length=1, max_length=512, description="the document id (may contain '/')")]
 
 
@@ -21,7 +21,7 @@ def _input(doc: DocumentIn | DocumentUpdate, doc_id: str | None) -> DocumentInpu
     return DocumentInput(text=doc.text, id=doc_id, title=doc.title, metadata=doc.metadata)
 
 
-@router.post("/namespaces/{ns}/documents", status_code=202, response_model=JobAccepted, responses=responses(400, 413))
+@router.post("/namespaces/{ns}/documents", status_code=202, response_model=JobAccepted)
 def add_documents(body: DocumentsIn, ns: NamespaceDep, svc: ServicesDep) -> JobAccepted:
     """Queue documents for indexing; poll `GET /v1/jobs/{job_id}` for progress."""
     job = svc.jobs.submit_add(ns, [_input(d, d.id) for d in body.documents])
@@ -62,7 +62,6 @@ def get_document(doc_id: DocId, ns: NamespaceDep, engine: EngineDep, svc: Servic
     "/namespaces/{ns}/documents/{doc_id:path}",
     status_code=202,
     response_model=JobAccepted,
-    responses=responses(400, 413),
 )
 def update_document(doc_id: DocId, body: DocumentUpdate, ns: NamespaceDep, svc: ServicesDep) -> JobAccepted:
     """Replace (or create) a document; readers see the old version until the new one is written whole."""

@@ -11,14 +11,14 @@ from fastapi.responses import StreamingResponse
 
 from api.convert import answer_out, retrieval_out
 from api.deps import EngineDep, NamespaceDep
-from api.errors import responses
+from api.errors import COMMON, responses
 from api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
 from memory.engine import Engine
 from memory.params import RetrievalParams
 from memory.reader import Answer, cite
 from memory.types import Retrieval
 
-router = APIRouter(prefix="/v1", tags=["query"], responses=responses(401, 404, 422, 502, 503))
+router = APIRouter(prefix="/v1", tags=["query"], responses=responses(*COMMON, 404, 502, 503))
 SSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "with `stream`: events answer, done"}
 }

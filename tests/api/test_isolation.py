@@ -33,9 +33,10 @@ def _strip(body, ns):
 
 
 def test_a_foreign_namespace_looks_exactly_like_a_missing_one(live, two):
-    a, key_a, b, key_b, _ = two
+    _, key_a, b, key_b, _ = two
     with live.client(key_a) as c:
-        for (method, path, body), (_, missing_path, missing_body) in zip(_requests(b), _requests("no-such-ns")):
+        pairs = zip(_requests(b), _requests("no-such-ns"), strict=True)
+        for (method, path, body), (_, missing_path, missing_body) in pairs:
             theirs = c.request(method, path, json=body)
             missing = c.request(
                 method,
@@ -52,7 +53,7 @@ def test_a_foreign_namespace_looks_exactly_like_a_missing_one(live, two):
 
 
 def test_a_foreign_job_is_not_found_and_own_namespace_works(live, two):
-    a, key_a, b, key_b, job_b = two
+    a, key_a, _, key_b, job_b = two
     with live.client(key_a) as c:
         assert c.get(f"/v1/jobs/{job_b}").status_code == 404
         assert c.get(f"/v1/namespaces/{a}/documents").json() == {"documents": [], "next_cursor": None}
