@@ -24,6 +24,7 @@ JobKind = Literal["add", "delete"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 DocStatus = Literal["queued", "indexing", "indexed", "deleted", "failed"]
 SLICE_SIZE = 16  # documents per prepared batch: progress granularity and the work a crash can lose
+JOBS_KEPT = 10_000  # finished jobs an in-process board remembers
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,17 @@ class MemoryJobBoard:
 
     def create(self, job: Job, document_ids: list[str]) -> None:
         with self._lock:
+            self._forget_oldest_finished()
             self._jobs[job.id] = job
             self._slices[job.id] = {}
             for doc_id in document_ids:
                 self._docs[(job.namespace, doc_id)] = DocumentState("queued", job.id)
+
+    def _forget_oldest_finished(self) -> None:
+        excess = len(self._jobs) - JOBS_KEPT + 1
+        for job_id in list(self._jobs)[: max(0, excess)]:
+            if summarize(self._jobs[job_id], list(self._slices[job_id].values())).status in ("done", "failed"):
+                del self._jobs[job_id], self._slices[job_id]
 
     def get(self, job_id: str) -> Job:
         with self._lock:

@@ -18,6 +18,7 @@ from ingest.jobs import DocumentState, Job, SliceResult, summarize
 from memory.errors import NotFound
 
 PREFIX = "memrag:"
+JOB_TTL_S = 7 * 24 * 3600  # a job's record and input are kept a week, then expire
 _META = ("namespace", "kind", "status", "documents", "slices", "attempts", "error", "created_at", "updated_at")
 
 
@@ -44,6 +45,7 @@ class RedisJobBoard:
         queued = json.dumps(asdict(DocumentState("queued", job.id)))
         with self._r.pipeline() as tx:
             tx.hset(job_key(job.id), mapping=fields)
+            tx.expire(job_key(job.id), JOB_TTL_S)
             if document_ids:
                 tx.hset(docs_key(job.namespace), mapping=dict.fromkeys(document_ids, queued))
             tx.execute()

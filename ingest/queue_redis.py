@@ -17,7 +17,7 @@ from typing import Any
 import redis
 
 from ingest.jobs import Job, JobKind, new_job
-from ingest.jobs_redis import PREFIX, RedisJobBoard, input_key
+from ingest.jobs_redis import JOB_TTL_S, PREFIX, RedisJobBoard, input_key
 from memory.errors import InvalidInput
 from memory.preparer import identify
 from memory.types import DocumentInput
@@ -80,7 +80,7 @@ class RedisJobs:
 
     def _submit(self, namespace: str, kind: JobKind, doc_ids: list[str], payload: bytes) -> Job:
         job = new_job(namespace, kind, len(doc_ids))
-        self._r.set(input_key(job.id), payload)
+        self._r.set(input_key(job.id), payload, ex=JOB_TTL_S)
         self.board.create(job, doc_ids if kind == "add" else [])
         with self._r.pipeline() as tx:
             tx.sadd(NAMESPACES, namespace)
