@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from api import errors, routes_admin, routes_chat, routes_documents, routes_ops, routes_query
+from api.limits import BodyLimit
 from api.metrics import Metrics
 from api.services import Services, build
 from memory.config import Settings
@@ -36,15 +37,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services.close()
 
     app = FastAPI(title="memrag", version="1.0", description=DESCRIPTION, lifespan=lifespan)
-    limit = settings.max_request_bytes
     errors.install(app)
-
-    @app.middleware("http")
-    async def measure_and_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit:
-            return errors.problem(413, "Request too large", f"the body is {length} bytes; the limit is {limit}")
-        return await metrics.middleware(request, call_next)
+    app.middleware("http")(metrics.middleware)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)  # outermost: before anything reads the body
 
     for module in (routes_admin, routes_documents, routes_query, routes_chat, routes_ops):
         app.include_router(module.router)

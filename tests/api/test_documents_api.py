@@ -52,3 +52,18 @@ def test_health_readiness_and_metrics(live):
         assert c.get("/readyz").json() == {"status": "ready"}
         metrics = c.get("/metrics").text
         assert "memrag_http_requests_total" in metrics and "memrag_http_request_seconds_bucket" in metrics
+
+
+def test_a_streamed_body_is_limited_too(live):
+    ns, key = live.namespace_with_key()
+
+    def body(parts):
+        yield b'{"documents": [{"id": "streamed", "text": "'
+        yield from (b"word " * 20_000 for _ in range(parts))
+        yield b'"}]}'
+
+    with live.client(key) as c:
+        big = c.post(f"/v1/namespaces/{ns}/documents", content=body(30), headers={"content-type": "application/json"})
+        assert big.status_code == 413 and big.headers["content-type"] == PROBLEM
+        small = c.post(f"/v1/namespaces/{ns}/documents", content=body(1), headers={"content-type": "application/json"})
+        assert small.status_code == 202
