@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
@@ -62,6 +63,19 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, tries: int = 300) -> None:
+    """Poll `url` until it answers 200; kill `proc` and fail if it never does."""
+    for _ in range(tries):
+        try:
+            if httpx.get(url).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{url} did not come up")
 
 
 @pytest.fixture(scope="session")

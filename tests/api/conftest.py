@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import _free_port
+from tests.conftest import _free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_KEY = "test-admin-key-0123456789"
@@ -65,15 +65,7 @@ def live(tmp_path_factory, model_cache) -> Iterator[Live]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("memrag serve did not start")
+    wait_until_up(f"{url}/healthz", proc)
     yield Live(url, {"Authorization": f"Bearer {ADMIN_KEY}"})
     proc.terminate()
     proc.wait(timeout=30)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import _free_port
+from tests.conftest import _free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "scaled-admin-key-0123456789"
@@ -33,12 +33,7 @@ def test_documents_sent_to_the_api_are_prepared_by_a_worker_and_answered(
     worker = _spawn({**env, "MEMRAG_DATA_DIR": str(tmp_path / "worker")}, "worker")
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_up(f"{url}/readyz", server)
         admin = {"Authorization": f"Bearer {ADMIN}"}
         httpx.post(f"{url}/v1/namespaces", headers=admin, json={"name": "scaled"}).raise_for_status()
         key = httpx.post(f"{url}/v1/namespaces/scaled/keys", headers=admin).json()["key"]
