@@ -1,7 +1,8 @@
 """What the API process holds: engines per namespace, jobs, the key registry, metrics — built in lifespan.
 
-With Redis, this process is the writer of its embedded store: it runs the log applier on a
-thread, while `memrag worker` processes prepare documents.
+With Redis and embedded storage, this process is the writer of its store: it runs the log
+applier on a thread while `memrag worker` processes prepare documents. With Redis and a Qdrant
+server, it is one of N readers: it follows the change feed, and `memrag worker --apply` writes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from api.metrics import Metrics
 from api.registry import RedisRegistry, Registry, SqliteRegistry
 from ingest.applier import Applier
 from ingest.factory import Engines, make_jobs
+from ingest.follower import ChangeFollower
 from ingest.jobs import Jobs
 from ingest.queue_redis import connect
 from memory.config import Settings
@@ -44,14 +46,21 @@ class Services:
 
 
 def build(settings: Settings, metrics: Metrics) -> Services:
-    engines = Engines(settings)
+    """Embedded storage: this process writes (applying the Redis log if there is one). A Qdrant
+    server: this process only reads, following the change feed; `memrag worker --apply` writes."""
+    shared_store = bool(settings.qdrant_url and settings.redis_url)
+    engines = Engines(settings, writer=not shared_store)
     jobs = make_jobs(settings, engines)
     if settings.redis_url:
         client = connect(settings.redis_url)
         services = Services(settings, engines, jobs, RedisRegistry(client), metrics)
         name = f"api-{socket.gethostname()}-{os.getpid()}"
-        applier = Applier(client, engines, settings.data_dir / "log-positions", name)
-        thread = threading.Thread(target=applier.run, args=(services.stop,), name="applier", daemon=True)
+        loop = (
+            ChangeFollower(client, engines)
+            if shared_store
+            else Applier(client, engines, settings.data_dir / "log-positions", name)
+        )
+        thread = threading.Thread(target=loop.run, args=(services.stop,), name="store-sync", daemon=True)
         thread.start()
         services.threads.append(thread)
         return services

@@ -97,8 +97,10 @@ def open_engine(
     chunker: Chunker | None = None,
     whole_documents: bool = False,
     index_params: IndexParams | None = None,
+    writer: bool = True,
 ) -> Engine:
-    """An engine over the namespace's store; the graph is rebuilt from it."""
+    """An engine over the namespace's store; the graph is rebuilt from it. `writer=False` for a
+    reader of a shared store (it never sweeps leftovers: they may be a write in progress)."""
     embedder = embedder or make_embedder(settings)
     query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
@@ -112,14 +114,15 @@ def open_engine(
         index_params,
         query_embedder,
         llm.reader,
+        writer,
     )
 
 
 class Engines:
     """The engines of the namespaces this process serves, opened on first use, sharing one embedder."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+    def __init__(self, settings: Settings, writer: bool = True) -> None:
+        self._settings, self._writer = settings, writer
         self._embedder: CachedEmbedder | None = None
         self._open: dict[str, Engine] = {}
         self._lock = threading.Lock()
@@ -129,7 +132,7 @@ class Engines:
             engine = self._open.get(namespace)
             if engine is None:
                 self._embedder = self._embedder or make_embedder(self._settings)
-                engine = open_engine(self._settings, namespace, embedder=self._embedder)
+                engine = open_engine(self._settings, namespace, embedder=self._embedder, writer=self._writer)
                 self._open[namespace] = engine
             return engine
 

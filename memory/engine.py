@@ -34,6 +34,7 @@ class Engine:
         index_params: IndexParams | None = None,
         query_embedder: Embedder | None = None,
         reader: Reader | None = None,
+        writer: bool = True,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -44,15 +45,18 @@ class Engine:
         self.preparer = Preparer(embedder, extractor, chunker)
         self._indexer = Indexer(store, self.graph, index_params or IndexParams())
         self._retriever = Retriever(store, self.graph, recognition)
-        self._load_graph()
+        self._doc_passages: dict[str, tuple[str, ...]] = {}  # what the graph holds of each document
+        self._load_graph(sweep=writer)
 
-    def _load_graph(self) -> None:
-        """Rebuild the derived graph from committed documents; sweep what a crash left behind.
+    def _load_graph(self, sweep: bool) -> None:
+        """Rebuild the derived graph from committed documents; the writer sweeps what a crash left behind.
 
         A document record is the commit point of its passages: passages no document names, and
-        entities and facts no such passage mentions, are leftovers of an interrupted write.
+        entities and facts no such passage mentions, are leftovers of an interrupted write (or,
+        on a shared store, of a write in progress: so only the store's one writer sweeps).
         """
-        committed = {p for d in self.store.all_documents() for p in d.passage_ids}
+        self._doc_passages = {d.id: d.passage_ids for d in self.store.all_documents()}
+        committed = {p for ids in self._doc_passages.values() for p in ids}
         live: list[Passage] = []
         stray: list[str] = []
         for passage in self.store.all_passages():
@@ -65,6 +69,8 @@ class Engine:
         facts = {f.id: f for f in self.store.all_facts()}
         entities = list(self.store.all_entities())
         apply_to_graph(self.graph, live, facts, [e for e in entities if e.id in mentioned_entities])
+        if not sweep:
+            return
         self.store.passages.delete(stray)
         self.store.facts.delete([f for f in facts if f not in mentioned_facts])
         self.store.entities.delete([e.id for e in entities if e.id not in mentioned_entities])
@@ -109,6 +115,7 @@ class Engine:
             old = stored.get(item.document.id)
             if old is not None:
                 self._drop_passages(set(old.passage_ids) - set(item.document.passage_ids))
+            self._doc_passages[item.document.id] = item.document.passage_ids
 
     def delete(self, doc_id: str) -> None:
         """Remove a document, its passages, and the entities and facts no passage mentions any more."""
@@ -118,6 +125,7 @@ class Engine:
                 raise NotFound(f"no document {doc_id!r} in this memory")
             self.store.documents.delete([doc_id])
             self._drop_passages(set(found[0].passage_ids))
+            self._doc_passages.pop(doc_id, None)
 
     def _drop_passages(self, passage_ids: set[str]) -> None:
         dead_entities: list[str] = []
@@ -129,6 +137,26 @@ class Engine:
         self.store.passages.delete(sorted(passage_ids))
         self.store.facts.delete(dead_facts)
         self.store.entities.delete(dead_entities)
+
+    def refresh(self, doc_ids: Sequence[str]) -> None:
+        """Bring the graph up to date with the store for documents another process wrote or deleted
+        (a reader of a shared store following the change feed). Records are immutable, so the new
+        passages' records carry every edge they add; what a document no longer has is removed."""
+        stored = {d.id: d for d in self.store.get_documents(list(doc_ids))}
+        with self._lock:
+            for doc_id in doc_ids:
+                held = set(self._doc_passages.get(doc_id, ()))
+                current = stored[doc_id].passage_ids if doc_id in stored else ()
+                added = self.store.get_passages(sorted(set(current) - held))
+                facts = self.store.get_facts(sorted({f for p in added for f in p.fact_ids}))
+                entities = self.store.get_entities(sorted({e for p in added for e in p.entity_ids}))
+                apply_to_graph(self.graph, added, {f.id: f for f in facts}, entities)
+                for passage_id in sorted(held - set(current)):
+                    self.graph.remove_passage(passage_id)
+                if doc_id in stored:
+                    self._doc_passages[doc_id] = current
+                else:
+                    self._doc_passages.pop(doc_id, None)
 
     def get(self, doc_id: str) -> Document:
         found = self.store.get_documents([doc_id])

@@ -51,6 +51,12 @@ class RecordStore:
     def get_passages(self, ids: Sequence[str]) -> list[Passage]:
         return [records.passage_from(p) for p in self.passages.get(ids)]
 
+    def get_entities(self, ids: Sequence[str]) -> list[Entity]:
+        return [records.entity_from(p) for p in self.entities.get(ids)]
+
+    def get_facts(self, ids: Sequence[str]) -> list[Fact]:
+        return [records.fact_from(p) for p in self.facts.get(ids)]
+
     def existing_entity_ids(self, ids: Sequence[str]) -> set[str]:
         return {str(p["id"]) for p in self.entities.get(ids)}
 
