@@ -47,7 +47,8 @@ def caller(
         return Caller(admin=True, namespace=None)
     namespace = svc.registry.namespace_of(key)
     if namespace is None:
-        raise Unauthorized("this API key is not known; ask an admin for a key of your namespace")
+        hint = "" if svc.settings.admin_key else " (this server has no admin key: start it with MEMRAG_ADMIN_KEY set)"
+        raise Unauthorized(f"this API key is not known; ask an admin for a key of your namespace{hint}")
     return Caller(admin=False, namespace=namespace)
 
 

@@ -18,7 +18,7 @@ DocId = Annotated[str, Path(min_length=1, max_length=512, description="the docum
 
 
 def _input(doc: DocumentIn | DocumentUpdate, doc_id: str | None) -> DocumentInput:
-    return DocumentInput(text=doc.text, id=doc_id, title=doc.title, metadata=doc.metadata)
+    return DocumentInput(text=doc.text, id=doc_id, title=doc.title or "", metadata=doc.metadata or {})
 
 
 @router.post("/namespaces/{ns}/documents", status_code=202, response_model=JobAccepted)

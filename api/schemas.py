@@ -43,9 +43,9 @@ class DocumentIn(BaseModel):
         },
     )
     id: str | None = Field(default=None, min_length=1, max_length=512, description="default: a hash of the content")
-    title: str = Field(default="", max_length=1000)
+    title: str | None = Field(default="", max_length=1000)
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] | None = Field(default_factory=dict)
 
 
 class DocumentsIn(BaseModel):
@@ -55,9 +55,9 @@ class DocumentsIn(BaseModel):
 
 class DocumentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(default="", max_length=1000)
+    title: str | None = Field(default="", max_length=1000)
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] | None = Field(default_factory=dict)
 
 
 class JobAccepted(BaseModel):

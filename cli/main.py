@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from cli.dataset import load_dataset
 from cli.evaluate import EvalOptions, format_table, run_eval
 from cli.ingesting import ingest, worker
@@ -35,6 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemragError as exc:
         print(f"memrag: {exc}", file=sys.stderr)
         return 2
+    except ValidationError as exc:
+        print(f"memrag: invalid settings — {settings_problems(exc)}", file=sys.stderr)
+        return 2
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """`MEMRAG_X: what is wrong` for each setting the environment got wrong."""
+    return "; ".join(f"MEMRAG_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -67,3 +67,13 @@ def test_a_streamed_body_is_limited_too(live):
         assert big.status_code == 413 and big.headers["content-type"] == PROBLEM
         small = c.post(f"/v1/namespaces/{ns}/documents", content=body(1), headers={"content-type": "application/json"})
         assert small.status_code == 202
+
+
+def test_nulls_for_optional_fields_are_taken_as_absent(live):
+    ns, key = live.namespace_with_key()
+    with live.client(key) as c:
+        doc = {"id": None, "title": None, "text": "The mill on the river Aln grinds barley.", "metadata": None}
+        job = c.post(f"/v1/namespaces/{ns}/documents", json={"documents": [doc]}).json()
+        assert live.wait_job(key, job["job_id"])["indexed"] == 1
+        listed = c.get(f"/v1/namespaces/{ns}/documents").json()["documents"]
+        assert len(listed) == 1 and listed[0]["title"] == "" and listed[0]["metadata"] == {}

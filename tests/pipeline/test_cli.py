@@ -40,3 +40,16 @@ def test_bad_input_files_are_reported_not_raised(tmp_path, monkeypatch, capsys, 
     assert main(["ingest", str(binary), str(tmp_path / "missing.txt")]) == 0
     err = capsys.readouterr().err
     assert "skipped" in err and "missing.txt" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [({"MEMRAG_CHUNK_SIZE": "0"}, "MEMRAG_CHUNK_SIZE"), ({"MEMRAG_ADMIN_KEY": "short"}, "MEMRAG_ADMIN_KEY")],
+)
+def test_bad_settings_are_named_not_raised(tmp_path, monkeypatch, capsys, env, named):
+    monkeypatch.setenv("MEMRAG_DATA_DIR", str(tmp_path))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main(["retrieve", "anything"]) == 2
+    err = capsys.readouterr().err
+    assert f"invalid settings — {named}:" in err and "Traceback" not in err
