@@ -85,6 +85,7 @@ class Worker:
 
     def _handle(self, entry_id: bytes, job_id: str) -> None:
         job = self._board.start_attempt(job_id)
+        self._r.hset(job_key(job_id), "worker", self._consumer)  # who holds it, for operators
         if job.status in ("done", "failed"):
             self._r.xack(JOBS, GROUP, entry_id)
             return

@@ -150,6 +150,7 @@ def test_two_workers_make_the_same_memory_as_one(tmp_path, redis_client, redis_u
     _stop(writer, *workers)
     assert all(j.status == "done" and not j.errors for j in finished)
     assert sum(j.indexed for j in finished) == 240
-    consumers = {c["name"] for c in redis_client.xinfo_consumers("memrag:jobs", "workers") if c["pending"] == 0}
-    assert len(consumers) == 2
+    held_by = {redis_client.hget(f"memrag:job:{j}", "worker") for j in job_ids}
+    assert len(held_by) == 2, "both workers should have prepared jobs"
+    assert redis_client.xpending("memrag:jobs", "workers")["pending"] == 0
     assert _memory_after(tmp_path / "data", model_cache) == reference
