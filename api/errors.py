@@ -71,16 +71,14 @@ def status_of(exc: MemragError) -> tuple[int, str]:
     return 500, "Internal error"
 
 
-async def _memrag_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, MemragError)  # registered for MemragError only
+async def _memrag_error(request: Request, exc: MemragError) -> JSONResponse:
     status, title = status_of(exc)
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
     return problem(status, title, str(exc))
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     parts = []
     for error in jsonable_encoder(exc.errors())[:10]:
         where = ".".join(str(p) for p in error.get("loc", ()))
@@ -88,8 +86,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Invalid request", "; ".join(parts) or "the request does not match the schema")
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), f"{request.method} {request.url.path}: {exc.detail}")
 
 
@@ -99,10 +96,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(MemragError, _memrag_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.exception_handler(MemragError)(_memrag_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(HTTPException)(_http_error)
+    app.exception_handler(Exception)(_unexpected)
 
 
 COMMON = (400, 401, 413, 422)  # any /v1 route: unreadable body, no key, body too large, schema mismatch

@@ -60,7 +60,7 @@ class LocalJobs:
             self.board.start_attempt(job.id)
             try:
                 self._run(job, work)
-            except Exception as exc:
+            except Exception as exc:  # a job boundary: the reason is kept on the job, the thread goes on
                 log.exception("job %s failed", job.id)
                 self.board.fail(job.id, f"{type(exc).__name__}: {exc}")
 

@@ -94,7 +94,7 @@ class Worker:
             return
         try:
             self._run(job, entry_id)
-        except Exception as exc:
+        except Exception as exc:  # a job boundary: any failure is recorded, then retried or parked
             reason = f"{type(exc).__name__}: {exc}"
             if job.attempts >= self._policy.max_attempts:
                 self._park(entry_id, job, f"failed {job.attempts} times; last error: {reason}")
