@@ -63,6 +63,25 @@ class ChatResponse(BaseModel):
     citations: list[CitationOut]
 
 
+class ModelOut(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "memrag"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelOut]
+
+
+@router.get("/models", response_model=ModelList)
+def list_models(svc: ServicesDep, who: CallerDep) -> ModelList:
+    """The namespaces this key can chat with, as OpenAI models (chat UIs list them to pick one)."""
+    names = svc.registry.namespaces() if who.admin else [who.namespace or ""]
+    return ModelList(data=[ModelOut(id=name) for name in names if name])
+
+
 @router.post(
     "/chat/completions",
     response_model=ChatResponse,

@@ -54,3 +54,9 @@ def test_the_client_sees_a_wrong_key_and_a_foreign_namespace_as_errors(live, nam
         openai.OpenAI(base_url=f"{live.url}/v1", api_key=other_key, max_retries=0).chat.completions.create(
             model=name, messages=[{"role": "user", "content": QUESTION}]
         )
+
+
+def test_the_models_a_key_can_use_are_its_namespace_only(live, namespace):
+    name, key = namespace
+    models = openai.OpenAI(base_url=f"{live.url}/v1", api_key=key).models.list()
+    assert [m.id for m in models] == [name]
