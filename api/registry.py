@@ -11,12 +11,14 @@ import secrets
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import redis
 
 KEY_PREFIX = "mr_"
+ID_LENGTH = 12
 
 
 def new_key() -> str:
@@ -25,6 +27,17 @@ def new_key() -> str:
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def public_id(key_digest: str) -> str:
+    """A key's public name: the head of its digest (says nothing usable about the key)."""
+    return key_digest[:ID_LENGTH]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: str
+    created: float
 
 
 class Registry(Protocol):
@@ -41,6 +54,12 @@ class Registry(Protocol):
         ...
 
     def namespace_of(self, key: str) -> str | None: ...
+
+    def keys(self, namespace: str) -> list[KeyInfo]: ...
+
+    def revoke(self, namespace: str, key_id: str) -> bool:
+        """True if a key of the namespace with this id existed; it no longer works."""
+        ...
 
 
 class SqliteRegistry:
@@ -81,13 +100,31 @@ class SqliteRegistry:
             row = self._db.execute("SELECT namespace FROM api_key WHERE digest = ?", (digest(key),)).fetchone()
         return None if row is None else str(row[0])
 
+    def keys(self, namespace: str) -> list[KeyInfo]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT digest, created FROM api_key WHERE namespace = ? ORDER BY created", (namespace,)
+            )
+            return [KeyInfo(public_id(d), float(c)) for d, c in rows]
+
+    def revoke(self, namespace: str, key_id: str) -> bool:
+        if len(key_id) != ID_LENGTH:
+            return False
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM api_key WHERE namespace = ? AND substr(digest, 1, ?) = ?", (namespace, ID_LENGTH, key_id)
+            )
+            self._db.commit()
+            return cursor.rowcount > 0
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
 
 class RedisRegistry:
-    """Keys: `memrag:registry:namespaces` (a set) and `memrag:keys` (key digest → namespace)."""
+    """Keys: `memrag:registry:namespaces` (a set), `memrag:keys` (key digest → namespace) and
+    `memrag:keys:{ns}` (key id → digest and creation time, for listing and revoking)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes
@@ -104,12 +141,31 @@ class RedisRegistry:
 
     def add_key(self, namespace: str) -> str:
         key = new_key()
-        self._r.hset("memrag:keys", digest(key), namespace)
+        hashed = digest(key)
+        with self._r.pipeline() as tx:
+            tx.hset("memrag:keys", hashed, namespace)
+            tx.hset(f"memrag:keys:{namespace}", public_id(hashed), f"{hashed} {time.time()}")
+            tx.execute()
         return key
 
     def namespace_of(self, key: str) -> str | None:
         found = self._r.hget("memrag:keys", digest(key))
         return None if found is None else found.decode()
+
+    def keys(self, namespace: str) -> list[KeyInfo]:
+        found = self._r.hgetall(f"memrag:keys:{namespace}")
+        infos = [KeyInfo(k.decode(), float(v.decode().split()[1])) for k, v in found.items()]
+        return sorted(infos, key=lambda k: k.created)
+
+    def revoke(self, namespace: str, key_id: str) -> bool:
+        entry = self._r.hget(f"memrag:keys:{namespace}", key_id)
+        if entry is None:
+            return False
+        with self._r.pipeline() as tx:
+            tx.hdel("memrag:keys", entry.decode().split()[0])
+            tx.hdel(f"memrag:keys:{namespace}", key_id)
+            tx.execute()
+        return True
 
     def close(self) -> None:
         return None

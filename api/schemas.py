@@ -32,7 +32,13 @@ class NamespaceOut(BaseModel):
 
 class KeyOut(BaseModel):
     key: str = Field(description="shown once; only its SHA-256 digest is stored")
+    id: str = Field(description="the key's public id, for listing and revoking it")
     namespace: str
+
+
+class KeyInfoOut(BaseModel):
+    id: str
+    created: float
 
 
 class DocumentIn(BaseModel):

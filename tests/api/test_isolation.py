@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.api.conftest import ADMIN_KEY
+
 DOC = {"id": "secret-plan", "title": "Plan", "text": "Project Heron launches in March under Sam Okafor."}
 
 
@@ -72,3 +74,14 @@ def test_no_key_a_wrong_key_and_a_user_key_on_admin_routes(live, two):
         assert user.post("/v1/namespaces", json={"name": "mine"}).status_code == 403
         assert user.post(f"/v1/namespaces/{a}/keys").status_code == 403
         assert user.get("/v1/namespaces").status_code == 403
+
+
+def test_a_revoked_key_stops_working(live):
+    ns, key = live.namespace_with_key()
+    with live.client(ADMIN_KEY) as admin, live.client(key) as user:
+        assert user.get(f"/v1/namespaces/{ns}/documents").status_code == 200
+        (listed,) = admin.get(f"/v1/namespaces/{ns}/keys").json()
+        assert key not in str(listed)
+        assert admin.delete(f"/v1/namespaces/{ns}/keys/{listed['id']}").status_code == 204
+        assert user.get(f"/v1/namespaces/{ns}/documents").status_code == 401
+        assert admin.delete(f"/v1/namespaces/{ns}/keys/{listed['id']}").status_code == 404
