@@ -23,10 +23,11 @@ import redis
 
 from ingest.jobs import SliceResult
 from ingest.jobs_redis import RedisJobBoard
+from ingest.loops import run_until
 from ingest.queue_redis import NAMESPACES, changes_key, log_key
 from memory.batch import decode
 from memory.engine import Engine
-from memory.errors import NotFound
+from memory.errors import InvalidInput, NotFound
 
 log = logging.getLogger("memrag.applier")
 CHANGES_KEPT = 10_000
@@ -46,8 +47,7 @@ class Applier:
         self.applied = 0
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.step(block_ms=500)
+        run_until(stop, lambda: self.step(block_ms=500), f"writer {self.name}")
 
     def step(self, block_ms: int) -> int:
         """Apply what the logs hold past our positions; returns how many entries were applied."""
@@ -68,10 +68,16 @@ class Applier:
     def _apply(self, namespace: str, entry_id: str, fields: dict[bytes, bytes]) -> None:
         engine = self._engine_for(namespace)
         job_id, slice_no = fields[b"job"].decode(), int(fields[b"slice"])
-        if fields[b"kind"] == b"batch":
-            result = SliceResult.of(engine.apply(decode(fields[b"batch"])))
-        else:
-            result = _delete(engine, json.loads(fields[b"ids"]))
+        try:
+            if fields[b"kind"] == b"batch":
+                result = SliceResult.of(engine.apply(decode(fields[b"batch"])))
+            else:
+                result = _delete(engine, json.loads(fields[b"ids"]))
+        except (InvalidInput, ValueError) as exc:  # a damaged entry: fail its job, never block the log
+            log.error("log entry %s of %s cannot be applied: %s", entry_id, namespace, exc)
+            self._board.fail(job_id, f"slice {slice_no} could not be applied: {exc}")
+            self._save_position(namespace, entry_id)
+            return
         engine.store.flush()
         self._save_position(namespace, entry_id)
         self._board.record_slice(job_id, slice_no, result)

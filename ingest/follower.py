@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 
+from ingest.loops import run_until
 from ingest.queue_redis import NAMESPACES, changes_key
 from memory.engine import Engine
 
@@ -30,8 +31,7 @@ class ChangeFollower:
         self.refreshed = 0
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.step(block_ms=500)
+        run_until(stop, lambda: self.step(block_ms=500), "change follower")
 
     def step(self, block_ms: int) -> int:
         """Refresh the documents of new change events; returns how many events were applied."""

@@ -20,6 +20,7 @@ import redis
 
 from ingest.jobs import SLICE_SIZE, Job
 from ingest.jobs_redis import RedisJobBoard, input_key, job_key
+from ingest.loops import run_until
 from ingest.queue_redis import DELAYED, GROUP, JOBS, decode_inputs, ensure_group, log_key
 from memory.batch import encode
 from memory.preparer import Preparer
@@ -54,8 +55,7 @@ class Worker:
         ensure_group(client)
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.step(block_ms=1000)
+        run_until(stop, lambda: self.step(block_ms=1000), f"worker {self._consumer}")
 
     def step(self, block_ms: int) -> bool:
         """Process at most one job; False when none was waiting."""

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from ingest.applier import Applier
+from ingest.jobs import new_job
 from ingest.jobs_redis import input_key
 from ingest.queue_redis import GROUP, JOBS, RedisJobs, changes_key
 from ingest.worker import RetryPolicy, Worker
@@ -157,3 +158,17 @@ def test_job_inputs_are_kept_for_workers(tmp_path, redis_client):
     job = rig.jobs.submit_add("ns", [DocumentInput(text="untitled text with no id")])
     stored = json.loads(redis_client.get(input_key(job.id)))
     assert stored[0]["id"] and stored[0]["text"] == "untitled text with no id"
+
+
+def test_a_damaged_log_entry_fails_its_job_and_the_log_goes_on(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    poisoned = new_job("ns", "add", 1)
+    rig.jobs.board.create(poisoned, ["doc0"])  # known to the board, its log entry damaged
+    redis_client.sadd("memrag:namespaces", "ns")
+    redis_client.xadd("memrag:log:ns", {"job": poisoned.id, "slice": "0", "kind": "batch", "batch": b"\x00garbage"})
+    good = rig.jobs.submit_add("ns", DOCS[1:3])
+    assert rig.drain(good.id).indexed == 2
+    failed = rig.jobs.get(poisoned.id)
+    assert (
+        failed.status == "failed" and "could not be applied" in failed.error and "not a prepared batch" in failed.error
+    )
