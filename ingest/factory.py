@@ -147,7 +147,7 @@ def make_jobs(settings: Settings, engines: Engines) -> Jobs:
     """Jobs through Redis workers when MEMRAG_REDIS_URL is set; in this process otherwise."""
     if settings.redis_url:
         return RedisJobs(connect(settings.redis_url))
-    return LocalJobs(engines)
+    return LocalJobs(engines, settings.data_dir / "jobs.sqlite")
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:

@@ -9,11 +9,12 @@ work changes nothing. `MemoryJobBoard` serves the embedded mode; `RedisJobBoard`
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal, Protocol
 
 from memory.errors import NotFound
@@ -25,6 +26,15 @@ JobStatus = Literal["queued", "running", "done", "failed"]
 DocStatus = Literal["queued", "indexing", "indexed", "deleted", "failed"]
 SLICE_SIZE = 16  # documents per prepared batch: progress granularity and the work a crash can lose
 JOBS_KEPT = 10_000  # finished jobs an in-process board remembers
+
+
+def encode_inputs(docs: Sequence[tuple[str, DocumentInput]]) -> bytes:
+    """The documents of an add job as JSON (ids made explicit), for Redis or the local journal."""
+    return json.dumps([{**asdict(d), "id": doc_id} for doc_id, d in docs], ensure_ascii=False).encode()
+
+
+def decode_inputs(raw: bytes) -> list[DocumentInput]:
+    return [DocumentInput(**d) for d in json.loads(raw)]
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 import redis
 
-from ingest.jobs import Job, JobKind, new_job
+from ingest.jobs import Job, JobKind, encode_inputs, new_job
 from ingest.jobs_redis import JOB_TTL_S, PREFIX, RedisJobBoard, input_key
 from memory.errors import InvalidInput
 from memory.preparer import identify
@@ -52,14 +51,6 @@ def ensure_group(client: redis.Redis) -> None:
     except redis.ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
-
-
-def encode_inputs(docs: Sequence[tuple[str, DocumentInput]]) -> bytes:
-    return json.dumps([{**asdict(d), "id": doc_id} for doc_id, d in docs], ensure_ascii=False).encode()
-
-
-def decode_inputs(raw: bytes) -> list[DocumentInput]:
-    return [DocumentInput(**d) for d in json.loads(raw)]
 
 
 class RedisJobs:

@@ -18,10 +18,10 @@ from typing import Any
 
 import redis
 
-from ingest.jobs import SLICE_SIZE, Job
+from ingest.jobs import SLICE_SIZE, Job, decode_inputs
 from ingest.jobs_redis import RedisJobBoard, input_key, job_key
 from ingest.loops import run_until
-from ingest.queue_redis import DELAYED, GROUP, JOBS, decode_inputs, ensure_group, log_key
+from ingest.queue_redis import DELAYED, GROUP, JOBS, ensure_group, log_key
 from memory.batch import encode
 from memory.preparer import Preparer
 from memory.types import DocumentInput

@@ -1,8 +1,17 @@
 """Embedded mode: the same jobs run in a thread of this process, no Redis."""
 
+import json
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import pytest
+
+from ingest.journal import JobJournal
 from ingest.local import LocalJobs
+from memory.errors import StorageError
 from memory.types import DocumentInput
 from tests.conftest import extractions, make_engine
 
@@ -12,6 +21,7 @@ RECORDED = extractions(
         for i in range(20)
     }
 )
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = [DocumentInput(text=t, id=f"n{i}") for i, t in enumerate(RECORDED)]
 
 
@@ -48,3 +58,42 @@ def test_an_unexpected_error_fails_the_job_with_its_reason(tmp_path):
     failed = _wait(jobs, jobs.submit_add("x", DOCS[:1]).id)
     assert failed.status == "failed" and "namespace x is not open" in failed.error
     jobs.close()
+
+
+ACCEPT_THEN_HANG = """
+import json, sys, time
+from pathlib import Path
+from ingest.local import LocalJobs
+from memory.types import DocumentInput
+jobs = LocalJobs(lambda ns: time.sleep(3600), Path(sys.argv[1]))  # never reaches an engine
+docs = [DocumentInput(**d) for d in json.loads(sys.argv[2])]
+print(jobs.submit_add("default", docs).id, jobs.submit_delete("default", ["n0"]).id, flush=True)
+time.sleep(3600)
+"""
+
+
+def test_accepted_jobs_survive_a_killed_process_and_resume_under_their_ids(tmp_path):
+    journal = tmp_path / "jobs.sqlite"
+    docs = json.dumps([{"text": d.text, "id": d.id} for d in DOCS[:5]])
+    child = subprocess.Popen(
+        [sys.executable, "-c", ACCEPT_THEN_HANG, str(journal), docs], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    added, deleted = child.stdout.readline().split()  # both accepted (journaled) ...
+    child.send_signal(signal.SIGKILL)  # ... and the process dies before running either
+    child.wait()
+    engine = make_engine(tmp_path / "m", RECORDED)
+    jobs = LocalJobs(lambda ns: engine, journal)
+    assert _wait(jobs, added).indexed == 5
+    assert _wait(jobs, deleted).deleted == 1
+    assert [d.id for d in engine.list_documents()] == ["n1", "n2", "n3", "n4"]
+    jobs.close()
+    assert JobJournal(journal).pending() == []  # nothing left to resume
+    engine.close()
+
+
+def test_a_second_process_cannot_run_the_same_jobs(tmp_path):
+    journal = tmp_path / "jobs.sqlite"
+    first = LocalJobs(lambda ns: None, journal)
+    with pytest.raises(StorageError, match="another process runs the jobs"):
+        LocalJobs(lambda ns: None, journal)
+    first.close()

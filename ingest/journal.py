@@ -1,0 +1,84 @@
+"""The embedded mode's journal: accepted jobs not yet finished, in SQLite, so a restart loses none.
+
+A job is written here before its 202 goes out and removed when it ends (done or failed); a
+process that opens the journal resumes what is left, under the same job ids. Re-running a
+job that was half done changes nothing (content-hash ids).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import IO
+
+from ingest.jobs import Job, JobKind, new_job
+from memory.errors import StorageError
+
+
+class JobJournal:
+    """One process at a time runs a data directory's jobs: the journal is locked while open."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._owner: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._owner = _lock(path.with_suffix(".lock"))
+        self._db = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS pending (job_id TEXT PRIMARY KEY, namespace TEXT NOT NULL,"
+                " kind TEXT NOT NULL, documents INTEGER NOT NULL, created REAL NOT NULL, payload BLOB NOT NULL)"
+            )
+            self._db.commit()
+
+    def add(self, job: Job, payload: bytes) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?)",
+                (job.id, job.namespace, job.kind, job.documents, job.created_at, payload),
+            )
+            self._db.commit()
+
+    def finish(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM pending WHERE job_id = ?", (job_id,))
+            self._db.commit()
+
+    def pending(self) -> list[tuple[Job, bytes]]:
+        """Unfinished jobs in the order they were accepted, as new (queued) jobs with their ids."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT job_id, namespace, kind, documents, created, payload FROM pending ORDER BY created"
+            ).fetchall()
+        found = []
+        for job_id, namespace, kind, documents, created, payload in rows:
+            job = replace(new_job(namespace, _kind(kind), int(documents)), id=job_id, created_at=float(created))
+            found.append((job, bytes(payload)))
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+        if self._owner is not None:
+            self._owner.close()
+
+
+def _lock(path: Path) -> IO[str]:
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StorageError(
+            f"another process runs the jobs of {path.parent} (memrag serve or memrag ingest); "
+            "send documents to it, or set MEMRAG_REDIS_URL to share the work through workers"
+        ) from None
+    return handle
+
+
+def _kind(raw: str) -> JobKind:
+    return "delete" if raw == "delete" else "add"
