@@ -7,7 +7,6 @@ job that was half done changes nothing (content-hash ids).
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
 import threading
 from dataclasses import replace
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from ingest.jobs import Job, JobKind, new_job
-from memory.errors import StorageError
+from memory.process_lock import hold_exclusive
 
 
 class JobJournal:
@@ -25,7 +24,11 @@ class JobJournal:
         self._owner: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._owner = _lock(path.with_suffix(".lock"))
+            self._owner = hold_exclusive(
+                path.with_suffix(".lock"),
+                f"another process runs the jobs of {path.parent} (memrag serve or memrag ingest); "
+                "send documents to it, or set MEMRAG_REDIS_URL to share the work through workers",
+            )
         self._db = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False)
         self._lock = threading.Lock()
         with self._lock:
@@ -65,19 +68,6 @@ class JobJournal:
             self._db.close()
         if self._owner is not None:
             self._owner.close()
-
-
-def _lock(path: Path) -> IO[str]:
-    handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise StorageError(
-            f"another process runs the jobs of {path.parent} (memrag serve or memrag ingest); "
-            "send documents to it, or set MEMRAG_REDIS_URL to share the work through workers"
-        ) from None
-    return handle
 
 
 def _kind(raw: str) -> JobKind:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import qdrant_edge as qe
@@ -14,6 +12,7 @@ from memory.errors import StorageError
 from memory.ids import point_uuid
 from memory.index_shared import make_hit, payload_selector
 from memory.ports import Match, Payload, VectorHit, VectorRecord
+from memory.process_lock import hold_exclusive
 
 _UPSERT_CHUNK = 512
 # Edge runs no background optimizer: after this many writes the shard is optimised in-process
@@ -149,7 +148,11 @@ class EdgeStore:
         self._root = root
         self._optimize_every = optimize_every
         self._open: list[EdgeIndex] = []
-        self._owner = _lock_owner(root)
+        self._owner = hold_exclusive(
+            root / "owner.lock",
+            f"embedded storage {root} is open in another process; one process owns it "
+            "(run `memrag worker` without --apply beside the owner, or use a Qdrant server)",
+        )
 
     def open_index(self, name: str, dim: int) -> EdgeIndex:
         index = EdgeIndex(self._root / name, dim, self._optimize_every)
@@ -162,17 +165,3 @@ class EdgeStore:
             index.close()
         self._open.clear()
         self._owner.close()
-
-
-def _lock_owner(root: Path) -> IO[str]:
-    root.mkdir(parents=True, exist_ok=True)
-    handle = (root / "owner.lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise StorageError(
-            f"embedded storage {root} is open in another process; one process owns it "
-            "(run `memrag worker` without --apply beside the owner, or use a Qdrant server)"
-        ) from None
-    return handle
