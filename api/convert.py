@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from api.schemas import AskOut, CitationOut, DocumentOut, FactOut, HitOut, JobAccepted, JobOut, RetrieveOut, SeedOut
 from ingest.jobs import DocumentState, Job
-from memory.reader import Answer
+from memory.reader import Answer, Citation
 from memory.types import Document, Retrieval
 
 
@@ -56,9 +58,11 @@ def retrieval_out(result: Retrieval) -> RetrieveOut:
     )
 
 
-def answer_out(answer: Answer, result: Retrieval) -> AskOut:
-    citations = [
-        CitationOut(number=c.number, document_id=c.document_id, passage_id=c.passage_id, text=c.text)
-        for c in answer.citations
+def citations_out(citations: Sequence[Citation]) -> list[CitationOut]:
+    return [
+        CitationOut(number=c.number, document_id=c.document_id, passage_id=c.passage_id, text=c.text) for c in citations
     ]
-    return AskOut(answer=answer.text, citations=citations, reader=answer.reader, mode=result.mode)
+
+
+def answer_out(answer: Answer, result: Retrieval) -> AskOut:
+    return AskOut(answer=answer.text, citations=citations_out(answer.citations), reader=answer.reader, mode=result.mode)

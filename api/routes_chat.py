@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.convert import citations_out
 from api.deps import CallerDep, ServicesDep, visible_namespace
 from api.errors import COMMON, responses
 from api.schemas import CitationOut
@@ -110,10 +111,7 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Cha
             "completion_tokens": len(content.split()),
             "total_tokens": words + len(content.split()),
         },
-        citations=[
-            CitationOut(number=c.number, document_id=c.document_id, passage_id=c.passage_id, text=c.text)
-            for c in answer.citations
-        ],
+        citations=citations_out(answer.citations),
     )
 
 
@@ -153,6 +151,6 @@ def _chunks(reply_id: str, created: int, model: str, pieces: Iterator[str], cita
     citations = citations_of("".join(text))
     if citations:
         yield chunk({"content": _sources(citations)})
-    cited = [{"number": c.number, "document_id": c.document_id, "passage_id": c.passage_id} for c in citations]
+    cited = [c.model_dump(exclude={"text"}) for c in citations_out(citations)]
     yield chunk({}, "stop", citations=cited)
     yield "data: [DONE]\n\n"

@@ -9,7 +9,6 @@ store of its own (a replica) runs the same loop and ends with the same records a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -21,13 +20,13 @@ from typing import Any
 
 import redis
 
-from ingest.jobs import SliceResult
+from ingest.jobs import SliceResult, delete_documents
 from ingest.jobs_redis import RedisJobBoard
 from ingest.loops import run_until
 from ingest.queue_redis import NAMESPACES, changes_key, log_key
 from memory.batch import decode
 from memory.engine import Engine
-from memory.errors import InvalidInput, NotFound
+from memory.errors import InvalidInput
 
 log = logging.getLogger("memrag.applier")
 CHANGES_KEPT = 10_000
@@ -72,7 +71,7 @@ class Applier:
             if fields[b"kind"] == b"batch":
                 result = SliceResult.of(engine.apply(decode(fields[b"batch"])))
             else:
-                result = _delete(engine, json.loads(fields[b"ids"]))
+                result = delete_documents(engine, json.loads(fields[b"ids"]))
         except (InvalidInput, ValueError) as exc:  # a damaged entry: fail its job, never block the log
             log.error("log entry %s of %s cannot be applied: %s", entry_id, namespace, exc)
             self._board.fail(job_id, f"slice {slice_no} could not be applied: {exc}")
@@ -94,11 +93,3 @@ class Applier:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(entry_id)
         os.replace(tmp, path)
-
-
-def _delete(engine: Engine, ids: list[str]) -> SliceResult:
-    """Delete each document; one already gone counts as deleted (a replayed entry, or a repeat)."""
-    for doc_id in ids:
-        with contextlib.suppress(NotFound):
-            engine.delete(doc_id)
-    return SliceResult(deleted=tuple(ids))

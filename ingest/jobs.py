@@ -9,14 +9,16 @@ work changes nothing. `MemoryJobBoard` serves the embedded mode; `RedisJobBoard`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal, Protocol
 
+from memory.engine import Engine
 from memory.errors import NotFound
 from memory.preparer import AddReport
 from memory.types import DocumentInput
@@ -200,3 +202,16 @@ class MemoryJobBoard:
 
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
         return self._docs.get((namespace, doc_id))
+
+
+def slices(documents: Sequence[DocumentInput]) -> Iterator[tuple[int, list[DocumentInput]]]:
+    for start in range(0, max(1, len(documents)), SLICE_SIZE):
+        yield start // SLICE_SIZE, list(documents[start : start + SLICE_SIZE])
+
+
+def delete_documents(engine: Engine, ids: Sequence[str]) -> SliceResult:
+    """Delete each document; one already gone counts as deleted (a replayed entry, or a repeat)."""
+    for doc_id in ids:
+        with contextlib.suppress(NotFound):
+            engine.delete(doc_id)
+    return SliceResult(deleted=tuple(ids))

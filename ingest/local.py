@@ -7,7 +7,6 @@ on disk until they end, and resumed when the process starts again.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import queue
@@ -15,11 +14,18 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ingest.jobs import Job, MemoryJobBoard, SliceResult, decode_inputs, encode_inputs, new_job
+from ingest.jobs import (
+    Job,
+    MemoryJobBoard,
+    SliceResult,
+    decode_inputs,
+    delete_documents,
+    encode_inputs,
+    new_job,
+    slices,
+)
 from ingest.journal import JobJournal
-from ingest.worker import slices
 from memory.engine import Engine
-from memory.errors import NotFound
 from memory.preparer import identify
 from memory.types import DocumentInput
 
@@ -79,10 +85,7 @@ class LocalJobs:
     def _run(self, job: Job, work: list[DocumentInput] | list[str]) -> None:
         engine = self._engine_for(job.namespace)
         if job.kind == "delete":
-            for doc_id in work:
-                with contextlib.suppress(NotFound):  # already gone: what was asked
-                    engine.delete(str(doc_id))
-            self.board.record_slice(job.id, 0, SliceResult(deleted=tuple(str(d) for d in work)))
+            self.board.record_slice(job.id, 0, delete_documents(engine, [str(d) for d in work]))
             return
         documents = [d for d in work if isinstance(d, DocumentInput)]
         for slice_no, docs in slices(documents):

@@ -12,19 +12,17 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from ingest.jobs import SLICE_SIZE, Job, decode_inputs
+from ingest.jobs import Job, decode_inputs, slices
 from ingest.jobs_redis import RedisJobBoard, input_key, job_key
 from ingest.loops import run_until
 from ingest.queue_redis import DELAYED, GROUP, JOBS, ensure_group, log_key
 from memory.batch import encode
 from memory.preparer import Preparer
-from memory.types import DocumentInput
 
 log = logging.getLogger("memrag.worker")
 
@@ -38,11 +36,6 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return float(self.backoff_s * 2 ** max(0, attempt - 1))
-
-
-def slices(documents: Sequence[DocumentInput]) -> Iterator[tuple[int, list[DocumentInput]]]:
-    for start in range(0, max(1, len(documents)), SLICE_SIZE):
-        yield start // SLICE_SIZE, list(documents[start : start + SLICE_SIZE])
 
 
 class Worker:

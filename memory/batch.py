@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,13 @@ class Prepared:
     document: Document
     passages: tuple[Passage, ...]
     facts: tuple[PassageFacts, ...]
+
+
+def records_of(items: Sequence[Prepared]) -> tuple[dict[str, str], dict[str, Fact]]:
+    """The distinct entities (id → name) and facts (id → fact) that the documents mention."""
+    names = {eid: name for p in items for f in p.facts for eid, name in f.entities.items()}
+    facts = {fact.id: fact for p in items for f in p.facts for fact in f.facts}
+    return names, facts
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from memory.batch import PreparedBatch
+from memory.batch import PreparedBatch, records_of
 from memory.graph import GraphIndex
 from memory.ids import alnum_length
 from memory.params import IndexParams
@@ -49,8 +49,7 @@ class Indexer:
         """Write entities and facts not yet stored, then passages, then the document records last."""
         if not batch.items:
             return
-        names = {eid: name for p in batch.items for f in p.facts for eid, name in f.entities.items()}
-        facts = {fact.id: fact for p in batch.items for f in p.facts for fact in f.facts}
+        names, facts = records_of(batch.items)
         new_entity_ids = sorted(set(names) - self._store.existing_entity_ids(sorted(names)))
         new_fact_ids = sorted(set(facts) - self._store.existing_fact_ids(sorted(facts)))
         passages = [p for item in batch.items for p in item.passages]

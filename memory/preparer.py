@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from memory.batch import Prepared, PreparedBatch, Vectors
+from memory.batch import Prepared, PreparedBatch, Vectors, records_of
 from memory.errors import InvalidInput, ModelError
 from memory.facts import normalise_extraction
 from memory.ids import content_id, document_id, passage_id
@@ -93,8 +93,7 @@ class Preparer:
     def embed(self, prepared: Sequence[Prepared], report: AddReport) -> PreparedBatch:
         """Vectors for every record of the batch; for entities and facts already stored they come
         from the embedding cache (the writer keeps only the vectors of records it does not have)."""
-        names = {eid: name for p in prepared for f in p.facts for eid, name in f.entities.items()}
-        facts = {fact.id: fact for p in prepared for f in p.facts for fact in f.facts}
+        names, facts = records_of(prepared)
         entity_ids, fact_ids = sorted(names), sorted(facts)
         passages = [p for item in prepared for p in item.passages]
         started = time.perf_counter()
