@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, routes_admin, routes_chat, routes_documents, routes_ops, routes_query
-from api.limits import BodyLimit
-from api.metrics import Metrics
-from api.services import Services, build
-from memory.config import Settings
+from memrag.api import errors, routes_admin, routes_chat, routes_documents, routes_ops, routes_query
+from memrag.api.limits import BodyLimit
+from memrag.api.prometheus import Metrics
+from memrag.api.services import Services, build
+from memrag.memory.settings import Settings
 
 DESCRIPTION = """Long-term memory for LLMs with HippoRAG 2 retrieval.
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from api.schemas import AskOut, CitationOut, DocumentOut, FactOut, HitOut, JobAccepted, JobOut, RetrieveOut, SeedOut
-from ingest.jobs import DocumentState, Job
-from memory.reader import Answer, Citation
-from memory.types import Document, Retrieval
+from memrag.api.schemas import (
+    AskOut,
+    CitationOut,
+    DocumentOut,
+    FactOut,
+    HitOut,
+    JobAccepted,
+    JobOut,
+    RetrieveOut,
+    SeedOut,
+)
+from memrag.ingest.jobs import DocumentState, Job
+from memrag.memory.retrieval.reader import Answer, Citation
+from memrag.memory.types import Document, Retrieval
 
 
 def job_out(job: Job) -> JobOut:

@@ -11,11 +11,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
-from api.errors import Forbidden, Unauthorized
-from api.schemas import NAMESPACE_PATTERN
-from api.services import Services
-from memory.engine import Engine
-from memory.errors import NotFound
+from memrag.api.errors import Forbidden, Unauthorized
+from memrag.api.schemas import NAMESPACE_PATTERN
+from memrag.api.services import Services
+from memrag.memory.engine import Engine
+from memrag.memory.errors import NotFound
 
 
 def services(request: Request) -> Services:

@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.schemas import Problem
-from memory.errors import InvalidInput, MemragError, ModelError, NotFound, StorageError
+from memrag.api.schemas import Problem
+from memrag.memory.errors import InvalidInput, MemragError, ModelError, NotFound, StorageError
 
 log = logging.getLogger("memrag.api")
 PROBLEM = "application/problem+json"

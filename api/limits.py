@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import PROBLEM
+from memrag.api.errors import PROBLEM
 
 
 class BodyLimit:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import AdminDep, ServicesDep, visible_namespace
-from api.errors import COMMON, responses
-from api.registry import digest, public_id
-from api.schemas import KeyInfoOut, KeyOut, NamespaceIn, NamespaceOut
-from memory.errors import NotFound
+from memrag.api.deps import AdminDep, ServicesDep, visible_namespace
+from memrag.api.errors import COMMON, responses
+from memrag.api.registry import digest, public_id
+from memrag.api.schemas import KeyInfoOut, KeyOut, NamespaceIn, NamespaceOut
+from memrag.memory.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["admin"], responses=responses(*COMMON, 403))
 

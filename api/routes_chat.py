@@ -17,13 +17,13 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.convert import citations_out
-from api.deps import CallerDep, ServicesDep, visible_namespace
-from api.errors import COMMON, responses
-from api.schemas import CitationOut
-from memory.errors import InvalidInput
-from memory.params import RetrievalParams
-from memory.reader import Citation, cite
+from memrag.api.convert import citations_out
+from memrag.api.deps import CallerDep, ServicesDep, visible_namespace
+from memrag.api.errors import COMMON, responses
+from memrag.api.schemas import CitationOut
+from memrag.memory.errors import InvalidInput
+from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.reader import Citation, cite
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(*COMMON, 404, 502, 503))
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.convert import accepted, document_out, job_out
-from api.deps import CallerDep, EngineDep, NamespaceDep, ServicesDep
-from api.errors import COMMON, responses
-from api.schemas import DocumentIn, DocumentOut, DocumentPage, DocumentsIn, DocumentUpdate, JobAccepted, JobOut
-from memory.errors import NotFound
-from memory.types import DocumentInput
+from memrag.api.convert import accepted, document_out, job_out
+from memrag.api.deps import CallerDep, EngineDep, NamespaceDep, ServicesDep
+from memrag.api.errors import COMMON, responses
+from memrag.api.schemas import DocumentIn, DocumentOut, DocumentPage, DocumentsIn, DocumentUpdate, JobAccepted, JobOut
+from memrag.memory.errors import NotFound
+from memrag.memory.types import DocumentInput
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=responses(*COMMON, 404))
 DocId = Annotated[str, Path(min_length=1, max_length=512, description="the document id (may contain '/')")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import ServicesDep
-from api.errors import NotReady, responses
+from memrag.api.deps import ServicesDep
+from memrag.api.errors import NotReady, responses
 
 router = APIRouter(tags=["operations"])
 

@@ -9,14 +9,14 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.convert import answer_out, retrieval_out
-from api.deps import EngineDep, NamespaceDep
-from api.errors import COMMON, responses
-from api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
-from memory.engine import Engine
-from memory.params import RetrievalParams
-from memory.reader import Answer, cite
-from memory.types import Retrieval
+from memrag.api.convert import answer_out, retrieval_out
+from memrag.api.deps import EngineDep, NamespaceDep
+from memrag.api.errors import COMMON, responses
+from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
+from memrag.memory.engine import Engine
+from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.reader import Answer, cite
+from memrag.memory.types import Retrieval
 
 router = APIRouter(prefix="/v1", tags=["query"], responses=responses(*COMMON, 404, 502, 503))
 SSE: dict[int | str, dict[str, Any]] = {

@@ -13,14 +13,15 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
-from api.metrics import Metrics
-from api.registry import RedisRegistry, Registry, SqliteRegistry
-from ingest.applier import Applier
-from ingest.factory import Engines, make_jobs
-from ingest.follower import ChangeFollower
-from ingest.jobs import Jobs
-from ingest.queue_redis import connect
-from memory.config import Settings
+from memrag.api.prometheus import Metrics
+from memrag.api.registry import RedisRegistry, Registry, SqliteRegistry
+from memrag.ingest.applier import Applier
+from memrag.ingest.follower import ChangeFollower
+from memrag.ingest.jobs import Jobs
+from memrag.ingest.redis_queue import connect
+from memrag.ingest.wiring import make_jobs
+from memrag.memory.settings import Settings
+from memrag.memory.wiring import Engines
 
 
 @dataclass

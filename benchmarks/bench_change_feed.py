@@ -24,10 +24,10 @@ from pathlib import Path
 
 import redis
 
-from ingest.loaders import load_paths
-from ingest.queue_redis import RedisJobs, changes_key
-from memory.metrics import percentile_ms
-from memory.types import DocumentInput
+from memrag.ingest.loaders import load_paths
+from memrag.ingest.redis_queue import RedisJobs, changes_key
+from memrag.memory.eval.metrics import percentile_ms
+from memrag.memory.types import DocumentInput
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "musique_240.jsonl"
@@ -101,7 +101,7 @@ def _timed(
 
 def _worker(env: dict[str, str], data_dir: Path, name: str, *flags: str) -> subprocess.Popen[bytes]:
     env = {**env, "MEMRAG_DATA_DIR": str(data_dir)}
-    cmd = [sys.executable, "-m", "cli.main", "worker", "--consumer", name, *flags]
+    cmd = [sys.executable, "-m", "memrag.cli.main", "worker", "--consumer", name, *flags]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
 
 

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from memory.extract_llm import LlmExtractor
-from memory.kv_cache import JsonCache
-from memory.llm_client import OpenAIChat
+from memrag.memory.extraction.llm import LlmExtractor
+from memrag.memory.llm.openai_chat import OpenAIChat
+from memrag.memory.storage.json_cache import SqliteJsonCache
 from tests.fake_llm import FakeLLM
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "musique-100"
@@ -52,10 +52,10 @@ def main() -> None:
         cache_path = Path(scratch) / "openie.sqlite"
         first = OpenAIChat(server.base_url, "gpt-3.5-turbo-1106")
         started = time.perf_counter()
-        extracted = LlmExtractor(first, JsonCache(cache_path)).extract(passages)
+        extracted = LlmExtractor(first, SqliteJsonCache(cache_path)).extract(passages)
         seconds = time.perf_counter() - started
         second = OpenAIChat(server.base_url, "gpt-3.5-turbo-1106")
-        LlmExtractor(second, JsonCache(cache_path)).extract(passages)
+        LlmExtractor(second, SqliteJsonCache(cache_path)).extract(passages)
     server.close()
     n = len(passages)
     print(

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from cli.evaluate import peak_rss_mb
-from ingest.factory import Engines, make_llm_parts
-from ingest.local import LocalJobs
-from memory.config import Settings
-from memory.ports import Embedder, Extractor
-from memory.types import DocumentInput, Extraction
+from memrag.ingest.local_jobs import LocalJobs
+from memrag.memory.eval.harness import peak_rss_mb
+from memrag.memory.ports import Embedder, Extractor
+from memrag.memory.settings import Settings
+from memrag.memory.types import DocumentInput, Extraction
+from memrag.memory.wiring import Engines, make_llm_parts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -14,13 +14,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from cli.dataset import load_dataset
-from cli.evaluate import KS, EvalOptions, index_corpus, passage_texts, peak_rss_mb
-from ingest.factory import open_engine
-from memory.config import Settings
-from memory.metrics import mean_recall, percentile_ms
-from memory.openie_import import RecordedExtractor, load_openie_file
-from memory.params import RetrievalParams
+from memrag.memory.eval.dataset import load_dataset
+from memrag.memory.eval.harness import KS, EvalOptions, index_corpus, passage_texts, peak_rss_mb
+from memrag.memory.eval.metrics import mean_recall, percentile_ms
+from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
+from memrag.memory.params import RetrievalParams
+from memrag.memory.settings import Settings
+from memrag.memory.wiring import open_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "musique-100"
 

@@ -23,17 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunking import WholeDocumentChunker
-from memory.engine import Engine
-from memory.facts import normalise_extraction
-from memory.ids import document_id, passage_id
-from memory.index_edge import EdgeStore
-from memory.openie_import import RecordedExtractor
-from memory.params import RetrievalParams
-from memory.preparer import content_hash
-from memory.retriever import KeepTopFacts
-from memory.store import RecordStore
-from memory.types import Document, DocumentInput, Entity, Extraction, Passage, Triple
+from memrag.memory.engine import Engine
+from memrag.memory.extraction.normalise import normalise_extraction
+from memrag.memory.extraction.recorded import RecordedExtractor
+from memrag.memory.ids import document_id, passage_id
+from memrag.memory.indexing.chunking import WholeDocumentChunker
+from memrag.memory.indexing.prepare import content_hash
+from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.pipeline import KeepTopFacts
+from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.types import Document, DocumentInput, Entity, Extraction, Passage, Triple
 
 DIM = 64
 ENTITIES_PER_PASSAGE = 6

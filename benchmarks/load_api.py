@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from memory.metrics import percentile_ms
+from memrag.memory.eval.metrics import percentile_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "musique_240.jsonl"
@@ -132,7 +132,7 @@ async def _wait(http: httpx.AsyncClient, auth: dict[str, str], job_id: str) -> d
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MEMRAG_DATA_DIR": str(data_dir), "MEMRAG_ADMIN_KEY": ADMIN}
     env.pop("MEMRAG_REDIS_URL", None)
-    cmd = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "memrag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:

@@ -14,14 +14,15 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from ingest.applier import Applier
-from ingest.factory import Engines, make_jobs, make_preparer, retry_policy
-from ingest.jobs import Job
-from ingest.loaders import load_paths
-from ingest.queue_redis import connect
-from ingest.worker import Worker
-from memory.config import Settings
-from memory.errors import InvalidInput
+from memrag.ingest.applier import Applier
+from memrag.ingest.jobs import Job
+from memrag.ingest.loaders import load_paths
+from memrag.ingest.redis_queue import connect
+from memrag.ingest.wiring import make_jobs, retry_policy
+from memrag.ingest.worker import Worker
+from memrag.memory.errors import InvalidInput
+from memrag.memory.settings import Settings
+from memrag.memory.wiring import Engines, make_preparer
 
 JOB_DOCUMENTS = 256  # documents per submitted job
 NO_WORKER_HINT_S = 10.0

@@ -13,18 +13,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cli.dataset import load_dataset
-from cli.evaluate import EvalOptions, format_table, run_eval
-from cli.ingesting import ingest, worker
-from ingest.factory import open_engine
-from memory.config import Settings
-from memory.errors import MemragError
-from memory.extract_spacy import SpacyExtractor
-from memory.openie_import import NoExtractor, RecordedExtractor, load_openie_file
-from memory.params import RetrievalParams
-from memory.ports import Extractor
-from memory.reader import Answer, cite
-from memory.types import DocumentInput
+from memrag.cli.ingesting import ingest, worker
+from memrag.memory.errors import MemragError
+from memrag.memory.eval.dataset import load_dataset
+from memrag.memory.eval.harness import EvalOptions, format_table, run_eval
+from memrag.memory.extraction.offline import SpacyExtractor
+from memrag.memory.extraction.recorded import NoExtractor, RecordedExtractor, load_openie_file
+from memrag.memory.params import RetrievalParams
+from memrag.memory.ports import Extractor
+from memrag.memory.retrieval.reader import Answer, cite
+from memrag.memory.settings import Settings
+from memrag.memory.types import DocumentInput
+from memrag.memory.wiring import open_engine
 
 INGEST_BATCH = 64
 
@@ -144,7 +144,7 @@ def _import(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from memrag.api.app import create_app
 
     uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
     return 0
@@ -173,7 +173,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _retrieve(args: argparse.Namespace) -> int:
-    from ingest.factory import open_memory
+    from memrag.memory.wiring import open_memory
 
     async def go() -> None:
         async with open_memory(namespace=args.namespace) as memory:

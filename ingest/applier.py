@@ -20,13 +20,13 @@ from typing import Any
 
 import redis
 
-from ingest.jobs import SliceResult, delete_documents
-from ingest.jobs_redis import RedisJobBoard
-from ingest.loops import run_until
-from ingest.queue_redis import NAMESPACES, changes_key, log_key
-from memory.batch import decode
-from memory.engine import Engine
-from memory.errors import InvalidInput
+from memrag.ingest.jobs import SliceResult, delete_documents
+from memrag.ingest.loops import run_until
+from memrag.ingest.redis_board import RedisJobBoard
+from memrag.ingest.redis_queue import NAMESPACES, changes_key, log_key
+from memrag.memory.engine import Engine
+from memrag.memory.errors import InvalidInput
+from memrag.memory.indexing.batch import decode
 
 log = logging.getLogger("memrag.applier")
 CHANGES_KEPT = 10_000

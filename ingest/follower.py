@@ -16,9 +16,9 @@ from typing import Any
 
 import redis
 
-from ingest.loops import run_until
-from ingest.queue_redis import NAMESPACES, changes_key
-from memory.engine import Engine
+from memrag.ingest.loops import run_until
+from memrag.ingest.redis_queue import NAMESPACES, changes_key
+from memrag.memory.engine import Engine
 
 
 class ChangeFollower:

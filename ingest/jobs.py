@@ -4,7 +4,7 @@ A job adds or deletes documents of one namespace. It is cut into slices of docum
 slice is prepared (chunk, extract, embed) and then applied by the store's writer. A job is
 done when every slice is applied; recording a slice twice counts it once, so re-delivered
 work changes nothing. `MemoryJobBoard` serves the embedded mode; `RedisJobBoard` (in
-`jobs_redis.py`) the same contract across processes.
+`redis_board.py`) the same contract across processes.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal, Protocol
 
-from memory.engine import Engine
-from memory.errors import NotFound
-from memory.preparer import AddReport
-from memory.types import DocumentInput
+from memrag.memory.engine import Engine
+from memrag.memory.errors import NotFound
+from memrag.memory.indexing.prepare import AddReport
+from memrag.memory.types import DocumentInput
 
 JobKind = Literal["add", "delete"]
 JobStatus = Literal["queued", "running", "done", "failed"]

@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from ingest.jobs import Job, JobKind, new_job
-from memory.process_lock import hold_exclusive
+from memrag.ingest.jobs import Job, JobKind, new_job
+from memrag.memory.storage.process_lock import hold_exclusive
 
 
 class JobJournal:

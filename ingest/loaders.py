@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from memory.types import DocumentInput
+from memrag.memory.types import DocumentInput
 
 MAX_DOCUMENT_BYTES = 20_000_000
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst"}

@@ -17,12 +17,12 @@ from typing import Any
 
 import redis
 
-from ingest.jobs import Job, decode_inputs, slices
-from ingest.jobs_redis import RedisJobBoard, input_key, job_key
-from ingest.loops import run_until
-from ingest.queue_redis import DELAYED, GROUP, JOBS, ensure_group, log_key
-from memory.batch import encode
-from memory.preparer import Preparer
+from memrag.ingest.jobs import Job, decode_inputs, slices
+from memrag.ingest.loops import run_until
+from memrag.ingest.redis_board import RedisJobBoard, input_key, job_key
+from memrag.ingest.redis_queue import DELAYED, GROUP, JOBS, ensure_group, log_key
+from memrag.memory.indexing.batch import encode
+from memrag.memory.indexing.prepare import Preparer
 
 log = logging.getLogger("memrag.worker")
 

@@ -8,17 +8,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from memory.batch import PreparedBatch
-from memory.errors import NotFound
-from memory.graph import GraphIndex
-from memory.indexer import Indexer, apply_to_graph
-from memory.params import IndexParams, RetrievalParams
-from memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
-from memory.preparer import AddReport, Preparer
-from memory.reader import Answer, ExtractiveReader, Reader
-from memory.retriever import Ranking, Retriever
-from memory.store import RecordStore
-from memory.types import Document, DocumentInput, Hit, Passage, Retrieval
+from memrag.memory.errors import NotFound
+from memrag.memory.graph.memory_graph import MemoryGraph
+from memrag.memory.indexing.batch import PreparedBatch
+from memrag.memory.indexing.prepare import AddReport, Preparer
+from memrag.memory.indexing.write import Indexer, apply_to_graph
+from memrag.memory.params import IndexParams, RetrievalParams
+from memrag.memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
+from memrag.memory.retrieval.pipeline import Ranking, Retriever
+from memrag.memory.retrieval.reader import Answer, ExtractiveReader, Reader
+from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.types import Document, DocumentInput, Hit, Passage, Retrieval
 
 
 class Engine:
@@ -40,7 +40,7 @@ class Engine:
         self.embedder = embedder
         self.query_embedder = query_embedder or embedder  # queries skip the cache: no write per query
         self.reader: Reader = reader or ExtractiveReader()
-        self.graph = GraphIndex()
+        self.graph = MemoryGraph()
         self._lock = threading.RLock()
         self.preparer = Preparer(embedder, extractor, chunker)
         self._indexer = Indexer(store, self.graph, index_params or IndexParams())

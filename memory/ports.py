@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from memory.types import Extraction, ScoredFact
+from memrag.memory.types import Extraction, ScoredFact
 
 Payload = dict[str, Any]
 Match = dict[str, int | str]  # payload field == value, all must hold (no bools: Edge 0.9 misses them)

@@ -4,9 +4,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh || exit 1
 export HF_HUB_OFFLINE=1
-.venv/bin/ruff check memory ingest cli tests benchmarks || exit 1
-.venv/bin/ruff format --check memory ingest cli tests benchmarks || exit 1
-.venv/bin/mypy memory ingest cli || exit 1
+CODE=(memrag memory ingest api cli tests benchmarks)
+.venv/bin/ruff check "${CODE[@]}" || exit 1
+.venv/bin/ruff format --check "${CODE[@]}" || exit 1
+.venv/bin/mypy memrag tests benchmarks || exit 1
 .venv/bin/lint-imports || exit 1
 .venv/bin/python -m pytest -q "$@"
 status=$?

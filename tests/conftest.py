@@ -15,14 +15,14 @@ import httpx
 import pytest
 import redis
 
-from ingest.chunking import WholeDocumentChunker
-from memory.embed_hash import HashEmbedder
-from memory.engine import Engine
-from memory.index_edge import EdgeStore
-from memory.openie_import import RecordedExtractor
-from memory.retriever import KeepTopFacts
-from memory.store import RecordStore
-from memory.types import Extraction, Triple
+from memrag.memory.embedding.hashed import HashEmbedder
+from memrag.memory.engine import Engine
+from memrag.memory.extraction.recorded import RecordedExtractor
+from memrag.memory.indexing.chunking import WholeDocumentChunker
+from memrag.memory.retrieval.pipeline import KeepTopFacts
+from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.types import Extraction, Triple
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -58,7 +58,7 @@ def live(tmp_path_factory, model_cache) -> Iterator[Live]:
     }
     env.pop("MEMRAG_REDIS_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "memrag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.registry import RedisRegistry, SqliteRegistry, digest
+from memrag.api.registry import RedisRegistry, SqliteRegistry, digest
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from memory.index_edge import EdgeStore
-from memory.index_qdrant import QdrantStore
-from memory.ports import VectorIndex, VectorRecord
+from memrag.memory.ports import VectorIndex, VectorRecord
+from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.qdrant_server import QdrantStore
 
 DIM = 8
 
@@ -93,7 +93,7 @@ def test_edge_index_survives_close_and_reopen(tmp_path):
 
 
 def test_search_points_returns_point_ids_without_payload(index):
-    from memory.ids import point_uuid
+    from memrag.memory.ids import point_uuid
 
     index.upsert(_records())
     (hits,) = index.search_points(np.stack([_vec(0, 1)]), limit=2)
@@ -108,9 +108,9 @@ def test_min_score_drops_weak_hits(index):
 
 
 def test_synonym_candidates_widen_the_search_only_for_crowded_entities(tmp_path):
-    from memory import store as store_module
-    from memory.store import RecordStore
-    from memory.types import Entity
+    from memrag.memory.storage import record_store as store_module
+    from memrag.memory.storage.record_store import RecordStore
+    from memrag.memory.types import Entity
 
     rng = np.random.default_rng(0)
     base = rng.standard_normal(DIM)

@@ -7,20 +7,20 @@ seen by two engines: the writer applies the Redis log, the reader only follows c
 import pytest
 from qdrant_client import QdrantClient
 
-from ingest.applier import Applier
-from ingest.chunking import WholeDocumentChunker
-from ingest.follower import ChangeFollower
-from ingest.queue_redis import RedisJobs
-from ingest.worker import RetryPolicy, Worker
-from memory.embed_hash import HashEmbedder
-from memory.engine import Engine
-from memory.ids import passage_id
-from memory.index_qdrant import QdrantStore
-from memory.openie_import import RecordedExtractor
-from memory.params import RetrievalParams
-from memory.retriever import KeepTopFacts
-from memory.store import RecordStore
-from memory.types import DocumentInput
+from memrag.ingest.applier import Applier
+from memrag.ingest.follower import ChangeFollower
+from memrag.ingest.redis_queue import RedisJobs
+from memrag.ingest.worker import RetryPolicy, Worker
+from memrag.memory.embedding.hashed import HashEmbedder
+from memrag.memory.engine import Engine
+from memrag.memory.extraction.recorded import RecordedExtractor
+from memrag.memory.ids import passage_id
+from memrag.memory.indexing.chunking import WholeDocumentChunker
+from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.pipeline import KeepTopFacts
+from memrag.memory.storage.qdrant_server import QdrantStore
+from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.types import DocumentInput
 from tests.conftest import extractions, graph_signature, ranking_signature
 
 TABLE = {

@@ -2,8 +2,8 @@
 
 import json
 
-from ingest import loaders
-from ingest.loaders import load_paths
+from memrag.ingest import loaders
+from memrag.ingest.loaders import load_paths
 
 
 def _pdf(text: str) -> bytes:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.journal import JobJournal
-from ingest.local import LocalJobs
-from memory.errors import StorageError
-from memory.types import DocumentInput
+from memrag.ingest.journal import JobJournal
+from memrag.ingest.local_jobs import LocalJobs
+from memrag.memory.errors import StorageError
+from memrag.memory.types import DocumentInput
 from tests.conftest import extractions, make_engine
 
 RECORDED = extractions(
@@ -63,8 +63,8 @@ def test_an_unexpected_error_fails_the_job_with_its_reason(tmp_path):
 ACCEPT_THEN_HANG = """
 import json, sys, time
 from pathlib import Path
-from ingest.local import LocalJobs
-from memory.types import DocumentInput
+from memrag.ingest.local_jobs import LocalJobs
+from memrag.memory.types import DocumentInput
 jobs = LocalJobs(lambda ns: time.sleep(3600), Path(sys.argv[1]))  # never reaches an engine
 docs = [DocumentInput(**d) for d in json.loads(sys.argv[2])]
 print(jobs.submit_add("default", docs).id, jobs.submit_delete("default", ["n0"]).id, flush=True)

@@ -4,7 +4,7 @@ import itertools
 import threading
 import time
 
-from ingest.loops import run_until
+from memrag.ingest.loops import run_until
 
 
 def test_a_failing_step_is_retried_with_growing_pauses_until_stopped(caplog):

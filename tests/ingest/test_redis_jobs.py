@@ -5,15 +5,15 @@ import time
 
 import pytest
 
-from ingest.applier import Applier
-from ingest.jobs import new_job
-from ingest.jobs_redis import input_key
-from ingest.queue_redis import GROUP, JOBS, RedisJobs, changes_key
-from ingest.worker import RetryPolicy, Worker
-from memory.errors import ModelError, NotFound
-from memory.params import RetrievalParams
-from memory.preparer import Preparer
-from memory.types import DocumentInput
+from memrag.ingest.applier import Applier
+from memrag.ingest.jobs import new_job
+from memrag.ingest.redis_board import input_key
+from memrag.ingest.redis_queue import GROUP, JOBS, RedisJobs, changes_key
+from memrag.ingest.worker import RetryPolicy, Worker
+from memrag.memory.errors import ModelError, NotFound
+from memrag.memory.indexing.prepare import Preparer
+from memrag.memory.params import RetrievalParams
+from memrag.memory.types import DocumentInput
 from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {

@@ -16,7 +16,9 @@ ADMIN = "scaled-admin-key-0123456789"
 
 
 def _spawn(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "memrag.cli.main", *args], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+    )
 
 
 def test_documents_sent_to_the_api_are_prepared_by_a_worker_and_answered(

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.factory import open_engine
-from ingest.loaders import load_paths
-from ingest.queue_redis import RedisJobs
-from memory.config import Settings
-from memory.params import RetrievalParams
+from memrag.ingest.loaders import load_paths
+from memrag.ingest.redis_queue import RedisJobs
+from memrag.memory.params import RetrievalParams
+from memrag.memory.settings import Settings
+from memrag.memory.wiring import open_engine
 from tests.conftest import FIXTURES, graph_signature, ranking_signature
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def _env(redis_url, data_dir, model_cache):
 
 def _start(env, *flags):
     return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "worker", *flags], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "memrag.cli.main", "worker", *flags], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
     )
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cli.main import main
+from memrag.cli.main import main
 
 pytestmark = pytest.mark.model
 

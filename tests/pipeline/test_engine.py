@@ -2,9 +2,9 @@
 
 import pytest
 
-from memory.errors import InvalidInput, NotFound
-from memory.params import RetrievalParams
-from memory.types import DocumentInput
+from memrag.memory.errors import InvalidInput, NotFound
+from memrag.memory.params import RetrievalParams
+from memrag.memory.types import DocumentInput
 from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {
@@ -98,8 +98,8 @@ class _FailingOn:
         self.marker = marker
 
     def extract(self, passages):
-        from memory.errors import ModelError
-        from memory.types import Extraction
+        from memrag.memory.errors import ModelError
+        from memrag.memory.types import Extraction
 
         if any(self.marker in p for p in passages):
             raise ModelError("scripted outage")

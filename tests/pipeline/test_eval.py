@@ -2,8 +2,8 @@
 
 import json
 
-from cli.dataset import load_dataset
-from cli.evaluate import EvalOptions, format_table, run_eval
+from memrag.memory.eval.dataset import load_dataset
+from memrag.memory.eval.harness import EvalOptions, format_table, run_eval
 from tests.conftest import extractions, make_engine
 
 

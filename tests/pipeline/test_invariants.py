@@ -6,9 +6,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memory.embed_hash import HashEmbedder
-from memory.params import RetrievalParams
-from memory.types import DocumentInput
+from memrag.memory.embedding.hashed import HashEmbedder
+from memrag.memory.params import RetrievalParams
+from memrag.memory.types import DocumentInput
 from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
 
 # Entity names overlap ("new york" / "new york city") so that synonym edges appear.

@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from memory.errors import ModelError
-from memory.extract_llm import LlmExtractor
-from memory.kv_cache import JsonCache
-from memory.llm_client import OpenAIChat
-from memory.params import RetrievalParams
-from memory.reader import LlmReader
-from memory.recognition_llm import LlmRecognition
-from memory.types import DocumentInput, Fact, ScoredFact, Triple
+from memrag.memory.errors import ModelError
+from memrag.memory.extraction.llm import LlmExtractor
+from memrag.memory.llm.openai_chat import OpenAIChat
+from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.reader import LlmReader
+from memrag.memory.retrieval.recognition import LlmRecognition
+from memrag.memory.storage.json_cache import SqliteJsonCache
+from memrag.memory.types import DocumentInput, Fact, ScoredFact, Triple
 from tests.conftest import make_engine
 from tests.fake_llm import FakeLLM, Scripted
 
@@ -34,7 +34,7 @@ def _chat(llm, **kw):
 def test_normal_replies_give_entities_and_triples(llm):
     llm.enqueue(NER)
     llm.enqueue(TRIPLES)
-    (found,) = LlmExtractor(_chat(llm), JsonCache(None)).extract([PASSAGE])
+    (found,) = LlmExtractor(_chat(llm), SqliteJsonCache(None)).extract([PASSAGE])
     assert found.entities == ("Paris", "France")
     assert found.triples == (Triple("Paris", "capital of", "France"),)
     assert llm.requests[0]["model"] == "scripted"
@@ -44,7 +44,7 @@ def test_normal_replies_give_entities_and_triples(llm):
 def test_malformed_prose_wrapped_and_truncated_replies(llm):
     llm.enqueue("I think the entities are Paris and France.")  # no JSON at all
     llm.enqueue('Sure! ```json\n{"triples": [["Paris", "capital of", "France"], ["bad"], ["x", "y"')  # fenced, cut
-    extractor = LlmExtractor(_chat(llm), JsonCache(None))
+    extractor = LlmExtractor(_chat(llm), SqliteJsonCache(None))
     (found,) = extractor.extract([PASSAGE])
     assert found.entities == ()
     assert found.triples == (Triple("Paris", "capital of", "France"),)
@@ -93,14 +93,14 @@ def test_recognition_drops_a_fact_that_was_not_a_candidate(llm):
 
 def test_second_indexing_makes_no_llm_call_and_cost_is_counted(llm, tmp_path):
     llm.default = lambda messages: NER if "named entities" in messages[0]["content"] else TRIPLES
-    cache = JsonCache(tmp_path / "openie.sqlite")
+    cache = SqliteJsonCache(tmp_path / "openie.sqlite")
     chat = _chat(llm)
     passages = [f"Title {i}\nParis is the capital of France, part {i}." for i in range(6)]
     LlmExtractor(chat, cache).extract(passages)
     assert chat.usage.calls == 12  # two calls per passage
     assert chat.usage.prompt_tokens > 0 and chat.usage.completion_tokens > 0
     again = _chat(llm)
-    LlmExtractor(again, JsonCache(tmp_path / "openie.sqlite")).extract(passages)
+    LlmExtractor(again, SqliteJsonCache(tmp_path / "openie.sqlite")).extract(passages)
     assert again.usage.calls == 0
 
 
@@ -112,7 +112,7 @@ def test_a_document_whose_extraction_fails_is_reported_and_nothing_of_it_is_stor
 
     llm.default = reply
     engine = make_engine(tmp_path, {})
-    engine.preparer.extractor = LlmExtractor(_chat(llm, max_retries=1, max_concurrency=1), JsonCache(None), 1)
+    engine.preparer.extractor = LlmExtractor(_chat(llm, max_retries=1, max_concurrency=1), SqliteJsonCache(None), 1)
     report = engine.add([DocumentInput(PASSAGE, id="bad"), DocumentInput("Berlin\nBerlin is big.", id="good")])
     assert set(report.failed) == {"bad"} and "HTTP 500" in report.failed["bad"], report.failed
     assert report.documents_added == ["good"]

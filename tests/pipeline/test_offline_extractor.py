@@ -2,8 +2,8 @@
 
 import pytest
 
-from memory.extract_spacy import SpacyExtractor, split_title
-from memory.types import Triple
+from memrag.memory.extraction.offline import SpacyExtractor, split_title
+from memrag.memory.types import Triple
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@
 
 import pytest
 
-from memory.batch import decode, encode
-from memory.errors import InvalidInput
-from memory.params import RetrievalParams
-from memory.types import DocumentInput, Entity
+from memrag.memory.errors import InvalidInput
+from memrag.memory.indexing.batch import decode, encode
+from memrag.memory.params import RetrievalParams
+from memrag.memory.types import DocumentInput, Entity
 from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {

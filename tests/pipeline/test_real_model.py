@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.factory import open_engine
-from memory.config import Settings
-from memory.embed_onnx import token_budget_batches
-from memory.openie_import import RecordedExtractor, load_openie_file
-from memory.params import RetrievalParams
-from memory.types import DocumentInput
+from memrag.memory.embedding.onnx import token_budget_batches
+from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
+from memrag.memory.params import RetrievalParams
+from memrag.memory.settings import Settings
+from memrag.memory.types import DocumentInput
+from memrag.memory.wiring import open_engine
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.model
@@ -28,7 +28,7 @@ def engine(tmp_path_factory, model_cache):
 
 
 def test_onnx_vectors_match_sentence_transformers(engine):
-    from memory.embed_st import SentenceTransformerEmbedder
+    from memrag.memory.embedding.sbert import SentenceTransformerEmbedder
 
     texts = ["Journal of Psychotherapy Integration", "a much longer sentence " * 40, "x"]
     onnx = engine.query_embedder.embed(texts)

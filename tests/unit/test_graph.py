@@ -1,6 +1,6 @@
 import pytest
 
-from memory.graph import GraphIndex
+from memrag.memory.graph.memory_graph import MemoryGraph
 
 
 def _weights(graph):
@@ -8,7 +8,7 @@ def _weights(graph):
 
 
 def _build(order):
-    graph = GraphIndex()
+    graph = MemoryGraph()
     passages = {
         "p1": (["a", "b"], [("f1", "a", "b")]),
         "p2": (["a", "b", "c"], [("f1", "a", "b"), ("f2", "b", "c")]),
@@ -65,7 +65,7 @@ def test_degrees_are_weighted_row_sums():
 
 
 def test_row_snapshot_serves_clean_and_dirty_rows_alike():
-    graph = GraphIndex(compact_ratio=10.0, compact_min_rows=10_000)
+    graph = MemoryGraph(compact_ratio=10.0, compact_min_rows=10_000)
     for i in range(20):
         graph.add_passage(f"p{i}", [f"e{i}", f"e{i + 1}"], [(f"f{i}", f"e{i}", f"e{i + 1}")])
     rows = graph.rows()
@@ -88,7 +88,7 @@ def test_row_snapshot_serves_clean_and_dirty_rows_alike():
 def test_walk_equals_the_full_weight_matrix_with_dirty_and_new_rows():
     import numpy as np
 
-    graph = GraphIndex(compact_ratio=10.0, compact_min_rows=10_000)
+    graph = MemoryGraph(compact_ratio=10.0, compact_min_rows=10_000)
     for i in range(15):
         graph.add_passage(f"p{i}", [f"e{i % 7}", f"e{(i + 3) % 7}"], [(f"f{i}", f"e{i % 7}", f"e{(i + 3) % 7}")])
     graph.rows().rebuild([graph.neighbours(i) for i in range(graph.size)], graph.size)

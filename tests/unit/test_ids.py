@@ -1,4 +1,4 @@
-from memory.ids import content_id, entity_id, normalize_entity, point_uuid
+from memrag.memory.ids import content_id, entity_id, normalize_entity, point_uuid
 
 
 def test_normalisation_lowercases_and_strips_punctuation():

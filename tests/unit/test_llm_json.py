@@ -1,5 +1,5 @@
-from memory.llm_json import extract_json, parse_entities, parse_triples
-from memory.types import Triple
+from memrag.memory.llm.json_reply import extract_json, parse_entities, parse_triples
+from memrag.memory.types import Triple
 
 
 def test_plain_fenced_and_prose_wrapped_json_are_read():

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from memory.errors import InvalidInput
-from memory.openie_import import RecordedExtractor, load_openie_file
+from memrag.memory.errors import InvalidInput
+from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
 
 
 def test_v1_and_v2_layouts_load_and_bad_rows_are_dropped_and_counted(tmp_path):

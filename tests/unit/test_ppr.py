@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from memory.ppr import exact_ppr, push_ppr
+from memrag.memory.graph.ppr import exact_ppr, push_ppr
 
 # A path 0-1-2-3-4 with a pendant 5 hanging on 1; unit weights.
 EDGES = [(0, 1), (1, 2), (2, 3), (3, 4), (1, 5)]

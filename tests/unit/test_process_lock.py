@@ -2,8 +2,8 @@
 
 import pytest
 
-from memory.errors import StorageError
-from memory.index_edge import EdgeStore
+from memrag.memory.errors import StorageError
+from memrag.memory.storage.qdrant_edge import EdgeStore
 
 
 def test_a_second_opener_of_an_embedded_store_is_refused_until_the_first_closes(tmp_path):

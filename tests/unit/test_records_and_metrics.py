@@ -1,10 +1,10 @@
 import pytest
 
-from memory import records
-from memory.errors import StorageError
-from memory.facts import normalise_extraction
-from memory.metrics import mean_recall, recall_at_k
-from memory.types import Entity, Extraction, Passage, Triple
+from memrag.memory.errors import StorageError
+from memrag.memory.eval.metrics import mean_recall, recall_at_k
+from memrag.memory.extraction.normalise import normalise_extraction
+from memrag.memory.storage import records
+from memrag.memory.types import Entity, Extraction, Passage, Triple
 
 
 def test_records_round_trip_through_payloads():

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from memory.seeds import entity_seed_weights, min_max, passage_seed_weights
-from memory.types import Fact, ScoredFact
+from memrag.memory.retrieval.seeds import entity_seed_weights, min_max, passage_seed_weights
+from memrag.memory.types import Fact, ScoredFact
 
 
 def _fact(s, o, score):

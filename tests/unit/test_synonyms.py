@@ -1,7 +1,7 @@
 import numpy as np
 
-from memory.ports import VectorHit
-from memory.synonyms import batch_neighbours, merge_neighbours, rescore
+from memrag.memory.indexing.synonyms import batch_neighbours, merge_neighbours, rescore
+from memrag.memory.ports import VectorHit
 
 
 def _unit(*rows):

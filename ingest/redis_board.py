@@ -1,0 +1,95 @@
+"""The job board on Redis: jobs, their applied slices and document states, shared by every process.
+
+Keys (prefix `memrag:`): `job:{id}` a hash of the job's fields plus one `slice:{n}` field per
+applied slice (HSETNX: the first record of a slice wins, so re-applied work counts once);
+`job:{id}:input` the documents to process; `docs:{ns}` document id → state.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, replace
+from typing import Any
+
+import redis
+
+from memrag.ingest.jobs import DocumentState, Job, SliceResult, summarize
+from memrag.memory.errors import NotFound
+
+PREFIX = "memrag:"
+JOB_TTL_S = 7 * 24 * 3600  # a job's record and input are kept a week, then expire
+_META = ("namespace", "kind", "status", "documents", "slices", "attempts", "error", "created_at", "updated_at")
+
+
+def job_key(job_id: str) -> str:
+    return f"{PREFIX}job:{job_id}"
+
+
+def input_key(job_id: str) -> str:
+    return f"{PREFIX}job:{job_id}:input"
+
+
+def docs_key(namespace: str) -> str:
+    return f"{PREFIX}docs:{namespace}"
+
+
+class RedisJobBoard:
+    """JobBoard over Redis; safe for any number of workers and writers at once."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
+
+    def create(self, job: Job, document_ids: list[str]) -> None:
+        fields = {k: json.dumps(v) for k, v in asdict(job).items() if k in _META}
+        queued = json.dumps(asdict(DocumentState("queued", job.id)))
+        with self._r.pipeline() as tx:
+            tx.hset(job_key(job.id), mapping=fields)
+            tx.expire(job_key(job.id), JOB_TTL_S)
+            if document_ids:
+                tx.hset(docs_key(job.namespace), mapping=dict.fromkeys(document_ids, queued))
+            tx.execute()
+
+    def get(self, job_id: str) -> Job:
+        raw = self._r.hgetall(job_key(job_id))
+        if not raw:
+            raise NotFound(f"no job {job_id!r}; job ids are returned when documents are sent")
+        fields = {k.decode(): v for k, v in raw.items()}
+        meta: dict[str, Any] = {k: json.loads(fields[k]) for k in _META if k in fields}
+        job = Job(id=job_id, **meta)
+        results = [_slice_from(v) for k, v in fields.items() if k.startswith("slice:")]
+        return summarize(job, results)
+
+    def start_attempt(self, job_id: str) -> Job:
+        attempts = self._r.hincrby(job_key(job_id), "attempts", 1)
+        self._r.hset(job_key(job_id), "updated_at", json.dumps(time.time()))
+        return replace(self.get(job_id), attempts=int(attempts))
+
+    def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None:
+        job = self.get(job_id)
+        if not self._r.hsetnx(job_key(job_id), f"slice:{slice_no}", json.dumps(asdict(result))):
+            return
+        states = {d: json.dumps(asdict(s)) for d, s in result.document_states(job_id).items()}
+        with self._r.pipeline() as tx:
+            if states:
+                tx.hset(docs_key(job.namespace), mapping=states)
+            tx.hset(job_key(job_id), "updated_at", json.dumps(time.time()))
+            tx.execute()
+
+    def fail(self, job_id: str, reason: str) -> None:
+        fields = {"status": json.dumps("failed"), "error": json.dumps(reason), "updated_at": json.dumps(time.time())}
+        self._r.hset(job_key(job_id), mapping=fields)
+
+    def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
+        raw = self._r.hget(docs_key(namespace), doc_id)
+        return None if raw is None else DocumentState(**json.loads(raw))
+
+    def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
+        state = json.dumps(asdict(DocumentState("indexing", job.id)))
+        if document_ids:
+            self._r.hset(docs_key(job.namespace), mapping=dict.fromkeys(document_ids, state))
+
+
+def _slice_from(raw: bytes) -> SliceResult:
+    d = json.loads(raw)
+    return SliceResult(tuple(d["added"]), tuple(d["unchanged"]), dict(d["failed"]), tuple(d["deleted"]))

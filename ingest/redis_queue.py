@@ -1,0 +1,86 @@
+"""Jobs through Redis: submitting them, and the streams that carry them to workers and writers.
+
+Streams (prefix `memrag:`): `jobs` (consumer group `workers`) holds job ids; a worker that
+dies leaves its entry pending and another takes it over after the visibility timeout.
+`jobs:delayed` (sorted set) holds retries until their backoff is over. `log:{ns}` is the
+ordered log of prepared batches and deletes of a namespace, which the store's writer (and
+any replica) applies in order; `changes:{ns}` announces what was applied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from memrag.ingest.jobs import Job, JobKind, encode_inputs, new_job
+from memrag.ingest.redis_board import JOB_TTL_S, PREFIX, RedisJobBoard, input_key
+from memrag.memory.errors import InvalidInput
+from memrag.memory.indexing.prepare import identify
+from memrag.memory.types import DocumentInput
+
+JOBS = f"{PREFIX}jobs"
+GROUP = "workers"
+DELAYED = f"{PREFIX}jobs:delayed"
+NAMESPACES = f"{PREFIX}namespaces"
+
+
+def log_key(namespace: str) -> str:
+    return f"{PREFIX}log:{namespace}"
+
+
+def changes_key(namespace: str) -> str:
+    return f"{PREFIX}changes:{namespace}"
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for MEMRAG_REDIS_URL, checked now so that a wrong URL fails at start-up."""
+    client = redis.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise InvalidInput(f"cannot reach Redis at MEMRAG_REDIS_URL={url!r}: {exc}") from exc
+    return client
+
+
+def ensure_group(client: redis.Redis) -> None:
+    try:
+        client.xgroup_create(JOBS, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+class RedisJobs:
+    """Submits add and delete jobs for `memrag worker` processes; reads their progress."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
+        self.board = RedisJobBoard(client)
+        ensure_group(client)
+
+    def submit_add(self, namespace: str, documents: Sequence[DocumentInput]) -> Job:
+        docs = identify(documents)
+        return self._submit(namespace, "add", [d for d, _ in docs], encode_inputs(docs))
+
+    def submit_delete(self, namespace: str, document_ids: Sequence[str]) -> Job:
+        ids = list(dict.fromkeys(document_ids))
+        return self._submit(namespace, "delete", ids, json.dumps(ids).encode())
+
+    def _submit(self, namespace: str, kind: JobKind, doc_ids: list[str], payload: bytes) -> Job:
+        job = new_job(namespace, kind, len(doc_ids))
+        self._r.set(input_key(job.id), payload, ex=JOB_TTL_S)
+        self.board.create(job, doc_ids if kind == "add" else [])
+        with self._r.pipeline() as tx:
+            tx.sadd(NAMESPACES, namespace)
+            tx.xadd(JOBS, {"job": job.id})
+            tx.execute()
+        return job
+
+    def get(self, job_id: str) -> Job:
+        return self.board.get(job_id)
+
+    def close(self) -> None:
+        self._r.close()

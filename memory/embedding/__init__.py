@@ -1,0 +1,1 @@
+"""Embedders: ONNX Runtime (default), sentence-transformers, a hashed fake, and the persistent cache."""

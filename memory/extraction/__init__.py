@@ -1,0 +1,1 @@
+"""OpenIE: LLM and offline (spaCy) extractors, recorded HippoRAG outputs, normalisation into facts."""

@@ -1,0 +1,1 @@
+"""The entity + passage graph, its adjacency rows and Personalized PageRank (pure algorithm, no I/O)."""

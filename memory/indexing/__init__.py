@@ -1,0 +1,1 @@
+"""Writing knowledge: chunking, preparing (OpenIE + embeddings), prepared batches, synonyms, the write."""

@@ -1,0 +1,148 @@
+"""A prepared batch: documents chunked, extracted and embedded, ready for the store's one writer.
+
+Preparing needs no store, so workers in other processes can do it; applying it is
+idempotent (content-hash ids). `encode`/`decode` carry a batch between processes as bytes:
+a JSON header and float32 matrices, validated on the way back (never unpickled).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from memrag.memory.errors import InvalidInput
+from memrag.memory.extraction.normalise import PassageFacts
+from memrag.memory.types import Document, Fact, Passage
+
+_FORMAT = "memrag-batch-1"
+_HEADER = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document ready to be written: its record, passages and their facts."""
+
+    document: Document
+    passages: tuple[Passage, ...]
+    facts: tuple[PassageFacts, ...]
+
+
+def records_of(items: Sequence[Prepared]) -> tuple[dict[str, str], dict[str, Fact]]:
+    """The distinct entities (id → name) and facts (id → fact) that the documents mention."""
+    names = {eid: name for p in items for f in p.facts for eid, name in f.entities.items()}
+    facts = {fact.id: fact for p in items for f in p.facts for fact in f.facts}
+    return names, facts
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Embeddings by record id (rows of `matrix` in the order of `ids`)."""
+
+    ids: tuple[str, ...]
+    matrix: np.ndarray
+
+    def rows(self, wanted: list[str]) -> np.ndarray:
+        at = {record: row for row, record in enumerate(self.ids)}
+        return self.matrix[[at[w] for w in wanted]].reshape(len(wanted), self.matrix.shape[1])
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Documents to write, the vectors of their records, and what went wrong preparing them."""
+
+    items: tuple[Prepared, ...]
+    entities: Vectors
+    facts: Vectors
+    passages: Vectors
+    failed: dict[str, str] = field(default_factory=dict)
+    dropped_triples: int = 0
+    embed_seconds: float = 0.0
+
+
+def encode(batch: PreparedBatch) -> bytes:
+    header = {
+        "format": _FORMAT,
+        "dim": int(batch.passages.matrix.shape[1]),
+        "items": [_item_json(item) for item in batch.items],
+        "entities": list(batch.entities.ids),
+        "facts": list(batch.facts.ids),
+        "passages": list(batch.passages.ids),
+        "failed": batch.failed,
+        "dropped_triples": batch.dropped_triples,
+        "embed_seconds": batch.embed_seconds,
+    }
+    raw = json.dumps(header, ensure_ascii=False).encode()
+    arrays = [np.ascontiguousarray(v.matrix, dtype=np.float32) for v in (batch.entities, batch.facts, batch.passages)]
+    return _HEADER.pack(len(raw)) + raw + b"".join(a.tobytes() for a in arrays)
+
+
+def decode(blob: bytes) -> PreparedBatch:
+    """The batch `encode` wrote; anything else raises InvalidInput naming what is wrong."""
+    try:
+        (length,) = _HEADER.unpack_from(blob)
+        header = json.loads(blob[_HEADER.size : _HEADER.size + length])
+        if header.get("format") != _FORMAT:
+            raise ValueError(f"format {header.get('format')!r}, expected {_FORMAT!r}")
+        dim = int(header["dim"])
+        offset = _HEADER.size + length
+        vectors: list[Vectors] = []
+        for key in ("entities", "facts", "passages"):
+            ids = tuple(str(i) for i in header[key])
+            size = len(ids) * dim * 4
+            matrix = np.frombuffer(blob[offset : offset + size], dtype=np.float32).reshape(len(ids), dim)
+            vectors.append(Vectors(ids, matrix))
+            offset += size
+        if offset != len(blob):
+            raise ValueError(f"{len(blob) - offset} bytes left over")
+        items = tuple(_item_from(i) for i in header["items"])
+        failed = {str(k): str(v) for k, v in header["failed"].items()}
+        return PreparedBatch(
+            items,
+            vectors[0],
+            vectors[1],
+            vectors[2],
+            failed,
+            int(header["dropped_triples"]),
+            float(header["embed_seconds"]),
+        )
+    except (ValueError, KeyError, TypeError, struct.error) as exc:
+        raise InvalidInput(f"not a prepared batch ({exc}); it was not written by this version of memrag") from exc
+
+
+def _item_json(item: Prepared) -> dict[str, object]:
+    d = item.document
+    return {
+        "document": [d.id, d.title, d.content_hash, list(d.passage_ids), d.metadata],
+        "passages": [[p.id, p.position, p.text, list(p.entity_ids), list(p.fact_ids)] for p in item.passages],
+        "facts": [
+            {
+                "facts": [[f.id, f.subject, f.predicate, f.object, f.subject_id, f.object_id] for f in pf.facts],
+                "entities": pf.entities,
+                "dropped": pf.dropped,
+            }
+            for pf in item.facts
+        ],
+    }
+
+
+def _item_from(raw: dict[str, Any]) -> Prepared:
+    doc_id, title, content_hash, passage_ids, metadata = raw["document"]
+    document = Document(str(doc_id), str(title), str(content_hash), tuple(map(str, passage_ids)), dict(metadata))
+    passages = tuple(
+        Passage(str(pid), document.id, int(pos), str(text), tuple(map(str, ents)), tuple(map(str, facts)))
+        for pid, pos, text, ents, facts in raw["passages"]
+    )
+    facts = tuple(
+        PassageFacts(
+            tuple(Fact(*map(str, f)) for f in pf["facts"]),
+            {str(k): str(v) for k, v in pf["entities"].items()},
+            int(pf["dropped"]),
+        )
+        for pf in raw["facts"]
+    )
+    return Prepared(document, passages, facts)

@@ -1,0 +1,127 @@
+"""Preparing documents for the store: passages → OpenIE → embeddings, with no store access.
+
+This is the costly part of indexing (extraction and embedding); it runs in the engine's
+process or in a worker of its own, and hands a `PreparedBatch` to the store's writer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from memrag.memory.errors import InvalidInput, ModelError
+from memrag.memory.extraction.normalise import normalise_extraction
+from memrag.memory.ids import content_id, document_id, passage_id
+from memrag.memory.indexing.batch import Prepared, PreparedBatch, Vectors, records_of
+from memrag.memory.ports import Chunker, Embedder, Extractor
+from memrag.memory.types import Document, DocumentInput, Extraction, Passage
+
+
+@dataclass
+class AddReport:
+    """What one add call did; `embed_seconds` is time spent inside the embedder."""
+
+    documents_added: list[str] = field(default_factory=list)
+    documents_unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # document id → why nothing of it was stored
+    passages: int = 0
+    new_entities: int = 0
+    new_facts: int = 0
+    dropped_triples: int = 0
+    embed_seconds: float = 0.0
+
+
+class Preparer:
+    """Chunks, extracts and embeds documents; failing documents are reported, never half-prepared."""
+
+    def __init__(self, embedder: Embedder, extractor: Extractor, chunker: Chunker) -> None:
+        self.embedder, self.extractor, self.chunker = embedder, extractor, chunker
+
+    def prepare_inputs(self, inputs: Sequence[DocumentInput]) -> PreparedBatch:
+        """A whole batch, all vectors included (for a writer in another process)."""
+        report = AddReport()
+        return self.embed(self.prepare(identify(inputs), report), report)
+
+    def prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[Prepared]:
+        """Passages and OpenIE for each document; failing documents are recorded and left out."""
+        texts_by_doc = [self._passage_texts(doc) for _, doc in docs]
+        extractions = self._extract(docs, texts_by_doc, report)
+        prepared = []
+        for (doc_id, doc), texts in zip(docs, texts_by_doc, strict=True):
+            if doc_id in report.failed:
+                continue
+            passages, facts = [], []
+            for position, text in enumerate(dict.fromkeys(texts)):
+                found = normalise_extraction(extractions[text])
+                report.dropped_triples += found.dropped
+                facts.append(found)
+                passages.append(
+                    Passage(
+                        id=passage_id(doc_id, text),
+                        doc_id=doc_id,
+                        position=position,
+                        text=text,
+                        entity_ids=tuple(found.entities),
+                        fact_ids=tuple(f.id for f in found.facts),
+                    )
+                )
+            document = Document(doc_id, doc.title, content_hash(doc), tuple(p.id for p in passages), doc.metadata)
+            prepared.append(Prepared(document, tuple(passages), tuple(facts)))
+        return prepared
+
+    def _extract(
+        self, docs: Sequence[tuple[str, DocumentInput]], texts_by_doc: list[list[str]], report: AddReport
+    ) -> dict[str, Extraction]:
+        """OpenIE for every passage; if the batch fails, document by document, failures recorded."""
+        flat = list(dict.fromkeys(t for texts in texts_by_doc for t in texts))
+        try:
+            return dict(zip(flat, self.extractor.extract(flat), strict=True))
+        except ModelError:
+            found: dict[str, Extraction] = {}  # isolate the failing documents; the rest go on
+        for (doc_id, _), texts in zip(docs, texts_by_doc, strict=True):
+            try:
+                found.update(zip(texts, self.extractor.extract(texts), strict=True))
+            except ModelError as exc:
+                report.failed[doc_id] = f"extraction failed: {exc}"
+        return found
+
+    def _passage_texts(self, doc: DocumentInput) -> list[str]:
+        chunks = [c for c in self.chunker.split(doc.text) if c.strip()]
+        return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
+
+    def embed(self, prepared: Sequence[Prepared], report: AddReport) -> PreparedBatch:
+        """Vectors for every record of the batch; for entities and facts already stored they come
+        from the embedding cache (the writer keeps only the vectors of records it does not have)."""
+        names, facts = records_of(prepared)
+        entity_ids, fact_ids = sorted(names), sorted(facts)
+        passages = [p for item in prepared for p in item.passages]
+        started = time.perf_counter()
+        entity_vectors = self.embedder.embed([names[e] for e in entity_ids])
+        fact_vectors = self.embedder.embed([facts[f].text for f in fact_ids])
+        passage_vectors = self.embedder.embed([p.text for p in passages])
+        seconds = time.perf_counter() - started
+        report.embed_seconds += seconds
+        return PreparedBatch(
+            tuple(prepared),
+            Vectors(tuple(entity_ids), entity_vectors),
+            Vectors(tuple(fact_ids), fact_vectors),
+            Vectors(tuple(p.id for p in passages), passage_vectors),
+            dict(report.failed),
+            report.dropped_triples,
+            seconds,
+        )
+
+
+def identify(inputs: Sequence[DocumentInput]) -> list[tuple[str, DocumentInput]]:
+    """(id, input) per document, the last one winning for a repeated id; empty text is refused."""
+    by_id: dict[str, DocumentInput] = {}
+    for doc in inputs:
+        if not doc.text.strip():
+            raise InvalidInput(f"document {doc.id or doc.title!r} has no text; send non-empty text")
+        by_id[doc.id or document_id(doc.title, doc.text)] = doc
+    return list(by_id.items())
+
+
+def content_hash(doc: DocumentInput) -> str:
+    return content_id("content", doc.title, doc.text)

@@ -1,0 +1,146 @@
+"""ChatModel over any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server).
+
+Retries with exponential backoff on 429, 5xx and timeouts (honouring Retry-After); at most
+`max_concurrency` requests in flight; calls and tokens are counted for cost figures.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from memrag.memory.errors import ModelError
+
+_RETRIED_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class Usage:
+    """What the endpoint reported; `calls` counts successful requests."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+
+
+class OpenAIChat:
+    """POST {base_url}/chat/completions; errors become ModelError naming the endpoint and the cause."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_s: float = 60.0,
+        max_retries: int = 4,
+        max_concurrency: int = 8,
+        backoff_s: float = 0.5,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
+        self._model = model
+        self._max_retries = max_retries
+        self._backoff_s = backoff_s
+        self._slots = threading.Semaphore(max_concurrency)
+        self._lock = threading.Lock()
+        self.usage = Usage()
+
+    @property
+    def name(self) -> str:
+        return self._model
+
+    def complete(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> str:
+        body = {"model": self._model, "messages": list(messages), "max_tokens": max_tokens, "temperature": 0}
+        data: Any = self._post(body)
+        try:
+            text = str(data["choices"][0]["message"]["content"] or "")
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ModelError(f"{self._model}: reply without choices[0].message.content: {str(data)[:200]}") from exc
+        usage = data.get("usage")
+        self._count(usage if isinstance(usage, dict) else {})
+        return text
+
+    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> Iterator[str]:
+        body = {"model": self._model, "messages": list(messages), "max_tokens": max_tokens, "stream": True}
+        with self._slots, self._http.stream("POST", "/chat/completions", json=body) as response:
+            if response.status_code != 200:
+                raise ModelError(f"{self._model}: streaming request failed with HTTP {response.status_code}")
+            for line in response.iter_lines():
+                piece = _sse_delta(line)
+                if piece is None:
+                    break
+                if piece:
+                    yield piece
+        with self._lock:
+            self.usage.calls += 1
+
+    def _post(self, body: dict[str, object]) -> dict[str, object]:
+        for attempt in range(self._max_retries + 1):
+            try:
+                with self._slots:
+                    response = self._http.post("/chat/completions", json=body)
+            except httpx.TimeoutException as exc:
+                cause: str = f"timed out ({exc.__class__.__name__})"
+                wait = self._backoff_s * 2**attempt
+            except httpx.TransportError as exc:
+                raise ModelError(f"{self._model}: cannot reach the LLM endpoint: {exc}") from exc
+            else:
+                if response.status_code == 200:
+                    return _json_body(response, self._model)
+                if response.status_code not in _RETRIED_STATUS:
+                    raise ModelError(f"{self._model}: HTTP {response.status_code}: {response.text[:200]}")
+                cause = f"HTTP {response.status_code}"
+                wait = _retry_after(response) or self._backoff_s * 2**attempt
+            if attempt < self._max_retries:
+                with self._lock:
+                    self.usage.retries += 1
+                time.sleep(wait)
+        raise ModelError(f"{self._model}: gave up after {self._max_retries + 1} attempts, last: {cause}")
+
+    def _count(self, usage: dict[str, object]) -> None:
+        with self._lock:
+            self.usage.calls += 1
+            self.usage.prompt_tokens += int(str(usage.get("prompt_tokens", 0) or 0))
+            self.usage.completion_tokens += int(str(usage.get("completion_tokens", 0) or 0))
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _json_body(response: httpx.Response, model: str) -> dict[str, object]:
+    try:
+        data = response.json()
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{model}: the endpoint answered 200 with a body that is not JSON") from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"{model}: the endpoint answered 200 with JSON that is not an object")
+    return data
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return min(float(value), 30.0) if value else None
+    except ValueError:
+        return None
+
+
+def _sse_delta(line: str) -> str | None:
+    """Text of one server-sent event line; None at [DONE]; "" for lines without content."""
+    if not line.startswith("data:"):
+        return ""
+    payload = line[5:].strip()
+    if payload == "[DONE]":
+        return None
+    try:
+        event = json.loads(payload)
+        return str(event["choices"][0].get("delta", {}).get("content") or "")
+    except (json.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError):
+        return ""

@@ -1,0 +1,1 @@
+"""Records in vector collections: the record codec, the Qdrant Edge and qdrant-client adapters, local files."""

@@ -1,0 +1,167 @@
+"""VectorIndex on Qdrant Edge: the Qdrant engine in-process, one shard directory per collection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import qdrant_edge as qe
+
+from memrag.memory.errors import StorageError
+from memrag.memory.ids import point_uuid
+from memrag.memory.ports import Match, Payload, VectorHit, VectorRecord
+from memrag.memory.storage.points import make_hit, payload_selector
+from memrag.memory.storage.process_lock import hold_exclusive
+
+_UPSERT_CHUNK = 512
+# Edge runs no background optimizer: after this many writes the shard is optimised in-process
+# (segments past the indexing threshold get their HNSW index), so searches stay sub-linear.
+OPTIMIZE_EVERY = 5_000
+
+
+class EdgeIndex:
+    """A collection stored under `path`; created on first open, loaded after."""
+
+    def __init__(self, path: Path, dim: int, optimize_every: int = OPTIMIZE_EVERY) -> None:
+        self._path = path
+        self._optimize_every = optimize_every
+        self._writes_since_optimize = 0
+        try:
+            if (path / "edge_config.json").exists() or any(path.glob("segments*")):
+                self._shard = qe.EdgeShard.load(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                config = qe.EdgeConfig(vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine))
+                self._shard = qe.EdgeShard.create(str(path), config)
+        except Exception as exc:  # the binding raises plain Exceptions
+            raise StorageError(f"cannot open Qdrant Edge shard at {path}: {exc}") from exc
+
+    def upsert(self, records: Sequence[VectorRecord]) -> None:
+        for start in range(0, len(records), _UPSERT_CHUNK):
+            chunk = records[start : start + _UPSERT_CHUNK]
+            points = [
+                qe.Point(point_uuid(r.id), np.asarray(r.vector, dtype=np.float32).tolist(), {**r.payload, "id": r.id})
+                for r in chunk
+            ]
+            self._shard.update(qe.UpdateOperation.upsert_points(points))
+        self._writes_since_optimize += len(records)
+        if self._writes_since_optimize >= self._optimize_every:
+            self.optimize()
+
+    def optimize(self) -> None:
+        """Build indexes and merge segments now (blocking)."""
+        self._shard.optimize()
+        self._writes_since_optimize = 0
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._shard.update(qe.UpdateOperation.delete_points([point_uuid(i) for i in ids]))
+
+    def get(self, ids: Sequence[str]) -> list[Payload]:
+        if not ids:
+            return []
+        records = self._shard.retrieve(point_ids=[point_uuid(i) for i in ids], with_payload=True, with_vector=False)
+        return [dict(r.payload or {}) for r in records]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        by_point = {point_uuid(i): i for i in ids}
+        records = self._shard.retrieve(point_ids=list(by_point), with_payload=False, with_vector=True)
+        return {by_point[str(r.id)]: np.asarray(r.vector, dtype=np.float32) for r in records}
+
+    def search(
+        self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
+    ) -> list[VectorHit]:
+        return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
+
+    def search_batch(
+        self,
+        vectors: np.ndarray,
+        limit: int,
+        where: Match | None = None,
+        min_score: float | None = None,
+        with_payload: bool | Sequence[str] = False,
+        ef: int | None = None,
+    ) -> list[list[VectorHit]]:
+        if len(vectors) == 0:
+            return []
+        params = None if ef is None else qe.SearchParams(hnsw_ef=ef)
+        requests = [
+            qe.QueryRequest(
+                query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
+                limit=limit,
+                with_payload=payload_selector(with_payload),
+                filter=_filter(where),
+                score_threshold=min_score,
+                params=params,
+            )
+            for v in vectors
+        ]
+        results = self._shard.query_batch(qe.QueryBatchRequest(requests))
+        return [[make_hit(p.payload, p.score, with_payload) for p in points] for points in results]
+
+    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+        requests = [
+            qe.QueryRequest(
+                query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()), limit=limit, with_payload=False
+            )
+            for v in vectors
+        ]
+        results = self._shard.query_batch(qe.QueryBatchRequest(requests)) if requests else []
+        return [[(str(p.id), float(p.score)) for p in points] for points in results]
+
+    def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
+        offset = None
+        while True:
+            records, offset = self._shard.scroll(qe.ScrollRequest(limit=batch_size, offset=offset, with_payload=True))
+            for record in records:
+                yield dict(record.payload or {})
+            if offset is None:
+                return
+
+    def count(self) -> int:
+        return int(self._shard.count(qe.CountRequest(exact=True)))
+
+    def flush(self) -> None:
+        self._shard.flush()
+
+    def close(self) -> None:
+        self._shard.close()
+
+
+def _filter(where: Match | None) -> qe.Filter | None:
+    if not where:
+        return None
+    return qe.Filter(must=[qe.FieldCondition(key=k, match=qe.MatchValue(value=v)) for k, v in where.items()])
+
+
+class EdgeStore:
+    """Collections of one namespace under `root/` (one shard each), owned by one process at a time.
+
+    An embedded shard has no cross-process coordination, so the store takes an exclusive lock on
+    `root/owner.lock`; a second process gets a StorageError instead of corrupting it.
+    """
+
+    def __init__(self, root: Path, optimize_every: int = OPTIMIZE_EVERY) -> None:
+        self._root = root
+        self._optimize_every = optimize_every
+        self._open: list[EdgeIndex] = []
+        self._owner = hold_exclusive(
+            root / "owner.lock",
+            f"embedded storage {root} is open in another process; one process owns it "
+            "(run `memrag worker` without --apply beside the owner, or use a Qdrant server)",
+        )
+
+    def open_index(self, name: str, dim: int) -> EdgeIndex:
+        index = EdgeIndex(self._root / name, dim, self._optimize_every)
+        self._open.append(index)
+        return index
+
+    def close(self) -> None:
+        for index in self._open:
+            index.flush()
+            index.close()
+        self._open.clear()
+        self._owner.close()
