@@ -17,7 +17,7 @@ from memrag.api.prometheus import Metrics
 from memrag.api.registry import RedisRegistry, Registry, SqliteRegistry
 from memrag.ingest.applier import Applier
 from memrag.ingest.follower import ChangeFollower
-from memrag.ingest.jobs import Jobs
+from memrag.ingest.jobs import JobQueue
 from memrag.ingest.redis_queue import connect
 from memrag.ingest.wiring import make_jobs
 from memrag.memory.settings import Settings
@@ -28,7 +28,7 @@ from memrag.memory.wiring import Engines
 class Services:
     settings: Settings
     engines: Engines
-    jobs: Jobs
+    jobs: JobQueue
     registry: Registry
     metrics: Metrics
     stop: threading.Event = field(default_factory=threading.Event)

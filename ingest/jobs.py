@@ -130,7 +130,7 @@ class JobBoard(Protocol):
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None: ...
 
 
-class Jobs(Protocol):
+class JobQueue(Protocol):
     """Where callers send work: in-process (`LocalJobs`) or to Redis workers (`RedisJobs`)."""
 
     @property

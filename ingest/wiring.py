@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from memrag.ingest.jobs import Jobs
+from memrag.ingest.jobs import JobQueue
 from memrag.ingest.local_jobs import LocalJobs
 from memrag.ingest.redis_queue import RedisJobs, connect
 from memrag.ingest.worker import RetryPolicy
@@ -10,7 +10,7 @@ from memrag.memory.settings import Settings
 from memrag.memory.wiring import Engines
 
 
-def make_jobs(settings: Settings, engines: Engines) -> Jobs:
+def make_jobs(settings: Settings, engines: Engines) -> JobQueue:
     """Jobs through Redis workers when MEMRAG_REDIS_URL is set; in this process otherwise."""
     if settings.redis_url:
         return RedisJobs(connect(settings.redis_url))

@@ -24,7 +24,7 @@ _HEADER = struct.Struct("<I")
 
 
 @dataclass(frozen=True)
-class Prepared:
+class PreparedDocument:
     """A document ready to be written: its record, passages and their facts."""
 
     document: Document
@@ -32,7 +32,7 @@ class Prepared:
     facts: tuple[PassageFacts, ...]
 
 
-def records_of(items: Sequence[Prepared]) -> tuple[dict[str, str], dict[str, Fact]]:
+def records_of(items: Sequence[PreparedDocument]) -> tuple[dict[str, str], dict[str, Fact]]:
     """The distinct entities (id → name) and facts (id → fact) that the documents mention."""
     names = {eid: name for p in items for f in p.facts for eid, name in f.entities.items()}
     facts = {fact.id: fact for p in items for f in p.facts for fact in f.facts}
@@ -55,7 +55,7 @@ class Vectors:
 class PreparedBatch:
     """Documents to write, the vectors of their records, and what went wrong preparing them."""
 
-    items: tuple[Prepared, ...]
+    items: tuple[PreparedDocument, ...]
     entities: Vectors
     facts: Vectors
     passages: Vectors
@@ -114,7 +114,7 @@ def decode(blob: bytes) -> PreparedBatch:
         raise InvalidInput(f"not a prepared batch ({exc}); it was not written by this version of memrag") from exc
 
 
-def _item_json(item: Prepared) -> dict[str, object]:
+def _item_json(item: PreparedDocument) -> dict[str, object]:
     d = item.document
     return {
         "document": [d.id, d.title, d.content_hash, list(d.passage_ids), d.metadata],
@@ -130,7 +130,7 @@ def _item_json(item: Prepared) -> dict[str, object]:
     }
 
 
-def _item_from(raw: dict[str, Any]) -> Prepared:
+def _item_from(raw: dict[str, Any]) -> PreparedDocument:
     doc_id, title, content_hash, passage_ids, metadata = raw["document"]
     document = Document(str(doc_id), str(title), str(content_hash), tuple(map(str, passage_ids)), dict(metadata))
     passages = tuple(
@@ -145,4 +145,4 @@ def _item_from(raw: dict[str, Any]) -> Prepared:
         )
         for pf in raw["facts"]
     )
-    return Prepared(document, passages, facts)
+    return PreparedDocument(document, passages, facts)

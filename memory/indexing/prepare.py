@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from memrag.memory.errors import InvalidInput, ModelError
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.ids import content_id, document_id, passage_id
-from memrag.memory.indexing.batch import Prepared, PreparedBatch, Vectors, records_of
+from memrag.memory.indexing.batch import PreparedBatch, PreparedDocument, Vectors, records_of
 from memrag.memory.ports import Chunker, Embedder, Extractor
 from memrag.memory.types import Document, DocumentInput, Extraction, Passage
 
@@ -43,7 +43,7 @@ class Preparer:
         report = AddReport()
         return self.embed(self.prepare(identify(inputs), report), report)
 
-    def prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[Prepared]:
+    def prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[PreparedDocument]:
         """Passages and OpenIE for each document; failing documents are recorded and left out."""
         texts_by_doc = [self._passage_texts(doc) for _, doc in docs]
         extractions = self._extract(docs, texts_by_doc, report)
@@ -67,7 +67,7 @@ class Preparer:
                     )
                 )
             document = Document(doc_id, doc.title, content_hash(doc), tuple(p.id for p in passages), doc.metadata)
-            prepared.append(Prepared(document, tuple(passages), tuple(facts)))
+            prepared.append(PreparedDocument(document, tuple(passages), tuple(facts)))
         return prepared
 
     def _extract(
@@ -90,7 +90,7 @@ class Preparer:
         chunks = [c for c in self.chunker.split(doc.text) if c.strip()]
         return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
 
-    def embed(self, prepared: Sequence[Prepared], report: AddReport) -> PreparedBatch:
+    def embed(self, prepared: Sequence[PreparedDocument], report: AddReport) -> PreparedBatch:
         """Vectors for every record of the batch; for entities and facts already stored they come
         from the embedding cache (the writer keeps only the vectors of records it does not have)."""
         names, facts = records_of(prepared)
