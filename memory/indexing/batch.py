@@ -2,7 +2,8 @@
 
 Preparing needs no store, so workers in other processes can do it; applying it is
 idempotent (content-hash ids). `encode`/`decode` carry a batch between processes as bytes:
-a JSON header and float32 matrices, validated on the way back (never unpickled).
+a JSON header (the records in the payloads the store keeps) and float32 matrices,
+validated on the way back (never unpickled).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from memrag.memory.errors import InvalidInput
+from memrag.memory.errors import InvalidInput, StorageError
 from memrag.memory.extraction.normalise import PassageFacts
+from memrag.memory.storage import records
 from memrag.memory.types import Document, Fact, Passage
 
-_FORMAT = "memrag-batch-1"
+_FORMAT = "memrag-batch-2"  # 2: records as their store payloads (storage/records.py)
 _HEADER = struct.Struct("<I")
 
 
@@ -110,18 +112,18 @@ def decode(blob: bytes) -> PreparedBatch:
             int(header["dropped_triples"]),
             float(header["embed_seconds"]),
         )
-    except (ValueError, KeyError, TypeError, struct.error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, struct.error, StorageError) as exc:
         raise InvalidInput(f"not a prepared batch ({exc}); it was not written by this version of memrag") from exc
 
 
 def _item_json(item: PreparedDocument) -> dict[str, object]:
-    d = item.document
+    """The records in their store payloads (storage/records.py), each with its id."""
     return {
-        "document": [d.id, d.title, d.content_hash, list(d.passage_ids), d.metadata],
-        "passages": [[p.id, p.position, p.text, list(p.entity_ids), list(p.fact_ids)] for p in item.passages],
+        "document": records.with_id(item.document.id, records.document_payload(item.document)),
+        "passages": [records.with_id(p.id, records.passage_payload(p)) for p in item.passages],
         "facts": [
             {
-                "facts": [[f.id, f.subject, f.predicate, f.object, f.subject_id, f.object_id] for f in pf.facts],
+                "facts": [records.with_id(f.id, records.fact_payload(f)) for f in pf.facts],
                 "entities": pf.entities,
                 "dropped": pf.dropped,
             }
@@ -131,18 +133,13 @@ def _item_json(item: PreparedDocument) -> dict[str, object]:
 
 
 def _item_from(raw: dict[str, Any]) -> PreparedDocument:
-    doc_id, title, content_hash, passage_ids, metadata = raw["document"]
-    document = Document(str(doc_id), str(title), str(content_hash), tuple(map(str, passage_ids)), dict(metadata))
-    passages = tuple(
-        Passage(str(pid), document.id, int(pos), str(text), tuple(map(str, ents)), tuple(map(str, facts)))
-        for pid, pos, text, ents, facts in raw["passages"]
-    )
     facts = tuple(
         PassageFacts(
-            tuple(Fact(*map(str, f)) for f in pf["facts"]),
+            tuple(records.fact_from(f) for f in pf["facts"]),
             {str(k): str(v) for k, v in pf["entities"].items()},
             int(pf["dropped"]),
         )
         for pf in raw["facts"]
     )
-    return PreparedDocument(document, passages, facts)
+    passages = tuple(records.passage_from(p) for p in raw["passages"])
+    return PreparedDocument(records.document_from(raw["document"]), passages, facts)

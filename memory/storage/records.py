@@ -1,4 +1,4 @@
-"""Records to and from vector-store payloads (JSON), validated on the way back."""
+"""Records to and from their JSON payloads (in the vector store and in prepared batches), validated on the way back."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from typing import TypeVar
 from memrag.memory.errors import StorageError
 from memrag.memory.ports import Payload
 from memrag.memory.types import Document, Entity, Fact, Passage
+
+
+def with_id(record_id: str, payload: Payload) -> Payload:
+    """A payload as the store gives it back: the record id beside the fields (the `*_from` read it there)."""
+    return {**payload, "id": record_id}
 
 
 def passage_payload(p: Passage) -> Payload:
@@ -106,4 +111,4 @@ def _build(payload: Payload, make: Callable[[Payload], T]) -> T:
     try:
         return make(payload)
     except (KeyError, TypeError, ValueError) as exc:
-        raise StorageError(f"stored record {payload.get('id', '?')!r} is malformed: {exc!r}") from exc
+        raise StorageError(f"record {payload.get('id', '?')!r} is malformed: {exc!r}") from exc
