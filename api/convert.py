@@ -17,7 +17,7 @@ from memrag.api.schemas import (
 )
 from memrag.ingest.jobs import DocumentState, Job
 from memrag.memory.retrieval.reader import Answer, Citation
-from memrag.memory.types import Document, Retrieval
+from memrag.memory.types import Document, Retrieval, ScoredFact, Seed
 
 
 def job_out(job: Job) -> JobOut:
@@ -59,13 +59,30 @@ def retrieval_out(result: Retrieval) -> RetrieveOut:
     return RetrieveOut(
         query=result.query,
         mode=result.mode,
-        hits=[HitOut(passage_id=h.passage_id, document_id=h.doc_id, text=h.text, score=h.score) for h in result.hits],
-        facts=[
-            FactOut(subject=f.fact.subject, predicate=f.fact.predicate, object=f.fact.object, score=f.score)
-            for f in result.facts
+        hits=[
+            HitOut(
+                passage_id=h.passage_id,
+                document_id=h.doc_id,
+                text=h.text,
+                score=h.score,
+                facts=facts_out(h.facts),
+                seeds=seeds_out(h.seeds),
+            )
+            for h in result.hits
         ],
-        seeds=[SeedOut(entity_id=s.node_id, name=s.name, weight=s.weight) for s in result.seeds],
+        facts=facts_out(result.facts),
+        seeds=seeds_out(result.seeds),
     )
+
+
+def facts_out(facts: Sequence[ScoredFact]) -> list[FactOut]:
+    return [
+        FactOut(subject=f.fact.subject, predicate=f.fact.predicate, object=f.fact.object, score=f.score) for f in facts
+    ]
+
+
+def seeds_out(seeds: Sequence[Seed]) -> list[SeedOut]:
+    return [SeedOut(entity_id=s.node_id, name=s.name, weight=s.weight) for s in seeds]
 
 
 def citations_out(citations: Sequence[Citation]) -> list[CitationOut]:

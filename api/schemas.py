@@ -132,13 +132,15 @@ class HitOut(BaseModel):
     document_id: str
     text: str
     score: float
+    facts: list[FactOut] = Field(default=[], description="the query's facts that name an entity of this passage")
+    seeds: list[SeedOut] = Field(default=[], description="the walk's entity seeds this passage mentions")
 
 
 class RetrieveOut(BaseModel):
     query: str
     mode: Literal["graph", "dense_fallback", "dense"]
     hits: list[HitOut]
-    facts: list[FactOut] = Field(description="facts that seeded the walk (shared by every hit)")
+    facts: list[FactOut] = Field(description="facts that seeded the walk (each hit lists those that reach it)")
     seeds: list[SeedOut] = Field(description="entity seeds of the walk with their weights")
 
 

@@ -79,9 +79,9 @@ def measure_queries(engine, dataset, params: RetrievalParams) -> dict[str, objec
         t0 = time.perf_counter()
         vector = engine.query_embedder.embed([q.question])[0]
         t1 = time.perf_counter()
-        ranking = engine.rank_vector(q.question, vector, params)
+        ranking = engine.rank(q.question, params, vector)
         t2 = time.perf_counter()
-        engine.dense(q.question, params.top_k)
+        engine.rank(q.question, replace(params, strategy="dense"))
         t3 = time.perf_counter()
         total.append(t2 - t0)
         embed.append(t1 - t0)

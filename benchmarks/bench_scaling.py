@@ -30,7 +30,7 @@ from memrag.memory.ids import document_id, passage_id
 from memrag.memory.indexing.chunking import WholeDocumentChunker
 from memrag.memory.indexing.prepare import content_hash
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.pipeline import KeepTopFacts
+from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import Document, DocumentInput, Entity, Extraction, Passage, Triple

@@ -15,7 +15,7 @@ from memrag.memory.indexing.prepare import AddReport, Preparer
 from memrag.memory.indexing.write import Indexer, apply_to_graph
 from memrag.memory.params import IndexParams, RetrievalParams
 from memrag.memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
-from memrag.memory.retrieval.pipeline import Ranking, Retriever
+from memrag.memory.retrieval.pipeline import RankedPassages, Retriever
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, Reader
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import Document, DocumentInput, Hit, Passage, Retrieval
@@ -57,23 +57,25 @@ class Engine:
         """
         self._doc_passages = {d.id: d.passage_ids for d in self.store.all_documents()}
         committed = {p for ids in self._doc_passages.values() for p in ids}
-        live: list[Passage] = []
-        stray: list[str] = []
-        for passage in self.store.all_passages():
-            if passage.id in committed:
-                live.append(passage)
-            else:
-                stray.append(passage.id)
-        mentioned_entities = {e for p in live for e in p.entity_ids}
+        passages = list(self.store.all_passages())
+        live = [p for p in passages if p.id in committed]
+        self._add_to_graph(live)
+        if sweep:
+            self._sweep([p.id for p in passages if p.id not in committed], live)
+
+    def _add_to_graph(self, passages: Sequence[Passage]) -> None:
+        """Read the facts and entities these passages mention, and add all of them to the graph."""
+        facts = self.store.get_facts(sorted({f for p in passages for f in p.fact_ids}))
+        entities = self.store.get_entities(sorted({e for p in passages for e in p.entity_ids}))
+        apply_to_graph(self.graph, passages, {f.id: f for f in facts}, entities)
+
+    def _sweep(self, stray: list[str], live: list[Passage]) -> None:
+        """Delete records that no committed passage reaches (leftovers of an interrupted write)."""
         mentioned_facts = {f for p in live for f in p.fact_ids}
-        facts = {f.id: f for f in self.store.all_facts()}
-        entities = list(self.store.all_entities())
-        apply_to_graph(self.graph, live, facts, [e for e in entities if e.id in mentioned_entities])
-        if not sweep:
-            return
+        mentioned_entities = {e for p in live for e in p.entity_ids}
         self.store.passages.delete(stray)
-        self.store.facts.delete([f for f in facts if f not in mentioned_facts])
-        self.store.entities.delete([e.id for e in entities if e.id not in mentioned_entities])
+        self.store.facts.delete([f.id for f in self.store.all_facts() if f.id not in mentioned_facts])
+        self.store.entities.delete([e.id for e in self.store.all_entities() if e.id not in mentioned_entities])
 
     def add(self, documents: Sequence[DocumentInput]) -> AddReport:
         """Index new or changed documents (unchanged ones are skipped before any extraction).
@@ -142,19 +144,16 @@ class Engine:
         """Bring the graph up to date with the store for documents another process wrote or deleted
         (a reader of a shared store following the change feed). Records are immutable, so the new
         passages' records carry every edge they add; what a document no longer has is removed."""
-        stored = {d.id: d for d in self.store.get_documents(list(doc_ids))}
+        stored = {d.id: d.passage_ids for d in self.store.get_documents(list(doc_ids))}
         with self._lock:
+            held = {d: set(self._doc_passages.get(d, ())) for d in doc_ids}
+            added = sorted({p for d in doc_ids for p in set(stored.get(d, ())) - held[d]})
+            self._add_to_graph(self.store.get_passages(added))
             for doc_id in doc_ids:
-                held = set(self._doc_passages.get(doc_id, ()))
-                current = stored[doc_id].passage_ids if doc_id in stored else ()
-                added = self.store.get_passages(sorted(set(current) - held))
-                facts = self.store.get_facts(sorted({f for p in added for f in p.fact_ids}))
-                entities = self.store.get_entities(sorted({e for p in added for e in p.entity_ids}))
-                apply_to_graph(self.graph, added, {f.id: f for f in facts}, entities)
-                for passage_id in sorted(held - set(current)):
+                for passage_id in sorted(held[doc_id] - set(stored.get(doc_id, ()))):
                     self.graph.remove_passage(passage_id)
                 if doc_id in stored:
-                    self._doc_passages[doc_id] = current
+                    self._doc_passages[doc_id] = stored[doc_id]
                 else:
                     self._doc_passages.pop(doc_id, None)
 
@@ -167,29 +166,24 @@ class Engine:
     def list_documents(self) -> list[Document]:
         return sorted(self.store.all_documents(), key=lambda d: d.id)
 
-    def rank(self, query: str, params: RetrievalParams) -> Ranking:
-        return self.rank_vector(query, self.query_embedder.embed([query])[0], params)
-
-    def rank_vector(self, query: str, vector: np.ndarray, params: RetrievalParams) -> Ranking:
-        """Rank with an already embedded query (benchmarks time the two parts apart)."""
+    def rank(self, query: str, params: RetrievalParams, vector: np.ndarray | None = None) -> RankedPassages:
+        """Passage ids and scores best first, with provenance; no texts read (evaluation, benchmarks)."""
+        vector = self.query_embedder.embed([query])[0] if vector is None else vector
         with self._lock:
             return self._retriever.rank(query, vector, params)
 
-    def dense(self, query: str, k: int) -> Ranking:
-        return self._retriever.dense(self.query_embedder.embed([query])[0], k)
-
-    def retrieve(self, query: str, params: RetrievalParams) -> Retrieval:
-        """Ranked hits with their texts, read under the lock: one version of every document."""
-        vector = self.query_embedder.embed([query])[0]
+    def retrieve(self, query: str, params: RetrievalParams, vector: np.ndarray | None = None) -> Retrieval:
+        """Ranked hits with their texts and provenance, read under one lock: one version of every document."""
+        vector = self.query_embedder.embed([query])[0] if vector is None else vector
         with self._lock:
-            ranking = self.rank_vector(query, vector, params)
+            ranking = self._retriever.rank(query, vector, params)
             stored = {p.id: p for p in self.store.get_passages([pid for pid, _ in ranking.passages])}
-        hits = tuple(
-            Hit(pid, stored[pid].doc_id, stored[pid].text, score, ranking.facts, ranking.seeds)
-            for pid, score in ranking.passages
-            if pid in stored
-        )
-        return Retrieval(query, hits, ranking.mode, ranking.facts, ranking.seeds)
+        hits = []
+        for index, (pid, score) in enumerate(ranking.passages):
+            if pid in stored:
+                facts, seeds = ranking.why(index)
+                hits.append(Hit(pid, stored[pid].doc_id, stored[pid].text, score, facts, seeds))
+        return Retrieval(query, tuple(hits), ranking.mode, ranking.facts, ranking.seeds)
 
     def ask(self, question: str, params: RetrievalParams) -> tuple[Answer, Retrieval]:
         """Retrieve, then read: an answer citing the passages (and documents) it used."""

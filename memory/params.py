@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-PprMode = Literal["auto", "local", "exact"]
+from memrag.memory.graph.ppr import PprMode, PprSettings
+
+Strategy = Literal["graph", "dense"]
 
 
 @dataclass(frozen=True)
@@ -13,6 +15,7 @@ class RetrievalParams:
     """Knobs of the retrieval pipeline (DESIGN §5)."""
 
     top_k: int = 5
+    strategy: Strategy = "graph"  # dense: plain dense retrieval (the baseline), no facts, no walk
     linking_top_k: int = 5  # facts retrieved per query
     seed_entity_top_k: int = 5  # entity seeds kept after weighting
     passage_node_weight: float = 0.05  # dense passage seeds are scaled by this
@@ -23,12 +26,21 @@ class RetrievalParams:
     ppr_epsilon: float = 1e-5  # push threshold relative to node degree (local mode)
     ppr_tolerance: float = 1e-5  # L1 change per iteration that stops the exact walk
     ppr_max_iterations: int = 100
-    # Final ordering (memrag's addition; `hipporag2()` turns it off for parity runs): the dense
-    # top `dense_anchor` passages go first (PPR's centrality bias tends to push the first-hop
-    # passage down), then PPR ranks fused with dense ranks: 1/(rrf_k + r_ppr) + w/(rrf_k + r_dense).
+    # Final ordering (memrag's addition, see retrieval/ordering.py; `hipporag2()` turns it off).
     dense_anchor: int = 1
     rrf_k: float = 2.0
     rrf_dense_weight: float = 0.2
+
+    @property
+    def ppr(self) -> PprSettings:
+        return PprSettings(
+            self.damping,
+            self.ppr_mode,
+            self.exact_ppr_max_nodes,
+            self.ppr_epsilon,
+            self.ppr_tolerance,
+            self.ppr_max_iterations,
+        )
 
     @classmethod
     def hipporag2(cls, **overrides: object) -> RetrievalParams:

@@ -17,9 +17,8 @@ from memrag.memory.indexing.prepare import Preparer
 from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.params import IndexParams, RetrievalParams
 from memrag.memory.ports import Chunker, Embedder, Extractor, RecognitionFilter, VectorStore
-from memrag.memory.retrieval.pipeline import KeepTopFacts
 from memrag.memory.retrieval.reader import ExtractiveReader, LlmReader, Reader
-from memrag.memory.retrieval.recognition import LlmRecognition
+from memrag.memory.retrieval.recognition import KeepTopFacts, LlmRecognition
 from memrag.memory.settings import Settings
 from memrag.memory.storage.json_cache import SqliteJsonCache
 from memrag.memory.storage.qdrant_edge import EdgeStore

@@ -19,7 +19,7 @@ from memrag.memory.embedding.hashed import HashEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.recorded import RecordedExtractor
 from memrag.memory.indexing.chunking import WholeDocumentChunker
-from memrag.memory.retrieval.pipeline import KeepTopFacts
+from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import Extraction, Triple

@@ -69,7 +69,7 @@ def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[s
             answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k])
             em.append(exact_match(answer.text, q.answers))
             f1.append(token_f1(answer.text, q.answers))
-        dense.append([texts.get(p, p) for p, _ in engine.dense(q.question, depth).passages])
+        dense.append([texts.get(p, p) for p, _ in engine.rank(q.question, replace(params, strategy="dense")).passages])
     golds = [set(q.gold) for q in dataset.questions]
     reading = {"em": float(np.mean(em)), "f1": float(np.mean(f1)), "reader": engine.reader.name} if em else {}
     return {

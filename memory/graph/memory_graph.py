@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from memrag.memory.graph.adjacency import AdjacencySnapshot
 
+from memrag.memory.graph.adjacency import AdjacencySnapshot
 from memrag.memory.ids import point_uuid
 
 _ZERO = 1e-9
@@ -63,6 +63,10 @@ class MemoryGraph:
     def passage_of_point(self, point: str) -> str | None:
         """The passage stored under a vector-store point id, if it is in the graph."""
         return self._passage_of_point.get(point)
+
+    def passage_entities(self, passage_id: str) -> tuple[str, ...]:
+        """The entity ids a passage's facts mention (empty for a passage not in the graph)."""
+        return self._passage_entities.get(passage_id, ())
 
     def has_passage(self, passage_id: str) -> bool:
         return passage_id in self._passage_entities

@@ -7,13 +7,44 @@ undirected graph and s the reset vector normalised to sum 1. PPR mass sums to â‰
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import numpy as np
+
+PprMode = Literal["auto", "local", "exact"]
 
 
 class RowSource(Protocol):
     def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class PprSettings:
+    """How to run the walk: `auto` is exact up to `exact_max_nodes` nodes and local (push) above."""
+
+    damping: float
+    mode: PprMode = "auto"
+    exact_max_nodes: int = 50_000
+    epsilon: float = 1e-5  # push threshold relative to node degree (local)
+    tolerance: float = 1e-5  # L1 change per iteration that stops the exact walk
+    max_iterations: int = 100
+
+
+def personalized_pagerank(
+    rows: RowSource, degree: np.ndarray, seeds: np.ndarray, weights: np.ndarray, settings: PprSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """PPR mass as (node indices, mass) for the nodes reached from the weighted seeds."""
+    size = len(degree)
+    if settings.mode == "exact" or (settings.mode == "auto" and size <= settings.exact_max_nodes):
+        reset = np.zeros(size)
+        np.add.at(reset, seeds, weights)
+        p = exact_ppr(rows.walk(size), degree, reset, settings.damping, settings.tolerance, settings.max_iterations)
+        reached = np.flatnonzero(p)
+        return reached, p[reached]
+    return push_ppr(rows, degree, seeds, weights, settings.damping, settings.epsilon)
 
 
 def exact_ppr(

@@ -42,6 +42,16 @@ def cite(text: str, hits: Sequence[Hit]) -> tuple[Citation, ...]:
     )
 
 
+def stream_answer(reader: Reader, question: str, hits: Sequence[Hit]) -> Iterator[str | Answer]:
+    """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its citations."""
+    pieces: list[str] = []
+    for piece in reader.stream(question, hits):
+        pieces.append(piece)
+        yield piece
+    text = "".join(pieces)
+    yield Answer(text, cite(text, hits), reader.name)
+
+
 class Reader(Protocol):
     """Answers a question from retrieved passages, citing them."""
 

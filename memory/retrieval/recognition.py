@@ -13,6 +13,16 @@ from memrag.memory.types import ScoredFact
 MAX_KEPT = 4
 
 
+class KeepTopFacts:
+    """Recognition without an LLM: keep the top candidates (all of them by default)."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._limit = limit
+
+    def select(self, query: str, candidates: Sequence[ScoredFact]) -> list[ScoredFact]:
+        return list(candidates[: self._limit])
+
+
 class LlmRecognition:
     """A fact the LLM names that is not among the candidates (after normalisation) is dropped."""
 

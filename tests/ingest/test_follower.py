@@ -17,7 +17,7 @@ from memrag.memory.extraction.recorded import RecordedExtractor
 from memrag.memory.ids import passage_id
 from memrag.memory.indexing.chunking import WholeDocumentChunker
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.pipeline import KeepTopFacts
+from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_server import QdrantStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import DocumentInput

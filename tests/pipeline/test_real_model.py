@@ -52,7 +52,10 @@ def test_the_graph_beats_its_own_dense_ranking_on_the_fixture(engine, musique_sm
     graph = dense = 0.0
     for q in musique_small["questions"]:
         graph += recall([texts[p] for p, _ in engine.rank(q["question"], RetrievalParams(top_k=3)).passages], q["gold"])
-        dense += recall([texts[p] for p, _ in engine.dense(q["question"], 3).passages], q["gold"])
+        dense += recall(
+            [texts[p] for p, _ in engine.rank(q["question"], RetrievalParams(top_k=3, strategy="dense")).passages],
+            q["gold"],
+        )
     assert graph >= dense
 
 

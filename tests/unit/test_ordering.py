@@ -1,7 +1,7 @@
 import pytest
 
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.pipeline import anchor, fuse_ranks
+from memrag.memory.retrieval.ordering import anchor, fuse_ranks
 
 
 def test_rank_fusion_adds_weighted_reciprocal_ranks():
