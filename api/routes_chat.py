@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -23,7 +23,7 @@ from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import CitationOut
 from memrag.memory.errors import InvalidInput
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.reader import Citation, cite
+from memrag.memory.retrieval.reader import Answer, Citation, stream_answer
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(*COMMON, 404, 502, 503))
 
@@ -95,9 +95,8 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Cha
     hits = engine.retrieve(question, RetrievalParams()).hits
     reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
-        pieces = engine.reader.stream(question, hits)
-        chunks = _chunks(reply_id, created, body.model, pieces, lambda text: cite(text, hits))
-        return StreamingResponse(chunks, media_type="text/event-stream")
+        parts = stream_answer(engine.reader, question, hits)
+        return StreamingResponse(_chunks(reply_id, created, body.model, parts), media_type="text/event-stream")
     answer = engine.reader.answer(question, hits)
     content = answer.text + _sources(answer.citations)
     words = sum(len(h.text.split()) for h in hits) + len(question.split())
@@ -131,7 +130,7 @@ def _sources(citations: tuple[Citation, ...]) -> str:
     return "\n\nSources: " + "; ".join(f"[{c.number}] {c.document_id}" for c in citations)
 
 
-def _chunks(reply_id: str, created: int, model: str, pieces: Iterator[str], citations_of: Any) -> Iterator[str]:
+def _chunks(reply_id: str, created: int, model: str, parts: Iterator[str | Answer]) -> Iterator[str]:
     def chunk(delta: dict[str, str], finish: str | None = None, **extra: object) -> str:
         body = {
             "id": reply_id,
@@ -144,13 +143,12 @@ def _chunks(reply_id: str, created: int, model: str, pieces: Iterator[str], cita
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    text = []
-    for piece in pieces:
-        text.append(piece)
-        yield chunk({"content": piece})
-    citations = citations_of("".join(text))
-    if citations:
-        yield chunk({"content": _sources(citations)})
-    cited = [c.model_dump(exclude={"text"}) for c in citations_out(citations)]
-    yield chunk({}, "stop", citations=cited)
+    for part in parts:
+        if isinstance(part, str):
+            yield chunk({"content": part})
+            continue
+        if part.citations:
+            yield chunk({"content": _sources(part.citations)})
+        cited = [c.model_dump(exclude={"text"}) for c in citations_out(part.citations)]
+        yield chunk({}, "stop", citations=cited)
     yield "data: [DONE]\n\n"

@@ -15,7 +15,7 @@ from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
 from memrag.memory.engine import Engine
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.reader import Answer, cite
+from memrag.memory.retrieval.reader import Answer, stream_answer
 from memrag.memory.types import Retrieval
 
 router = APIRouter(prefix="/v1", tags=["query"], responses=responses(*COMMON, 404, 502, 503))
@@ -42,13 +42,11 @@ def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep) -> AskOut | StreamingR
 
 
 def _ask_events(engine: Engine, question: str, result: Retrieval) -> Iterator[str]:
-    pieces = []
-    for piece in engine.reader.stream(question, result.hits):
-        pieces.append(piece)
-        yield event("answer", {"delta": piece})
-    text = "".join(pieces)
-    final = answer_out(Answer(text, cite(text, result.hits), engine.reader.name), result)
-    yield event("done", final.model_dump())
+    for part in stream_answer(engine.reader, question, result.hits):
+        if isinstance(part, Answer):
+            yield event("done", answer_out(part, result).model_dump())
+        else:
+            yield event("answer", {"delta": part})
 
 
 def event(name: str, data: object) -> str:

@@ -21,7 +21,7 @@ from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.extraction.recorded import NoExtractor, RecordedExtractor, load_openie_file
 from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import Extractor
-from memrag.memory.retrieval.reader import Answer, cite
+from memrag.memory.retrieval.reader import Answer, stream_answer
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
 from memrag.memory.wiring import open_engine
@@ -155,11 +155,11 @@ def _ask(args: argparse.Namespace) -> int:
     try:
         if args.stream:
             retrieval = engine.retrieve(args.question, RetrievalParams(top_k=args.top_k))
-            pieces = []
-            for piece in engine.reader.stream(args.question, retrieval.hits):
-                pieces.append(piece)
-                print(piece, end="", flush=True)
-            answer = Answer("".join(pieces), cite("".join(pieces), retrieval.hits), engine.reader.name)
+            for part in stream_answer(engine.reader, args.question, retrieval.hits):
+                if isinstance(part, Answer):
+                    answer = part
+                else:
+                    print(part, end="", flush=True)
             print()
         else:
             answer, retrieval = engine.ask(args.question, RetrievalParams(top_k=args.top_k))
