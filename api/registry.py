@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import redis
+
+from memrag.memory.storage.sqlite import SqliteFile
 
 KEY_PREFIX = "mr_"
 ID_LENGTH = 12
@@ -64,62 +64,46 @@ class Registry(Protocol):
 
 class SqliteRegistry:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("CREATE TABLE IF NOT EXISTS namespace (name TEXT PRIMARY KEY, created REAL)")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS api_key (digest TEXT PRIMARY KEY, namespace TEXT, created REAL)"
-            )
-            self._db.commit()
+        self._db = SqliteFile(
+            path,
+            [
+                "CREATE TABLE IF NOT EXISTS namespace (name TEXT PRIMARY KEY, created REAL)",
+                "CREATE TABLE IF NOT EXISTS api_key (digest TEXT PRIMARY KEY, namespace TEXT, created REAL)",
+            ],
+        )
 
     def create_namespace(self, name: str) -> bool:
-        with self._lock:
-            cursor = self._db.execute("INSERT OR IGNORE INTO namespace VALUES (?, ?)", (name, time.time()))
-            self._db.commit()
-            return cursor.rowcount == 1
+        return self._db.write("INSERT OR IGNORE INTO namespace VALUES (?, ?)", (name, time.time())) == 1
 
     def namespaces(self) -> list[str]:
-        with self._lock:
-            return [r[0] for r in self._db.execute("SELECT name FROM namespace ORDER BY name")]
+        return [str(r[0]) for r in self._db.read("SELECT name FROM namespace ORDER BY name")]
 
     def exists(self, name: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM namespace WHERE name = ?", (name,)).fetchone() is not None
+        return bool(self._db.read("SELECT 1 FROM namespace WHERE name = ?", (name,)))
 
     def add_key(self, namespace: str) -> str:
         key = new_key()
-        with self._lock:
-            self._db.execute("INSERT INTO api_key VALUES (?, ?, ?)", (digest(key), namespace, time.time()))
-            self._db.commit()
+        self._db.write("INSERT INTO api_key VALUES (?, ?, ?)", (digest(key), namespace, time.time()))
         return key
 
     def namespace_of(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT namespace FROM api_key WHERE digest = ?", (digest(key),)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._db.read("SELECT namespace FROM api_key WHERE digest = ?", (digest(key),))
+        return str(rows[0][0]) if rows else None
 
     def keys(self, namespace: str) -> list[KeyInfo]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT digest, created FROM api_key WHERE namespace = ? ORDER BY created", (namespace,)
-            )
-            return [KeyInfo(public_id(d), float(c)) for d, c in rows]
+        rows = self._db.read("SELECT digest, created FROM api_key WHERE namespace = ? ORDER BY created", (namespace,))
+        return [KeyInfo(public_id(d), float(c)) for d, c in rows]
 
     def revoke(self, namespace: str, key_id: str) -> bool:
         if len(key_id) != ID_LENGTH:
             return False
-        with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM api_key WHERE namespace = ? AND substr(digest, 1, ?) = ?", (namespace, ID_LENGTH, key_id)
-            )
-            self._db.commit()
-            return cursor.rowcount > 0
+        deleted = self._db.write(
+            "DELETE FROM api_key WHERE namespace = ? AND substr(digest, 1, ?) = ?", (namespace, ID_LENGTH, key_id)
+        )
+        return deleted > 0
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 class RedisRegistry:

@@ -7,14 +7,18 @@ job that was half done changes nothing (content-hash ids).
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 from memrag.ingest.jobs import Job, JobKind, new_job
 from memrag.memory.storage.process_lock import hold_exclusive
+from memrag.memory.storage.sqlite import SqliteFile
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS pending (job_id TEXT PRIMARY KEY, namespace TEXT NOT NULL,"
+    " kind TEXT NOT NULL, documents INTEGER NOT NULL, created REAL NOT NULL, payload BLOB NOT NULL)"
+)
 
 
 class JobJournal:
@@ -23,40 +27,27 @@ class JobJournal:
     def __init__(self, path: Path | None) -> None:
         self._owner: IO[str] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self._owner = hold_exclusive(
                 path.with_suffix(".lock"),
                 f"another process runs the jobs of {path.parent} (memrag serve or memrag ingest); "
                 "send documents to it, or set MEMRAG_REDIS_URL to share the work through workers",
             )
-        self._db = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS pending (job_id TEXT PRIMARY KEY, namespace TEXT NOT NULL,"
-                " kind TEXT NOT NULL, documents INTEGER NOT NULL, created REAL NOT NULL, payload BLOB NOT NULL)"
-            )
-            self._db.commit()
+        self._db = SqliteFile(path, [_SCHEMA])
 
     def add(self, job: Job, payload: bytes) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?)",
-                (job.id, job.namespace, job.kind, job.documents, job.created_at, payload),
-            )
-            self._db.commit()
+        self._db.write(
+            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?)",
+            (job.id, job.namespace, job.kind, job.documents, job.created_at, payload),
+        )
 
     def finish(self, job_id: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM pending WHERE job_id = ?", (job_id,))
-            self._db.commit()
+        self._db.write("DELETE FROM pending WHERE job_id = ?", (job_id,))
 
     def pending(self) -> list[tuple[Job, bytes]]:
         """Unfinished jobs in the order they were accepted, as new (queued) jobs with their ids."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT job_id, namespace, kind, documents, created, payload FROM pending ORDER BY created"
-            ).fetchall()
+        rows = self._db.read(
+            "SELECT job_id, namespace, kind, documents, created, payload FROM pending ORDER BY created"
+        )
         found = []
         for job_id, namespace, kind, documents, created, payload in rows:
             job = replace(new_job(namespace, _kind(kind), int(documents)), id=job_id, created_at=float(created))
@@ -64,8 +55,7 @@ class JobJournal:
         return found
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
         if self._owner is not None:
             self._owner.close()
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from memrag.memory.ports import Embedder
+from memrag.memory.storage.sqlite import SqliteFile
 
 _LOOKUP_CHUNK = 500
+_SCHEMA = "CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
 
 
 class CachedEmbedder:
@@ -20,13 +20,9 @@ class CachedEmbedder:
 
     def __init__(self, inner: Embedder, path: Path | None) -> None:
         self._inner = inner
-        self._lock = threading.Lock()
-        target = ":memory:" if path is None else str(path)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(target, check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-        self.computed = 0  # texts actually sent to the model, for benchmarks
+        self._db = SqliteFile(
+            path, ["CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"]
+        )
 
     @property
     def inner(self) -> Embedder:
@@ -49,7 +45,6 @@ class CachedEmbedder:
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
         if missing:
             vectors = self._inner.embed(list(missing.values()))
-            self.computed += len(missing)
             fresh = dict(zip(missing.keys(), vectors, strict=True))
             self._store(fresh)
             found.update(fresh)
@@ -60,21 +55,16 @@ class CachedEmbedder:
 
     def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for start in range(0, len(keys), _LOOKUP_CHUNK):
-                chunk = keys[start : start + _LOOKUP_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, vector FROM embedding WHERE key IN ({marks})", chunk)
-                for key, blob in rows:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._db.read(f"SELECT key, vector FROM embedding WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
         rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()]
-        with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO embedding VALUES (?, ?)", rows)
-            self._db.commit()
+        self._db.write_many("INSERT OR REPLACE INTO embedding VALUES (?, ?)", rows)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
