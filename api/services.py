@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 
 from memrag.api.prometheus import Metrics
 from memrag.api.registry import RedisRegistry, Registry, SqliteRegistry
-from memrag.ingest.applier import Applier
-from memrag.ingest.follower import ChangeFollower
 from memrag.ingest.jobs import JobQueue
 from memrag.ingest.redis_queue import connect
-from memrag.ingest.wiring import make_jobs
+from memrag.ingest.wiring import make_jobs, serving_writes_store, store_sync
 from memrag.memory.settings import Settings
 from memrag.memory.wiring import Engines
 
@@ -49,18 +47,13 @@ class Services:
 def build(settings: Settings, metrics: Metrics) -> Services:
     """Embedded storage: this process writes (applying the Redis log if there is one). A Qdrant
     server: this process only reads, following the change feed; `memrag worker --apply` writes."""
-    shared_store = bool(settings.qdrant_url and settings.redis_url)
-    engines = Engines(settings, writer=not shared_store)
+    writer = serving_writes_store(settings)
+    engines = Engines(settings, writer=writer)
     jobs = make_jobs(settings, engines)
     if settings.redis_url:
         client = connect(settings.redis_url)
         services = Services(settings, engines, jobs, RedisRegistry(client), metrics)
-        name = f"api-{socket.gethostname()}-{os.getpid()}"
-        loop = (
-            ChangeFollower(client, engines)
-            if shared_store
-            else Applier(client, engines, settings.data_dir / "log-positions", name)
-        )
+        loop = store_sync(settings, client, engines, f"api-{socket.gethostname()}-{os.getpid()}", writer)
         thread = threading.Thread(target=loop.run, args=(services.stop,), name="store-sync", daemon=True)
         thread.start()
         services.threads.append(thread)

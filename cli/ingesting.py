@@ -14,11 +14,10 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from memrag.ingest.applier import Applier
 from memrag.ingest.jobs import Job
 from memrag.ingest.loaders import load_paths
 from memrag.ingest.redis_queue import connect
-from memrag.ingest.wiring import make_jobs, retry_policy
+from memrag.ingest.wiring import make_jobs, retry_policy, store_sync
 from memrag.ingest.worker import Worker
 from memrag.memory.errors import InvalidInput
 from memrag.memory.settings import Settings
@@ -96,7 +95,7 @@ def worker(args: argparse.Namespace) -> int:
     engines = Engines(settings)
     name = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
     if args.apply:
-        applier = Applier(client, engines, settings.data_dir / "log-positions", name)
+        applier = store_sync(settings, client, engines, name, writer=True)
         threads.append(threading.Thread(target=applier.run, args=(stop,), name="applier"))
     if not args.no_prepare:
         loop = Worker(client, make_preparer(settings), name, retry_policy(settings))
