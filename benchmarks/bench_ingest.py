@@ -25,7 +25,7 @@ from memrag.memory.eval.harness import peak_rss_mb
 from memrag.memory.ports import Embedder, Extractor
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput, Extraction
-from memrag.memory.wiring import Engines, make_llm_parts
+from memrag.memory.wiring import make_embedder, make_llm_parts, open_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -35,6 +35,7 @@ class TimedExtractor:
 
     def __init__(self, inner: Extractor) -> None:
         self.inner, self.seconds = inner, 0.0
+        self.name = inner.name
 
     def extract(self, texts: Sequence[str]) -> list[Extraction]:
         started = time.perf_counter()
@@ -80,13 +81,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="memrag-ingest-") as scratch:
         settings = Settings(data_dir=Path(scratch), embedding_threads=args.threads)
-        engines = Engines(settings)
-        engine = engines("bench")
         timed = TimedExtractor(make_llm_parts(settings).extractor)
-        engine.preparer.extractor = timed
-        embedder = TimedEmbedder(engine.preparer.embedder)
-        engine.preparer.embedder = embedder
-        jobs = LocalJobs(engines)
+        embedder = TimedEmbedder(make_embedder(settings))
+        engine = open_engine(settings, "bench", embedder=embedder, extractor=timed)
+        jobs = LocalJobs(lambda namespace: engine)
         started = time.perf_counter()
         job = jobs.submit_add("bench", docs)
         while jobs.get(job.id).status not in ("done", "failed"):
@@ -98,7 +96,7 @@ def main() -> None:
         passages, entities, facts = (
             c.count() for c in (engine.store.passages, engine.store.entities, engine.store.facts)
         )
-        engines.close()
+        engine.close()
     print(f"{done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
     print(f"passages {passages}, entities {entities}, facts {facts}")
     print(f"total {elapsed:.1f} s -> {done.indexed / elapsed:.1f} documents/s")

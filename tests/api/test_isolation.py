@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import ADMIN_KEY
+from tests.api.live import ADMIN_KEY
 
 DOC = {"id": "secret-plan", "title": "Plan", "text": "Project Heron launches in March under Sam Okafor."}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import ADMIN_KEY
+from tests.api.live import ADMIN_KEY
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -21,7 +21,7 @@ from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_server import QdrantStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import DocumentInput
-from tests.conftest import extractions, graph_signature, ranking_signature
+from tests.helpers import extractions, graph_signature, ranking_signature
 
 TABLE = {
     "Ada met Charles in London.": [("ada", "met", "charles"), ("charles", "lives in", "london")],

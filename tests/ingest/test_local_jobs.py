@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from memrag.ingest.jobs import DocumentState
 from memrag.ingest.journal import JobJournal
 from memrag.ingest.local_jobs import LocalJobs
+from memrag.memory.engine import Engine
 from memrag.memory.errors import StorageError
 from memrag.memory.types import DocumentInput
-from tests.conftest import extractions, make_engine
+from tests.helpers import extractions, make_engine
 
 RECORDED = extractions(
     {
@@ -40,11 +42,11 @@ def test_jobs_run_in_process_with_progress_and_document_states(tmp_path):
     job = jobs.submit_add("default", DOCS)
     done = _wait(jobs, job.id)
     assert (done.status, done.slices, done.applied_slices, done.indexed) == ("done", 2, 2, 20)
-    assert jobs.board.document_state("default", "n7").status == "indexed"
+    assert jobs.board.document_state("default", "n7") == DocumentState("indexed", job.id)
     again = _wait(jobs, jobs.submit_add("default", DOCS[:3]).id)
     assert again.unchanged == 3 and again.indexed == 0
     gone = _wait(jobs, jobs.submit_delete("default", ["n1", "n2"]).id)
-    assert gone.deleted == 2 and jobs.board.document_state("default", "n2").status == "deleted"
+    assert gone.deleted == 2 and jobs.board.document_state("default", "n2") == DocumentState("deleted", gone.id)
     assert len(engine.list_documents()) == 18
     jobs.close()
     engine.close()
@@ -78,6 +80,7 @@ def test_accepted_jobs_survive_a_killed_process_and_resume_under_their_ids(tmp_p
     child = subprocess.Popen(
         [sys.executable, "-c", ACCEPT_THEN_HANG, str(journal), docs], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
+    assert child.stdout is not None
     added, deleted = child.stdout.readline().split()  # both accepted (journaled) ...
     child.send_signal(signal.SIGKILL)  # ... and the process dies before running either
     child.wait()
@@ -91,9 +94,13 @@ def test_accepted_jobs_survive_a_killed_process_and_resume_under_their_ids(tmp_p
     engine.close()
 
 
+def _no_engine(namespace: str) -> Engine:
+    raise AssertionError("no job runs here: no engine is opened")
+
+
 def test_a_second_process_cannot_run_the_same_jobs(tmp_path):
     journal = tmp_path / "jobs.sqlite"
-    first = LocalJobs(lambda ns: None, journal)
+    first = LocalJobs(_no_engine, journal)
     with pytest.raises(StorageError, match="another process runs the jobs"):
-        LocalJobs(lambda ns: None, journal)
+        LocalJobs(_no_engine, journal)
     first.close()

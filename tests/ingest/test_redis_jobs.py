@@ -2,19 +2,21 @@
 
 import json
 import time
+from collections.abc import Sequence
 
 import pytest
 
 from memrag.ingest.applier import Applier
-from memrag.ingest.jobs import new_job
+from memrag.ingest.jobs import DocumentState, new_job
 from memrag.ingest.redis_board import input_key
 from memrag.ingest.redis_queue import GROUP, JOBS, RedisJobs, changes_key
 from memrag.ingest.worker import RetryPolicy, Worker
 from memrag.memory.errors import ModelError, NotFound
 from memrag.memory.indexing.prepare import Preparer
 from memrag.memory.params import RetrievalParams
-from memrag.memory.types import DocumentInput
-from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
+from memrag.memory.ports import Extractor
+from memrag.memory.types import DocumentInput, Extraction
+from tests.helpers import extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {
     f"Document {i}: {a} met {b} in {c}.": [(a, "met", b), (b, "lives in", c)]
@@ -38,11 +40,15 @@ FAST = RetryPolicy(visibility_s=0.2, max_attempts=3, backoff_s=0.05)
 class Rig:
     """One namespace's writer engine plus worker/applier loops over the test Redis."""
 
-    def __init__(self, tmp_path, client, policy=FAST, preparer=None):
+    def __init__(self, tmp_path, client, extractor: Extractor | None = None):
+        """The worker extracts with `extractor` when one is given, else as the engine does."""
         self.engine = make_engine(tmp_path / "store", RECORDED)
         self.jobs = RedisJobs(client)
         self.client = client
-        self.worker = Worker(client, preparer or self.engine.preparer, "w1", policy)
+        preparer = self.engine.preparer
+        if extractor is not None:
+            preparer = Preparer(preparer.embedder, extractor, preparer.chunker)
+        self.worker = Worker(client, preparer, "w1", FAST)
         self.applier = Applier(client, lambda ns: self.engine, tmp_path / "positions")
 
     def drain(self, job_id, limit=200):
@@ -58,10 +64,10 @@ class Rig:
 def test_a_job_goes_through_redis_and_equals_adding_directly(tmp_path, redis_client):
     rig = Rig(tmp_path, redis_client)
     job = rig.jobs.submit_add("ns", DOCS)
-    assert job.slices == 2 and rig.jobs.board.document_state("ns", "doc3").status == "queued"
+    assert job.slices == 2 and rig.jobs.board.document_state("ns", "doc3") == DocumentState("queued", job.id)
     done = rig.drain(job.id)
     assert (done.status, done.indexed, done.unchanged, done.errors) == ("done", len(DOCS), 0, {})
-    assert rig.jobs.board.document_state("ns", "doc3").status == "indexed"
+    assert rig.jobs.board.document_state("ns", "doc3") == DocumentState("indexed", job.id)
     direct = make_engine(tmp_path / "direct", RECORDED)
     direct.add(DOCS)
     assert graph_signature(rig.engine) == graph_signature(direct)
@@ -69,7 +75,8 @@ def test_a_job_goes_through_redis_and_equals_adding_directly(tmp_path, redis_cli
     params = RetrievalParams()
     assert ranking_signature(rig.engine.rank(query, params)) == ranking_signature(direct.rank(query, params))
     events = redis_client.xrange(changes_key("ns"))
-    assert sorted(d for _, e in events for d in json.loads(e[b"documents"])) == sorted(d.id for d in DOCS)
+    announced = sorted(d for _, e in events for d in json.loads(e[b"documents"]))
+    assert announced == sorted(f"doc{i}" for i in range(len(DOCS)))
 
 
 def test_a_redelivered_job_changes_nothing(tmp_path, redis_client):
@@ -100,18 +107,14 @@ def test_a_job_abandoned_by_a_dead_worker_is_taken_over(tmp_path, redis_client):
 class _Broken:
     """An extractor whose model is down."""
 
-    calls = 0
+    name = "broken"
 
-    def extract(self, texts):
-        _Broken.calls += 1
+    def extract(self, texts: Sequence[str]) -> list[Extraction]:
         raise RuntimeError("model server unreachable")
 
 
 def test_a_failing_job_is_retried_with_backoff_then_parked_with_its_reason(tmp_path, redis_client):
-    rig = Rig(tmp_path, redis_client)
-    rig.worker = Worker(
-        redis_client, Preparer(rig.engine.preparer.embedder, _Broken(), rig.engine.preparer.chunker), "w1", FAST
-    )
+    rig = Rig(tmp_path, redis_client, extractor=_Broken())
     job = rig.jobs.submit_add("ns", DOCS[:2])
     started = time.monotonic()
     failed = rig.drain(job.id, limit=400)
@@ -123,19 +126,19 @@ def test_a_failing_job_is_retried_with_backoff_then_parked_with_its_reason(tmp_p
 
 def test_a_document_whose_extraction_fails_is_reported_and_the_rest_indexed(tmp_path, redis_client):
     class FailsOn:
-        def extract(self, texts):
+        name = "fails-on-document-1"
+
+        def extract(self, texts: Sequence[str]) -> list[Extraction]:
             if any("Document 1:" in t for t in texts):
                 raise ModelError("HTTP 500 from the model")
             return [RECORDED[t] for t in texts]
 
-    rig = Rig(tmp_path, redis_client)
-    rig.worker = Worker(
-        redis_client, Preparer(rig.engine.preparer.embedder, FailsOn(), rig.engine.preparer.chunker), "w1", FAST
-    )
+    rig = Rig(tmp_path, redis_client, extractor=FailsOn())
     done = rig.drain(rig.jobs.submit_add("ns", DOCS[:3]).id)
     assert done.status == "done" and done.indexed == 2
     assert "HTTP 500" in done.errors["doc1"]
-    assert rig.jobs.board.document_state("ns", "doc1").status == "failed"
+    state = rig.jobs.board.document_state("ns", "doc1")
+    assert state is not None and state.status == "failed" and "HTTP 500" in state.reason
 
 
 def test_update_and_delete_go_through_the_log_in_order(tmp_path, redis_client):
@@ -145,7 +148,7 @@ def test_update_and_delete_go_through_the_log_in_order(tmp_path, redis_client):
     rig.drain(rig.jobs.submit_add("ns", [DocumentInput(text=new_text, id="doc0")]).id)
     assert rig.engine.store.get_passages(list(rig.engine.get("doc0").passage_ids))[0].text == new_text
     deleted = rig.drain(rig.jobs.submit_delete("ns", ["doc0", "doc1"]).id)
-    assert deleted.deleted == 2 and rig.jobs.board.document_state("ns", "doc1").status == "deleted"
+    assert deleted.deleted == 2 and rig.jobs.board.document_state("ns", "doc1") == DocumentState("deleted", deleted.id)
     with pytest.raises(NotFound):
         rig.engine.get("doc0")
     reference = make_engine(tmp_path / "reference", RECORDED)

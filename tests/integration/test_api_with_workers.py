@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import _free_port, wait_until_up
+from tests.helpers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "scaled-admin-key-0123456789"
@@ -24,7 +24,7 @@ def _spawn(env, *args):
 def test_documents_sent_to_the_api_are_prepared_by_a_worker_and_answered(
     tmp_path, redis_client, redis_url, model_cache
 ):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MEMRAG_REDIS_URL": redis_url,

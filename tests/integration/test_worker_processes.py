@@ -20,7 +20,7 @@ from memrag.ingest.redis_queue import RedisJobs
 from memrag.memory.params import RetrievalParams
 from memrag.memory.settings import Settings
 from memrag.memory.wiring import open_engine
-from tests.conftest import FIXTURES, graph_signature, ranking_signature
+from tests.helpers import FIXTURES, graph_signature, ranking_signature
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = [

@@ -1,11 +1,14 @@
 """The engine end to end on real Qdrant Edge shards with the hash embedder."""
 
+from collections.abc import Sequence
+
 import pytest
 
-from memrag.memory.errors import InvalidInput, NotFound
+from memrag.memory.errors import InvalidInput, ModelError, NotFound
+from memrag.memory.extraction.recorded import RecordedExtractor
 from memrag.memory.params import RetrievalParams
-from memrag.memory.types import DocumentInput
-from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
+from memrag.memory.types import DocumentInput, Extraction
+from tests.helpers import extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {
     "Paris is the capital of France.": [("Paris", "capital of", "France")],
@@ -90,26 +93,26 @@ def test_reopening_gives_identical_graph_and_rankings(tmp_path):
 
 
 class _FailingOn:
-    """An extractor that fails (as an unreachable LLM would) on texts containing a marker."""
+    """The recorded extractions, except that texts containing a marker fail (as an unreachable LLM would)."""
 
     name = "failing"
 
-    def __init__(self, marker):
+    def __init__(self, marker: str, recorded: dict[str, Extraction]) -> None:
         self.marker = marker
+        self.recorded = RecordedExtractor(recorded)
 
-    def extract(self, passages):
-        from memrag.memory.errors import ModelError
-        from memrag.memory.types import Extraction
-
+    def extract(self, passages: Sequence[str]) -> list[Extraction]:
         if any(self.marker in p for p in passages):
             raise ModelError("scripted outage")
-        return [Extraction((), ()) for _ in passages]
+        return self.recorded.extract(passages)
 
 
-def test_a_replacement_that_cannot_be_extracted_keeps_the_old_version(engine):
-    engine.preparer.extractor = _FailingOn("OUTAGE")
+def test_a_replacement_that_cannot_be_extracted_keeps_the_old_version(tmp_path):
+    engine = make_engine(tmp_path, extractor=_FailingOn("OUTAGE", extractions(TABLE)))
+    engine.add([DocumentInput(text=t, id=f"d{i}") for i, t in enumerate(TABLE)])
     report = engine.add([DocumentInput(text="OUTAGE: Rome is the capital of Italy.", id="d0")])
     assert report.failed == {"d0": "extraction failed: scripted outage"}
     assert engine.get("d0").passage_ids  # the old version is still there, whole
     texts = {p.text for p in engine.store.all_passages()}
     assert "Paris is the capital of France." in texts and not any("OUTAGE" in t for t in texts)
+    engine.close()

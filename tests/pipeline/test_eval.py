@@ -4,7 +4,7 @@ import json
 
 from memrag.memory.eval.dataset import load_dataset
 from memrag.memory.eval.harness import EvalOptions, format_table, run_eval
-from tests.conftest import extractions, make_engine
+from tests.helpers import extractions, make_engine
 
 
 def test_run_eval_reports_recall_timings_and_reading(tmp_path):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from memrag.memory.embedding.hashed import HashEmbedder
 from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput
-from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
+from tests.helpers import extractions, graph_signature, make_engine, ranking_signature
 
 # Entity names overlap ("new york" / "new york city") so that synonym edges appear.
 ENTITIES = ["new york", "new york city", "paris", "paris france", "hudson river", "the hudson river", "france", "usa"]

@@ -12,8 +12,8 @@ from memrag.memory.retrieval.reader import LlmReader
 from memrag.memory.retrieval.recognition import LlmRecognition
 from memrag.memory.storage.json_cache import SqliteJsonCache
 from memrag.memory.types import DocumentInput, Fact, ScoredFact, Triple
-from tests.conftest import make_engine
 from tests.fake_llm import FakeLLM, Scripted
+from tests.helpers import make_engine
 
 PASSAGE = "Paris\nParis is the capital of France."
 NER = '{"named_entities": ["Paris", "France"]}'
@@ -111,8 +111,8 @@ def test_a_document_whose_extraction_fails_is_reported_and_nothing_of_it_is_stor
         return NER if "named entities" in messages[0]["content"] else TRIPLES
 
     llm.default = reply
-    engine = make_engine(tmp_path, {})
-    engine.preparer.extractor = LlmExtractor(_chat(llm, max_retries=1, max_concurrency=1), SqliteJsonCache(None), 1)
+    extractor = LlmExtractor(_chat(llm, max_retries=1, max_concurrency=1), SqliteJsonCache(None), 1)
+    engine = make_engine(tmp_path, extractor=extractor)
     report = engine.add([DocumentInput(PASSAGE, id="bad"), DocumentInput("Berlin\nBerlin is big.", id="good")])
     assert set(report.failed) == {"bad"} and "HTTP 500" in report.failed["bad"], report.failed
     assert report.documents_added == ["good"]

@@ -6,7 +6,7 @@ from memrag.memory.errors import InvalidInput
 from memrag.memory.indexing.batch import decode, encode
 from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput, Entity
-from tests.conftest import extractions, graph_signature, make_engine, ranking_signature
+from tests.helpers import extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {
     "Ada Lovelace wrote notes on the Analytical Engine.": [

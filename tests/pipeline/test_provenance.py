@@ -2,7 +2,7 @@
 
 from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput
-from tests.conftest import extractions, make_engine
+from tests.helpers import extractions, make_engine
 
 DENSE_ONLY = "zorblat quux glim wobble"  # no facts: only dense similarity can rank it
 TABLE = {

@@ -11,7 +11,7 @@ from memrag.memory.params import RetrievalParams
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
 from memrag.memory.wiring import open_engine
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 pytestmark = pytest.mark.model
 
