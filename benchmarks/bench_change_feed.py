@@ -20,10 +20,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import redis
 
+from memrag.ingest.jobs import Job
 from memrag.ingest.loaders import load_paths
 from memrag.ingest.redis_queue import RedisJobs, changes_key
 from memrag.memory.eval.metrics import percentile_ms
@@ -60,15 +62,15 @@ def main() -> None:
 
 def _run(client: redis.Redis, jobs: RedisJobs, rounds: int) -> None:
     docs = load_paths([FIXTURE]).documents[: 2 * rounds + 20]
-    _timed(client, jobs, lambda: jobs.submit_add(NAMESPACE, docs).id, timeout_s=600)
+    _timed(client, jobs, partial(jobs.submit_add, NAMESPACE, docs), timeout_s=600)
     print(f"indexed {len(docs)} documents on the writer and the replica", flush=True)
     rows: dict[str, list[tuple[float, float]]] = {"update": [], "delete": []}
     for i in range(rounds):
         changed = DocumentInput(docs[i].text + f" Revised {i}.", docs[i].id, docs[i].title)
-        rows["update"].append(_timed(client, jobs, lambda d=changed: jobs.submit_add(NAMESPACE, [d]).id))
+        rows["update"].append(_timed(client, jobs, partial(jobs.submit_add, NAMESPACE, [changed])))
     for i in range(rounds):
         doc_id = docs[rounds + i].id or ""
-        rows["delete"].append(_timed(client, jobs, lambda d=doc_id: jobs.submit_delete(NAMESPACE, [d]).id))
+        rows["delete"].append(_timed(client, jobs, partial(jobs.submit_delete, NAMESPACE, [doc_id])))
     print(f"{'change':<8} {'n':>3} {'replica after writer p50/max (ms)':>36} {'submit to replica p50/max (ms)':>32}")
     for kind, found in rows.items():
         lag = [r - w for w, r in found]
@@ -80,16 +82,19 @@ def _run(client: redis.Redis, jobs: RedisJobs, rounds: int) -> None:
 
 
 def _timed(
-    client: redis.Redis, jobs: RedisJobs, submit: Callable[[], str], timeout_s: float = 60
+    client: redis.Redis, jobs: RedisJobs, submit: Callable[[], Job], timeout_s: float = 60
 ) -> tuple[float, float]:
     """(writer applied, replica applied), in seconds after submission."""
     start = time.time()
-    job_id = submit()
+    job_id = submit().id
     seen: dict[str, float] = {}
     last = "0-0"
     deadline = time.monotonic() + timeout_s
     while len(seen) < 2 and time.monotonic() < deadline:
-        for _, entries in client.xread({changes_key(NAMESPACE): last}, block=200) or []:  # type: ignore[union-attr]
+        reply = client.xread({changes_key(NAMESPACE): last}, block=200) or []
+        if not isinstance(reply, list):  # RESP2, the client's default protocol, replies with lists
+            raise TypeError(f"unexpected XREAD reply {type(reply).__name__}")
+        for _, entries in reply:
             for entry_id, fields in entries:
                 last = entry_id
                 if fields[b"job"].decode() == job_id:

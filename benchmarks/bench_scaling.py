@@ -143,7 +143,8 @@ def measure(size: int, adds: int, queries: int, keep: Path | None) -> dict[str, 
             engine.add([DocumentInput(text)])
             add_times.append(time.perf_counter() - t0)
         engine.rank("warm up after adds", params)
-        latencies, modes = [], {}
+        latencies: list[float] = []
+        modes: dict[str, int] = {}
         for q in range(queries):
             t0 = time.perf_counter()
             ranking = engine.rank(f"question {q}", params)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -60,12 +61,10 @@ async def _load(url: str, docs: list[dict[str, str]], clients: int, duration: fl
         await _add_and_wait(http, auth, docs[:60])
         print(f"indexed 60 documents; {clients} clients asking for {duration:.0f} s while documents are added")
         stop = time.monotonic() + duration
-        results = await asyncio.gather(
-            *(_asker(http, auth, i, stop) for i in range(clients)), _feeder(http, auth, docs[60:], stop)
-        )
-    latencies = [s for r in results[:-1] for s in r[0]]
-    errors = [e for r in results[:-1] for e in r[1]]
-    fed, feed_errors = results[-1]
+        askers = asyncio.gather(*(_asker(http, auth, i, stop) for i in range(clients)))
+        asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, docs[60:], stop))
+    latencies = [s for r in asked for s in r[0]]
+    errors = [e for r in asked for e in r[1]]
     print(f"answers {len(latencies)} ({len(latencies) / duration:.1f}/s), errors {len(errors)}")
     print(f"latency p50 {percentile_ms(latencies, 50):.0f} ms, p99 {percentile_ms(latencies, 99):.0f} ms")
     print(f"documents added during the run: {fed}, ingest errors {len(feed_errors)}")
@@ -121,9 +120,9 @@ async def _add_and_wait(http: httpx.AsyncClient, auth: dict[str, str], docs: lis
     await _wait(http, auth, r.json()["job_id"])
 
 
-async def _wait(http: httpx.AsyncClient, auth: dict[str, str], job_id: str) -> dict[str, int]:
+async def _wait(http: httpx.AsyncClient, auth: dict[str, str], job_id: str) -> dict[str, Any]:
     while True:
-        job: dict[str, int] = (await http.get(f"/v1/jobs/{job_id}", headers=auth)).json()
+        job: dict[str, Any] = (await http.get(f"/v1/jobs/{job_id}", headers=auth)).json()
         if job["status"] in ("done", "failed"):
             return job
         await asyncio.sleep(0.2)

@@ -25,6 +25,7 @@ def test_a_chat_completion_is_grounded_in_the_namespace(live, namespace):
     client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=key)
     reply = client.chat.completions.create(model=name, messages=[{"role": "user", "content": QUESTION}])
     content = reply.choices[0].message.content
+    assert content is not None
     assert "Priya Natarajan" in content and "Sources: [1] handbook/oncall" in content
     assert reply.choices[0].finish_reason == "stop" and reply.model == name
 

@@ -75,10 +75,10 @@ def test_row_snapshot_serves_clean_and_dirty_rows_alike():
 
     nodes = np.array([graph.node_index("e0"), graph.node_index("e3")])
     targets, values = graph.rows().spread(nodes, np.array([1.0, 2.0]))
-    got = {}
+    got: dict[int, float] = {}
     for t, v in zip(targets.tolist(), values.tolist(), strict=True):
         got[t] = got.get(t, 0.0) + v
-    expected = {}
+    expected: dict[int, float] = {}
     for node, amount in zip(nodes.tolist(), [1.0, 2.0], strict=True):
         for t, w in graph.neighbours(node).items():
             expected[t] = expected.get(t, 0.0) + amount * w

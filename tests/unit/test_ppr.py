@@ -1,5 +1,7 @@
 """PPR on a six-node graph small enough to check by hand."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -19,17 +21,22 @@ def _matrix(edges=EDGES, n=6, weights=None):
 
 def _exact(matrix, reset, tolerance=1e-8):
     degree = np.asarray(matrix.sum(axis=1)).ravel()
-    return exact_ppr(lambda x: matrix @ x, degree, reset, damping=0.5, tolerance=tolerance)
+    return exact_ppr(CsrRows(matrix).walk(len(degree)), degree, reset, damping=0.5, tolerance=tolerance)
 
 
 class CsrRows:
-    def __init__(self, matrix):
+    """The rows of a scipy CSR matrix as a `RowSource`, the reference the graph's own rows are held to."""
+
+    def __init__(self, matrix: sp.csr_matrix) -> None:
         self.m = matrix
 
-    def spread(self, nodes, amounts):
-        sub = self.m[nodes]
-        coo = sub.tocoo()
+    def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        coo = self.m[nodes].tocoo()
         return coo.col.astype(np.int64), coo.data * amounts[coo.row]
+
+    def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]:
+        assert self.m.shape == (size, size)
+        return lambda x: np.asarray(self.m @ x)
 
 
 def test_exact_ppr_orders_nodes_by_distance_from_the_seed():
