@@ -61,6 +61,8 @@ class Registry(Protocol):
         """True if a key of the namespace with this id existed; it no longer works."""
         ...
 
+    def close(self) -> None: ...
+
 
 class SqliteRegistry:
     def __init__(self, path: Path) -> None:
@@ -152,4 +154,4 @@ class RedisRegistry:
         return True
 
     def close(self) -> None:
-        return None
+        """The client is not ours: whoever made it closes it."""

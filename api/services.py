@@ -13,6 +13,8 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
+import redis
+
 from memrag.api.prometheus import Metrics
 from memrag.api.registry import RedisRegistry, Registry, SqliteRegistry
 from memrag.ingest.jobs import JobQueue
@@ -29,6 +31,7 @@ class Services:
     jobs: JobQueue
     registry: Registry
     metrics: Metrics
+    redis_client: redis.Redis | None = None  # shared by the registry and the store-sync loop; closed last
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -42,6 +45,9 @@ class Services:
             thread.join(timeout=30)
         self.jobs.close()
         self.engines.close()
+        self.registry.close()
+        if self.redis_client is not None:
+            self.redis_client.close()
 
 
 def build(settings: Settings, metrics: Metrics) -> Services:
@@ -52,7 +58,7 @@ def build(settings: Settings, metrics: Metrics) -> Services:
     jobs = make_jobs(settings, engines)
     if settings.redis_url:
         client = connect(settings.redis_url)
-        services = Services(settings, engines, jobs, RedisRegistry(client), metrics)
+        services = Services(settings, engines, jobs, RedisRegistry(client), metrics, client)
         loop = store_sync(settings, client, engines, f"api-{socket.gethostname()}-{os.getpid()}", writer)
         thread = threading.Thread(target=loop.run, args=(services.stop,), name="store-sync", daemon=True)
         thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -21,7 +22,7 @@ from memrag.ingest.wiring import make_jobs, retry_policy, store_sync
 from memrag.ingest.worker import Worker
 from memrag.memory.errors import InvalidInput
 from memrag.memory.settings import Settings
-from memrag.memory.wiring import Engines, make_preparer
+from memrag.memory.wiring import Engines, open_preparer
 
 JOB_DOCUMENTS = 256  # documents per submitted job
 NO_WORKER_HINT_S = 10.0
@@ -86,26 +87,29 @@ def worker(args: argparse.Namespace) -> int:
     settings = Settings()
     if not settings.redis_url:
         raise InvalidInput("memrag worker takes jobs from Redis: set MEMRAG_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    if args.no_prepare and not args.apply:
+        raise InvalidInput("--no-prepare without --apply leaves the worker nothing to do")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    client = connect(settings.redis_url)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    threads = []
-    engines = Engines(settings)
     name = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
-    if args.apply:
-        applier = store_sync(settings, client, engines, name, writer=True)
-        threads.append(threading.Thread(target=applier.run, args=(stop,), name="applier"))
-    if not args.no_prepare:
-        loop = Worker(client, make_preparer(settings), name, retry_policy(settings))
-        threads.append(threading.Thread(target=loop.run, args=(stop,), name="worker"))
-    if not threads:
-        raise InvalidInput("--no-prepare without --apply leaves the worker nothing to do")
-    for thread in threads:
-        thread.start()
-    while any(t.is_alive() for t in threads):
+    with contextlib.ExitStack() as owned:  # closed last made first, once the threads are done
+        client = connect(settings.redis_url)
+        owned.callback(client.close)
+        engines = Engines(settings)
+        owned.callback(engines.close)
+        threads = []
+        if args.apply:
+            applier = store_sync(settings, client, engines, name, writer=True)
+            threads.append(threading.Thread(target=applier.run, args=(stop,), name="applier"))
+        if not args.no_prepare:
+            preparer = owned.enter_context(open_preparer(settings))
+            loop = Worker(client, preparer, name, retry_policy(settings))
+            threads.append(threading.Thread(target=loop.run, args=(stop,), name="worker"))
         for thread in threads:
-            thread.join(timeout=0.5)
-    engines.close()
+            thread.start()
+        while any(t.is_alive() for t in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
     return 0

@@ -1,4 +1,4 @@
-"""The ports the engine talks through: embedder, vector index, extractor, recognition filter."""
+"""The ports the engine talks through: embedder, vector index, extractor, recognition filter, chat model."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ class VectorHit:
     id: str
     score: float
     payload: Payload | None = None
+
+
+class Closeable(Protocol):
+    """A resource its owner closes (a file, a connection, a client)."""
+
+    def close(self) -> None: ...
 
 
 class Embedder(Protocol):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from memrag.memory.async_memory import Memory
@@ -16,7 +18,7 @@ from memrag.memory.indexing.chunking import SentenceChunker, WholeDocumentChunke
 from memrag.memory.indexing.prepare import Preparer
 from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.params import IndexParams, RetrievalParams
-from memrag.memory.ports import Chunker, Embedder, Extractor, RecognitionFilter, VectorStore
+from memrag.memory.ports import Chunker, Closeable, Embedder, Extractor, RecognitionFilter, VectorStore
 from memrag.memory.retrieval.reader import ExtractiveReader, LlmReader, Reader
 from memrag.memory.retrieval.recognition import KeepTopFacts, LlmRecognition
 from memrag.memory.settings import Settings
@@ -48,11 +50,16 @@ def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
 
 @dataclass(frozen=True)
 class LlmParts:
-    """What an LLM brings when one is configured; the offline parts otherwise."""
+    """What an LLM brings when one is configured; the offline parts otherwise. Whoever makes
+    them closes them: `close` closes the chat client and the OpenIE cache they hold."""
 
     extractor: Extractor
     recognition: RecognitionFilter
     reader: Reader
+    resources: tuple[Closeable, ...] = ()
+
+    def close(self) -> None:
+        close_all(self.resources)
 
 
 def make_llm_parts(settings: Settings) -> LlmParts:
@@ -68,8 +75,17 @@ def make_llm_parts(settings: Settings) -> LlmParts:
     )
     cache = SqliteJsonCache(settings.data_dir / "cache" / "openie.sqlite")
     return LlmParts(
-        LlmExtractor(chat, cache, workers=settings.llm_max_concurrency), LlmRecognition(chat), LlmReader(chat)
+        LlmExtractor(chat, cache, workers=settings.llm_max_concurrency),
+        LlmRecognition(chat),
+        LlmReader(chat),
+        (chat, cache),
     )
+
+
+def close_all(resources: Sequence[Closeable]) -> None:
+    """Close each resource, last made first."""
+    for resource in reversed(resources):
+        resource.close()
 
 
 def make_chunker(settings: Settings, whole_documents: bool = False) -> Chunker:
@@ -78,9 +94,19 @@ def make_chunker(settings: Settings, whole_documents: bool = False) -> Chunker:
     return SentenceChunker(settings.chunk_size, settings.chunk_overlap)
 
 
-def make_preparer(settings: Settings) -> Preparer:
-    """What a worker needs to prepare documents: no store, no graph."""
-    return Preparer(make_embedder(settings), make_llm_parts(settings).extractor, make_chunker(settings))
+@contextmanager
+def open_preparer(settings: Settings) -> Iterator[Preparer]:
+    """What a worker needs to prepare documents (no store, no graph); its embedder and LLM client
+    are closed when the block ends."""
+    embedder = make_embedder(settings)
+    try:
+        llm = make_llm_parts(settings)
+        try:
+            yield Preparer(embedder, llm.extractor, make_chunker(settings))
+        finally:
+            llm.close()
+    finally:
+        embedder.close()
 
 
 def open_engine(
@@ -95,11 +121,34 @@ def open_engine(
     writer: bool = True,
 ) -> Engine:
     """An engine over the namespace's store; the graph is rebuilt from it. `writer=False` for a
-    reader of a shared store (it never sweeps leftovers: they may be a write in progress)."""
-    embedder = embedder or make_embedder(settings)
+    reader of a shared store (it never sweeps leftovers: they may be a write in progress).
+    What it makes here (the embedder when none is given, the LLM parts) is closed if opening fails."""
+    made: list[Closeable] = []
+    try:
+        if embedder is None:
+            embedder = make_embedder(settings)
+            made.append(embedder)
+        llm = make_llm_parts(settings)
+        made.append(llm)
+        return _engine(settings, namespace, embedder, llm, extractor, chunker, whole_documents, index_params, writer)
+    except BaseException:
+        close_all(made)
+        raise
+
+
+def _engine(
+    settings: Settings,
+    namespace: str | None,
+    embedder: Embedder,
+    llm: LlmParts,
+    extractor: Extractor | None = None,
+    chunker: Chunker | None = None,
+    whole_documents: bool = False,
+    index_params: IndexParams | None = None,
+    writer: bool = True,
+) -> Engine:
     query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
-    llm = make_llm_parts(settings)
     return Engine(
         store,
         embedder,
@@ -114,12 +163,15 @@ def open_engine(
 
 
 class Engines:
-    """The engines of the namespaces this process serves, opened on first use, sharing one embedder."""
+    """The engines of the namespaces this process serves, opened on first use, sharing one embedder.
+
+    It owns what it makes: `close` closes the engines, then their LLM parts, then the embedder."""
 
     def __init__(self, settings: Settings, writer: bool = True) -> None:
         self._settings, self._writer = settings, writer
         self._embedder: CachedEmbedder | None = None
         self._open: dict[str, Engine] = {}
+        self._llm: dict[str, LlmParts] = {}
         self._lock = threading.Lock()
 
     def __call__(self, namespace: str) -> Engine:
@@ -127,7 +179,9 @@ class Engines:
             engine = self._open.get(namespace)
             if engine is None:
                 self._embedder = self._embedder or make_embedder(self._settings)
-                engine = open_engine(self._settings, namespace, embedder=self._embedder, writer=self._writer)
+                llm = self._llm.get(namespace) or make_llm_parts(self._settings)
+                self._llm[namespace] = llm  # kept (and closed with the rest) even if the engine fails to open
+                engine = _engine(self._settings, namespace, self._embedder, llm, writer=self._writer)
                 self._open[namespace] = engine
             return engine
 
@@ -135,7 +189,12 @@ class Engines:
         with self._lock:
             for engine in self._open.values():
                 engine.close()
+            close_all(list(self._llm.values()))
+            if self._embedder is not None:
+                self._embedder.close()
             self._open.clear()
+            self._llm.clear()
+            self._embedder = None
 
 
 def open_memory(settings: Settings | None = None, namespace: str | None = None, **kwargs: object) -> Memory:

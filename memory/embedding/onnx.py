@@ -57,7 +57,7 @@ def _export_in_child(model_dir: Path, target: Path, quantize: bool) -> Path:
     """Export in a child process so that this process never loads torch (it costs ~400 MB)."""
     wanted = target / ("model.int8.onnx" if quantize else "model.onnx")
     if not wanted.exists():
-        command = [sys.executable, "-m", "memory.embedding.onnx", str(model_dir), str(target)]
+        command = [sys.executable, "-m", "memrag.memory.embedding.onnx", str(model_dir), str(target)]
         done = subprocess.run(command + (["--int8"] if quantize else []), capture_output=True, text=True)
         if done.returncode != 0 or not wanted.exists():
             raise ModelError(f"ONNX export of {model_dir} failed: {done.stderr[-2000:]}")
