@@ -43,7 +43,6 @@ class Applier:
         self._engine_for, self._positions = engine_for, positions
         self._board = RedisJobBoard(client)
         positions.mkdir(parents=True, exist_ok=True)
-        self.applied = 0
 
     def run(self, stop: threading.Event) -> None:
         run_until(stop, lambda: self.step(block_ms=500), f"writer {self.name}")
@@ -61,7 +60,6 @@ class Applier:
             for entry_id, fields in entries:
                 self._apply(namespace, entry_id.decode(), fields)
                 done += 1
-        self.applied += done
         return done
 
     def _apply(self, namespace: str, entry_id: str, fields: dict[bytes, bytes]) -> None:

@@ -28,7 +28,6 @@ class ChangeFollower:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes
         self._engine_for = engine_for
         self._positions: dict[str, str] = {}
-        self.refreshed = 0
 
     def run(self, stop: threading.Event) -> None:
         run_until(stop, lambda: self.step(block_ms=500), "change follower")
@@ -50,7 +49,6 @@ class ChangeFollower:
                 self._engine_for(namespace).refresh(json.loads(fields[b"documents"]))
                 self._positions[namespace] = entry_id.decode()
                 applied += 1
-        self.refreshed += applied
         return applied
 
     def _latest(self, namespace: str) -> str:

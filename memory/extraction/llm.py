@@ -21,8 +21,8 @@ from memrag.memory.types import Extraction, Triple
 
 @dataclass
 class ExtractionStats:
-    passages: int = 0
-    cache_hits: int = 0
+    """What the LLM got wrong: malformed rows dropped, replies that were not JSON."""
+
     dropped_rows: int = 0
     unreadable_replies: int = 0
 
@@ -50,7 +50,6 @@ class LlmExtractor:
         key = content_id("openie", self._chat.name, PROMPT_VERSION, passage)
         cached = self._cache.get(key)
         if isinstance(cached, dict):
-            self._note(cache_hit=True)
             return _from_json(cached)
         ner = parse_entities(self._chat.complete(ner_messages(passage)))
         triples = parse_triples(self._chat.complete(triple_messages(passage, ner.entities)))
@@ -59,10 +58,8 @@ class LlmExtractor:
         self._cache.put(key, _to_json(extraction))
         return extraction
 
-    def _note(self, cache_hit: bool = False, dropped: int = 0, unreadable: int = 0) -> None:
+    def _note(self, dropped: int, unreadable: int) -> None:
         with self._lock:
-            self.stats.passages += 1
-            self.stats.cache_hits += int(cache_hit)
             self.stats.dropped_rows += dropped
             self.stats.unreadable_replies += unreadable
 
