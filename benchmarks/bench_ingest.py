@@ -94,7 +94,7 @@ def main() -> None:
         embed = embedder.seconds
         jobs.close()
         passages, entities, facts = (
-            c.count() for c in (engine.store.passages, engine.store.entities, engine.store.facts)
+            sum(1 for _ in c.scroll()) for c in (engine.store.passages, engine.store.entities, engine.store.facts)
         )
         engine.close()
     print(f"{done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")

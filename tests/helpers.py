@@ -14,7 +14,7 @@ from memrag.memory.embedding.hashed import HashEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.recorded import RecordedExtractor
 from memrag.memory.indexing.chunking import WholeDocumentChunker
-from memrag.memory.ports import Embedder, Extractor
+from memrag.memory.ports import Embedder, Extractor, VectorIndex
 from memrag.memory.retrieval.pipeline import RankedPassages
 from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_edge import EdgeStore
@@ -36,6 +36,11 @@ def make_engine(
     extractor = extractor or RecordedExtractor(recorded or {})
     store = RecordStore(EdgeStore(path), embedder.dim)
     return Engine(store, embedder, extractor, WholeDocumentChunker(), KeepTopFacts())
+
+
+def record_count(index: VectorIndex) -> int:
+    """How many records a collection holds (read through the port, which has no count of its own)."""
+    return sum(1 for _ in index.scroll())
 
 
 def extractions(table: dict[str, list[tuple[str, str, str]]]) -> dict[str, Extraction]:

@@ -116,9 +116,6 @@ class QdrantIndex:
     def flush(self) -> None:
         """Writes are acknowledged with wait=True: nothing to flush."""
 
-    def close(self) -> None:
-        """The client is shared and closed by the store."""
-
 
 def _filter(where: Match | None) -> models.Filter | None:
     if not where:

@@ -6,7 +6,7 @@ from memrag.memory.errors import InvalidInput
 from memrag.memory.indexing.batch import decode, encode
 from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput, Entity
-from tests.helpers import extractions, graph_signature, make_engine, ranking_signature
+from tests.helpers import extractions, graph_signature, make_engine, ranking_signature, record_count
 
 TABLE = {
     "Ada Lovelace wrote notes on the Analytical Engine.": [
@@ -69,9 +69,9 @@ def test_an_update_replaces_the_old_version_whole(tmp_path):
     fresh.add(_docs([3, 1, 2], ids={3: "doc0"}))
     assert graph_signature(updated) == graph_signature(fresh)
     assert updated.get("doc0").passage_ids == fresh.get("doc0").passage_ids
-    assert updated.store.entities.count() == fresh.store.entities.count()
-    assert updated.store.facts.count() == fresh.store.facts.count()
-    assert updated.store.passages.count() == 3
+    assert record_count(updated.store.entities) == record_count(fresh.store.entities)
+    assert record_count(updated.store.facts) == record_count(fresh.store.facts)
+    assert record_count(updated.store.passages) == 3
     updated.close()
     fresh.close()
 
@@ -80,7 +80,7 @@ def test_reopening_sweeps_what_an_interrupted_write_left(tmp_path):
     """Records written without their document record (a crash before the commit point) are removed."""
     engine = make_engine(tmp_path / "m", RECORDED)
     engine.add(_docs([1, 2]))
-    clean = (engine.store.passages.count(), engine.store.entities.count(), engine.store.facts.count())
+    clean = (record_count(engine.store.passages), record_count(engine.store.entities), record_count(engine.store.facts))
     signature = graph_signature(engine)
     batch = engine.preparer.prepare_inputs(_docs([0]))
     entity_ids = list(batch.entities.ids)
@@ -91,7 +91,11 @@ def test_reopening_sweeps_what_an_interrupted_write_left(tmp_path):
     )
     engine.close()
     reopened = make_engine(tmp_path / "m", RECORDED)
-    assert (reopened.store.passages.count(), reopened.store.entities.count(), reopened.store.facts.count()) == clean
+    assert (
+        record_count(reopened.store.passages),
+        record_count(reopened.store.entities),
+        record_count(reopened.store.facts),
+    ) == clean
     assert graph_signature(reopened) == signature
     reopened.close()
 
