@@ -1,4 +1,4 @@
-"""Whoever makes a resource closes it: the embedding cache, the OpenIE cache and the chat client end with their owner."""
+"""Whoever makes a resource closes it: the embedding cache, the OpenIE cache and the chat client close with it."""
 
 import sqlite3
 from pathlib import Path
