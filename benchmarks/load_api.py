@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from typing import Any
 import httpx
 
 from memrag.memory.eval.metrics import percentile_ms
+from tests.helpers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "musique_240.jsonl"
@@ -45,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     docs = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
     with tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch:
-        port = _free_port()
+        port = free_port()
         server = _serve(Path(scratch), port)
         try:
             asyncio.run(_load(f"http://127.0.0.1:{port}", docs, args.clients, args.duration))
@@ -133,20 +133,8 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env.pop("MEMRAG_REDIS_URL", None)
     cmd = [sys.executable, "-m", "memrag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("memrag serve did not start")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+    return server
 
 
 if __name__ == "__main__":
