@@ -15,6 +15,7 @@ class Question:
     question: str
     answers: tuple[str, ...]
     gold: frozenset[str]  # passage texts, "title\ntext"
+    context: tuple[str, ...] = ()  # every paragraph listed with the question (gold and distractors), in order
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def load_dataset(directory: Path) -> Dataset:
                 for p in row.get("paragraphs", [])
                 if p.get("is_supporting")
             ),
+            context=tuple(passage_text(str(p.get("title", "")), str(p["text"])) for p in row.get("paragraphs", [])),
         )
         for i, row in enumerate(_read(questions_path))
     )
