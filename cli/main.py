@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from memrag.cli.eval_commands import add_eval_parser
 from memrag.cli.ingesting import ingest, worker
 from memrag.memory.errors import MemragError
-from memrag.memory.eval.dataset import load_dataset
-from memrag.memory.eval.harness import EvalOptions, format_table, run_eval
-from memrag.memory.extraction.offline import SpacyExtractor
-from memrag.memory.extraction.recorded import NoExtractor, RecordedExtractor, load_openie_file
+from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
 from memrag.memory.params import RetrievalParams
-from memrag.memory.ports import Extractor
 from memrag.memory.retrieval.reader import Answer, stream_answer
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
@@ -51,22 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="memrag", description="long-term memory with HippoRAG 2 retrieval")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    ev = sub.add_parser("eval", help="Recall@k of memrag and dense retrieval on a HippoRAG-layout QA set")
-    ev.add_argument("dataset", type=Path, help="directory with corpus.json and questions.json")
-    ev.add_argument("--openie", type=Path, help="HippoRAG OpenIE results file to use instead of an extractor")
-    ev.add_argument(
-        "--extractor", choices=["offline", "none"], default="offline", help="OpenIE when no --openie is given"
-    )
-    ev.add_argument("--out", type=Path, help="write the result JSON here")
-    ev.add_argument("--data-dir", type=Path, help="index here (default: a fresh temporary directory)")
-    ev.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
-    ev.add_argument(
-        "--preset", choices=["memrag", "hipporag2"], default="memrag", help="hipporag2: rank by PPR mass alone"
-    )
-    ev.add_argument("--dense-seeds", type=int, default=None, help="passages seeded from the dense top-N")
-    ev.add_argument("--threads", type=int, default=None, help="torch threads for embedding")
-    ev.add_argument("--no-cache", action="store_true", help="embed everything afresh (for timing)")
-    ev.set_defaults(run=_eval)
+    add_eval_parser(sub)
 
     imp = sub.add_parser("import-hipporag", help="index a corpus with the triples of a HippoRAG OpenIE file")
     imp.add_argument("openie", type=Path)
@@ -103,32 +82,6 @@ def _parser() -> argparse.ArgumentParser:
     ret.add_argument("--namespace", default=None)
     ret.set_defaults(run=_retrieve)
     return parser
-
-
-def _eval(args: argparse.Namespace) -> int:
-    dataset = load_dataset(args.dataset)
-    extractor: Extractor = SpacyExtractor() if args.extractor == "offline" else NoExtractor()
-    if args.openie:
-        recorded, report = load_openie_file(args.openie)
-        print(f"imported {report.passages} passages, {report.triples} triples, {report.dropped_rows} bad rows dropped")
-        extractor = RecordedExtractor(recorded)
-    params = RetrievalParams(ppr_mode=args.ppr)
-    if args.preset == "hipporag2":
-        params = RetrievalParams.hipporag2(ppr_mode=args.ppr)
-    if args.dense_seeds is not None:
-        params = replace(params, dense_seed_top_n=args.dense_seeds)
-    with tempfile.TemporaryDirectory(prefix="memrag-eval-") as scratch:
-        data_dir = args.data_dir or Path(scratch)
-        cache = None if args.no_cache else Path.home() / ".cache" / "memrag" / "embeddings.sqlite"
-        settings = Settings(data_dir=data_dir, embedding_threads=args.threads, embedding_cache=cache)
-        engine = open_engine(settings, "eval", extractor=extractor, whole_documents=True)
-        result = run_eval(engine, dataset, EvalOptions(params=params))
-        engine.close()
-    print(format_table(result))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2))
-    return 0
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -1,1 +1,1 @@
-"""Evaluation: QA datasets in HippoRAG layout, recall and EM/F1 metrics, the eval harness."""
+"""Evaluation: QA datasets in HippoRAG layout, metrics, the eval harness, streams, forgetting, update-following."""
