@@ -12,12 +12,14 @@ import re
 import sys
 from importlib import metadata
 
-from packaging.requirements import Requirement
+try:
+    from packaging.requirements import Requirement
+except ImportError:  # pip vendors it where the venv has no copy of its own
+    from pip._vendor.packaging.requirements import Requirement  # type: ignore[assignment]
 
 # Only the build-time ONNX export and the `torch` embedding backend import these.
 BUILD_ONLY = {"torch", "sentence-transformers", "transformers", "onnx"}
-# Imported at run time but reached only through the torch stack's requirements
-# (the ONNX embedder imports `tokenizers`, which memrag does not declare itself).
+# Imported at run time by the ONNX embedder: kept even where only the torch stack's requirements name it.
 ALSO_KEEP = ("tokenizers",)
 
 

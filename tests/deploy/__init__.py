@@ -1,0 +1,1 @@
+"""Checks of deploy/: compose, Kubernetes, Dockerfile, alert rules, dashboard, entrypoint."""
