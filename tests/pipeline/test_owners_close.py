@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from memrag.memory.settings import Settings
-from memrag.memory.wiring import Engines, open_preparer
+from memrag.memory.wiring import Engines, open_engine, open_preparer
 
 pytestmark = pytest.mark.model
 
@@ -29,6 +29,15 @@ def test_engines_close_the_embedder_and_llm_parts_they_made(tmp_path, model_cach
     engines = Engines(_settings(tmp_path, model_cache))
     engine = engines("notes")
     engines.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        engine.embedder.embed(["a text the cache has never seen"])
+    with pytest.raises(sqlite3.ProgrammingError):
+        engine.preparer.extractor.extract(["a passage"])
+
+
+def test_an_engine_from_open_engine_closes_what_open_engine_made(tmp_path, model_cache):
+    engine = open_engine(_settings(tmp_path, model_cache), "notes")
+    engine.close()
     with pytest.raises(sqlite3.ProgrammingError):
         engine.embedder.embed(["a text the cache has never seen"])
     with pytest.raises(sqlite3.ProgrammingError):
