@@ -81,8 +81,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="memrag-ingest-") as scratch:
         settings = Settings(data_dir=Path(scratch), embedding_threads=args.threads)
-        timed = TimedExtractor(make_llm_parts(settings).extractor)
-        embedder = TimedEmbedder(make_embedder(settings))
+        llm, cached = make_llm_parts(settings), make_embedder(settings)  # ours to close
+        timed, embedder = TimedExtractor(llm.extractor), TimedEmbedder(cached)
         engine = open_engine(settings, "bench", embedder=embedder, extractor=timed)
         jobs = LocalJobs(lambda namespace: engine)
         started = time.perf_counter()
@@ -97,6 +97,8 @@ def main() -> None:
             sum(1 for _ in c.scroll()) for c in (engine.store.passages, engine.store.entities, engine.store.facts)
         )
         engine.close()
+        llm.close()
+        cached.close()
     print(f"{done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
     print(f"passages {passages}, entities {entities}, facts {facts}")
     print(f"total {elapsed:.1f} s -> {done.indexed / elapsed:.1f} documents/s")
