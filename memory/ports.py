@@ -112,9 +112,10 @@ class RecognitionFilter(Protocol):
 
 
 class Chunker(Protocol):
-    """Splits a document's text into passage texts, in reading order."""
+    """Splits a document's text into passage texts, in reading order, each headed by the title
+    line when there is one (the passage text is what is stored and embedded); no empty passages."""
 
-    def split(self, text: str) -> list[str]: ...
+    def split(self, text: str, title: str = "") -> list[str]: ...
 
 
 class ChatModel(Protocol):

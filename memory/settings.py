@@ -24,8 +24,15 @@ class Settings(BaseSettings):
     embedding_threads: int | None = Field(default=None, ge=1, description="torch threads for embedding")
     embedding_cache: Path | None = Field(default=None, description="SQLite embedding cache; unset → DATA_DIR/cache")
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
-    chunk_size: int = Field(default=512, ge=32, description="passage size in tokens; 0 is not allowed")
-    chunk_overlap: int = Field(default=64, ge=0)
+    chunk_size: int | None = Field(
+        default=None,
+        ge=32,
+        description="passage size in the embedding model's tokens, title line included; unset → the model's "
+        "window (254 for MiniLM); larger than the window is refused when the model is loaded",
+    )
+    chunk_overlap: int | None = Field(
+        default=None, ge=0, description="tokens shared by neighbouring passages; unset → an eighth of the size"
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset → offline")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
@@ -49,8 +56,8 @@ class Settings(BaseSettings):
 
     @field_validator("chunk_overlap")
     @classmethod
-    def _overlap_below_size(cls, value: int, info: object) -> int:
-        size = getattr(info, "data", {}).get("chunk_size", 512)
-        if value >= size:
+    def _overlap_below_size(cls, value: int | None, info: object) -> int | None:
+        size = getattr(info, "data", {}).get("chunk_size")  # unset: checked against the model's window
+        if value is not None and size is not None and value >= size:
             raise ValueError(f"MEMRAG_CHUNK_OVERLAP ({value}) must be smaller than MEMRAG_CHUNK_SIZE ({size})")
         return value

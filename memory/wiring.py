@@ -14,7 +14,7 @@ from memrag.memory.embedding.sbert import SentenceTransformerEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.llm import LlmExtractor
 from memrag.memory.extraction.offline import SpacyExtractor
-from memrag.memory.indexing.chunking import SentenceChunker, WholeDocumentChunker
+from memrag.memory.indexing.chunking import EmbedderTokens, SentenceChunker, WholeDocumentChunker
 from memrag.memory.indexing.prepare import Preparer
 from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.params import IndexParams, RetrievalParams
@@ -89,9 +89,12 @@ def close_all(resources: Sequence[Closeable]) -> None:
 
 
 def make_chunker(settings: Settings, whole_documents: bool = False) -> Chunker:
+    """Passages cut in the embedding model's own tokens, within its window (PassageSizeError if
+    MEMRAG_CHUNK_SIZE is larger); whole documents for benchmark corpora."""
     if whole_documents:
         return WholeDocumentChunker()
-    return SentenceChunker(settings.chunk_size, settings.chunk_overlap)
+    tokens = EmbedderTokens.of_model(settings.embedding_model)
+    return SentenceChunker(tokens, settings.chunk_size, settings.chunk_overlap)
 
 
 @contextmanager

@@ -87,8 +87,7 @@ class Preparer:
         return found
 
     def _passage_texts(self, doc: DocumentInput) -> list[str]:
-        chunks = [c for c in self.chunker.split(doc.text) if c.strip()]
-        return [f"{doc.title}\n{c}" if doc.title else c for c in chunks]
+        return self.chunker.split(doc.text, doc.title)
 
     def embed(self, prepared: Sequence[PreparedDocument], report: AddReport) -> PreparedBatch:
         """Vectors for every record of the batch; for entities and facts already stored they come
