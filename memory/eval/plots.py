@@ -28,14 +28,17 @@ def plot_stream(result: dict[str, Any], path: Path) -> Path:
         for k, marker in ((5, "o"), (10, "s")):
             values = [100 * p[system][f"recall@{k}"] for p in result["parts"]]
             left.plot(parts, values, marker=marker, color=colour, label=f"{system} R@{k}", ls="-" if k == 10 else ":")
-    left.set(xlabel="parts added", ylabel="recall (%)", xticks=parts, title="questions answerable so far")
+    left.set(xlabel="parts added (questions answerable)", ylabel="recall (%)", title="questions answerable so far")
+    left.set_xticks(parts, [f"{p['part']} ({p['questions']})" for p in result["parts"]])
     left.legend(fontsize=8)
     for j in parts:
         for system, style in (("memrag", "-"), ("dense", "--")):
             xs = [p["part"] for p in result["parts"] if p["part"] >= j]
             ys = [100 * p["by_part"][j - 1][system]["recall@10"] for p in result["parts"] if p["part"] >= j]
             right.plot(xs, ys, ls=style, marker="o", color=f"C{j - 1}", label=f"part {j} {system}")
-    right.set(xlabel="parts added", ylabel="R@10 (%)", xticks=parts, title="each part's questions (backward transfer)")
+    right.set(
+        xlabel="parts added", ylabel="R@10 (%)", xticks=parts, title="each part's new questions (backward transfer)"
+    )
     right.legend(fontsize=7, ncol=2)
     fig.suptitle(f"{result['dataset']}: stream by {result['stream_by']}; equals batch: {result['equals_batch']}")
     return _save(fig, plt, path)
@@ -65,7 +68,8 @@ def plot_forget(forget: dict[str, Any], path: Path) -> Path:
     )
     ax.set(xlabel="part whose questions are asked", ylabel="R@10 (%)", xticks=parts, title=title)
     ax.title.set_fontsize(9)
-    ax.legend(fontsize=8)
+    ax.set_ylim(0, 118)
+    ax.legend(fontsize=8, ncol=4, loc="upper center")
     return _save(fig, plt, path)
 
 
@@ -78,10 +82,11 @@ def plot_counterfactual(result: dict[str, Any], path: Path) -> Path:
         "follows_update": "after: follows\nupdate",
         "old_name_gone": "after: old\nname gone",
         "follows_and_old_gone": "after:\nboth",
+        "follows_when_answered_before": "follows, of\nanswered before",
         "updated_passage_shown": "updated passage\nread",
         "updated_passage_in_top10": "updated passage\nin top 10",
     }
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     ax.bar(
         list(labels.values()), [100 * s[key] for key in labels], color=["grey"] + ["tab:blue"] * 3 + ["tab:green"] * 2
     )

@@ -30,6 +30,7 @@ from memrag.memory.eval.probe import (
 
 DROP = 0.01  # a fall in an earlier part's recall larger than this is reported as a finding
 SYSTEMS = ("memrag", "dense")
+DISPLACED_KS = (5, 10)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,9 @@ def backward_transfer(
         entry: dict[str, Any] = {"part": j, "questions": first["questions"]}
         for system in SYSTEMS:
             entry[system] = {key: last[system][key] - value for key, value in first[system].items()}
-        entry["displaced"] = displaced(history[j - 1], history[-1], stream, golds, part_of, j)
+        entry["displaced"] = {
+            f"top{k}": displaced(history[j - 1], history[-1], stream, golds, part_of, j, k) for k in DISPLACED_KS
+        }
         out.append(entry)
     return out
 
@@ -159,12 +162,13 @@ def displaced(
     golds: Sequence[frozenset[str]],
     part_of: dict[str, int],
     j: int,
+    k: int,
 ) -> dict[str, int]:
-    """For part j's questions that lost a gold passage from their top 10 (memrag): the passages that
-    took its place, by whether a later part added them or they were already in memory (re-ordered)."""
+    """For part j's questions that lost a gold passage from their memrag top k by the last part: the
+    passages that entered that top k, by whether a later part added them or they were already in memory."""
     counts = {"questions": 0, "gold_lost": 0, "entrants_later_parts": 0, "entrants_already_there": 0}
     for q in stream.questions_of(j):
-        top_before, top_after = set(before[q].ids("memrag")[:10]), set(after[q].ids("memrag")[:10])
+        top_before, top_after = set(before[q].ids("memrag")[:k]), set(after[q].ids("memrag")[:k])
         lost = (top_before - top_after) & golds[q]
         if not lost:
             continue

@@ -15,6 +15,10 @@ def _recalls(scores: dict[str, Any]) -> str:
     return "".join(_pct(scores[f"recall@{k}"]) for k in TABLE_KS)
 
 
+def _lost(d: dict[str, int]) -> str:
+    return f"{d['gold_lost']} in {d['questions']} qs ({d['entrants_later_parts']}/{d['entrants_already_there']})"
+
+
 def format_stream(result: dict[str, Any]) -> str:
     """Per part: recall on the questions answerable so far (memrag, dense), EM/F1; then backward transfer."""
     ks = "".join(f"{'R@' + str(k):>6}" for k in TABLE_KS)
@@ -29,13 +33,13 @@ def format_stream(result: dict[str, Any]) -> str:
             f"       {_recalls(p['dense'])} |{reading} | {p['index_s']:7.1f}"
         )
     rows.append("backward transfer: recall of part j's questions after the last part minus right after part j")
-    rows.append(f"{'part':>4}{'qs':>5} | memrag{ks} | dense {ks} | gold lost from top 10 (places taken: new / old)")
+    rows.append(
+        f"{'part':>4}{'qs':>5} | memrag{ks} | dense {ks} | memrag gold lost from top 5, top 10 (entrants new/old)"
+    )
     for b in result["backward_transfer"]:
-        d = b["displaced"]
+        lost = ", ".join(_lost(b["displaced"][f"top{k}"]) for k in (5, 10))
         rows.append(
-            f"{b['part']:>4}{b['questions']:>5} |       {_recalls(b['memrag'])} |       {_recalls(b['dense'])} |"
-            f" {d['gold_lost']} in {d['questions']} questions"
-            f" ({d['entrants_later_parts']} / {d['entrants_already_there']})"
+            f"{b['part']:>4}{b['questions']:>5} |       {_recalls(b['memrag'])} |       {_recalls(b['dense'])} | {lost}"
         )
     check = result["batch_check"]
     same = result["questions"] - len(check["differing_questions"])
@@ -82,6 +86,7 @@ def format_counterfactual(result: dict[str, Any]) -> str:
             f"  after:  follows the update (new name, cites it)  {_pct(s['follows_update'])} %",
             f"          old name no longer in the answer         {_pct(s['old_name_gone'])} %",
             f"          both                                     {_pct(s['follows_and_old_gone'])} %",
+            f"          follows, of those answered before         {_pct(s['follows_when_answered_before'])} %",
             f"          updated passage among those read         {_pct(s['updated_passage_shown'])} %"
             f" (top 10: {_pct(s['updated_passage_in_top10']).strip()} %)",
             f"  old passages left in the store: {result['old_passages_left']}; old answers still named by another "

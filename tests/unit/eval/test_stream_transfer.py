@@ -23,12 +23,13 @@ def test_a_gold_passage_pushed_out_by_new_ones_is_a_drop_and_is_counted_as_displ
     [transfer] = backward_transfer(history, STREAM, GOLDS, PART_OF)
     assert transfer["part"] == 1 and transfer["questions"] == 1
     assert transfer["memrag"] == {"recall@1": 0.0, "recall@2": -0.5, "recall@5": -0.5, "recall@10": -0.5}
-    assert transfer["displaced"] == {
+    assert transfer["displaced"]["top10"] == {
         "questions": 1,
         "gold_lost": 1,
         "entrants_later_parts": 9,
         "entrants_already_there": 0,
     }
+    assert transfer["displaced"]["top5"]["gold_lost"] == 1  # b fell out of the top 5 as well
     found = {(d["system"], d["k"]): d["change"] for d in drops(history, STREAM, GOLDS)}
     assert found[("memrag", "recall@2")] == -0.5 and ("memrag", "recall@1") not in found
 
