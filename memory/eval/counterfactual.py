@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,21 +160,23 @@ def row(
 
 
 def shares(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Shares over the counterfactual questions: what the answers did before and after the updates."""
-
-    def share(key: str) -> float:
-        return float(np.mean([bool(r[key]) for r in rows])) if rows else 0.0
-
+    """Shares over the counterfactual questions: what the answers did before and after the updates.
+    `follows_when_answered_before` counts only the questions whose answer named the old answer (citing
+    its document) before the update: the reader could answer those, so a miss there is retrieval's."""
+    answered = [r for r in rows if r["before_old_named"] and r["before_cited"]]
     return {
-        "before_old_named_and_cited": float(np.mean([r["before_old_named"] and r["before_cited"] for r in rows]))
-        if rows
-        else 0.0,
-        "follows_update": share("follows"),
-        "old_name_gone": 1.0 - share("old_named"),
-        "follows_and_old_gone": float(np.mean([r["follows"] and not r["old_named"] for r in rows])) if rows else 0.0,
-        "updated_passage_shown": share("shown"),
-        "updated_passage_in_top10": share("in_top10"),
+        "before_old_named_and_cited": _share(rows, lambda r: r["before_old_named"] and r["before_cited"]),
+        "follows_update": _share(rows, lambda r: r["follows"]),
+        "old_name_gone": _share(rows, lambda r: not r["old_named"]),
+        "follows_and_old_gone": _share(rows, lambda r: r["follows"] and not r["old_named"]),
+        "follows_when_answered_before": _share(answered, lambda r: r["follows"]),
+        "updated_passage_shown": _share(rows, lambda r: r["shown"]),
+        "updated_passage_in_top10": _share(rows, lambda r: r["in_top10"]),
     }
+
+
+def _share(rows: Sequence[dict[str, Any]], holds: Callable[[dict[str, Any]], bool]) -> float:
+    return float(np.mean([bool(holds(r)) for r in rows])) if rows else 0.0
 
 
 def old_name_elsewhere(dataset: Dataset, updates: Sequence[Update]) -> int:

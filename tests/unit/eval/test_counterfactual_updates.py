@@ -1,5 +1,7 @@
 """Building the counterfactual set: whole-word renames, one rename per passage, names nobody has used."""
 
+import json
+
 from memrag.memory.eval.counterfactual import (
     Update,
     build_updates,
@@ -11,10 +13,11 @@ from memrag.memory.eval.counterfactual import (
     shares,
 )
 from memrag.memory.ids import document_id
+from memrag.memory.llm.prompts import reader_messages, recognition_messages
 from memrag.memory.retrieval.reader import Answer, Citation
 from memrag.memory.types import Extraction, Triple
 from tests.qa_small import write_set
-from tests.scripted_reader import echo_answer, keep_all_facts
+from tests.scripted_reader import echo_answer, keep_all_facts, scripted_llm
 
 
 def test_rename_replaces_whole_words_only():
@@ -77,19 +80,30 @@ def test_recorded_triples_of_an_updated_passage_name_the_new_answer(tmp_path):
     assert renamed == {update.new_text: Extraction((update.new,), (Triple("L", "designed by", update.new),))}
 
 
-def test_the_scripted_reader_echoes_a_sentence_of_the_first_passage_sharing_a_question_word():
+def test_the_scripted_reader_quotes_the_best_matching_sentence_of_each_passage_it_is_shown():
     prompt = (
         "Passages:\n[1] Bakery\nThe bakery sells rye bread.\n\n"
         "[2] Lighthouse\nIt stands on a cliff. The lighthouse was designed by Ingrid Vale.\n\n"
-        "[3] Other\nThe lighthouse designer was someone else.\n\n"
+        "[3] Other\nNothing here. Its designer was someone else.\n\n"
         "Question: Who designed the lighthouse?\nAnswer:"
     )
     assert echo_answer(prompt) == "The lighthouse was designed by Ingrid Vale. [2]"
-    assert (
-        echo_answer("Passages:\n[1] A\nNothing here.\n\nQuestion: Who designed it?\nAnswer:")
-        == "The passages do not say."
+    assert echo_answer(prompt.replace("designer", "lighthouse")) == (
+        "The lighthouse was designed by Ingrid Vale. [2] Its lighthouse was someone else. [3]"
+    )
+    assert echo_answer("Passages:\n[1] A\nNothing here.\n\nQuestion: Who designed it?\nAnswer:") == (
+        "The passages do not say."
     )
     assert keep_all_facts('Question: q\nCandidate facts: {"fact": [["a", "b", "c"]]}') == '{"fact": [["a", "b", "c"]]}'
+
+
+def test_the_scripted_llm_reads_the_prompts_memrag_sends():
+    reading = reader_messages(
+        "Who designed the lighthouse?", ["Bakery\nRye bread.", "L\nThe lighthouse was designed by V."]
+    )
+    assert scripted_llm(reading) == "The lighthouse was designed by V. [2]"
+    facts = [("tarnholm lighthouse", "designed by", "ingrid vale")]
+    assert json.loads(scripted_llm(recognition_messages("Who designed it?", facts))) == {"fact": [list(facts[0])]}
 
 
 def test_an_answer_follows_only_when_it_names_the_new_answer_and_cites_the_updated_document():
@@ -105,3 +119,6 @@ def test_an_answer_follows_only_when_it_names_the_new_answer_and_cites_the_updat
     stale = row(update, old, answer("Zora Quill, formerly Ingrid Vale [1].", "doc-1"), [], 5)
     assert stale["follows"] and stale["old_named"]
     assert shares([stale])["follows_and_old_gone"] == 0.0 and shares([stale])["old_name_gone"] == 0.0
+    never_answered = row(update, answer("I do not know [1].", "doc-1"), answer("Zora Quill [1].", "doc-1"), [], 5)
+    found = shares([stale, never_answered, from_elsewhere])
+    assert found["follows_update"] == 2 / 3 and found["follows_when_answered_before"] == 1 / 2
