@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -13,6 +13,7 @@ from memrag.memory.ports import ChatModel
 from memrag.memory.types import Hit
 
 _MARK = re.compile(r"\[(\d+)\]")
+_PENDING = re.compile(r"\[\d*\Z")  # an end of text that may yet become a marker
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"\w+")
 
@@ -42,10 +43,41 @@ def cite(text: str, hits: Sequence[Hit]) -> tuple[Citation, ...]:
     )
 
 
+def shown_marks_only(text: str, shown: int) -> str:
+    """The text without the [n] markers that name no passage shown (n outside 1..shown): a
+    reader's answer cites only what it was given. A document can tell the model to write "[7]"
+    when 3 passages were shown; that marker is removed from the answer rather than left in it
+    uncited, so that every marker a user sees is a citation they can follow. Only the marker goes
+    (the spaces around it stay), so the same text comes out however a stream cuts it."""
+    return _MARK.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= shown else "", text)
+
+
+def shown_marks_stream(pieces: Iterable[str], shown: int) -> Iterator[str]:
+    """`shown_marks_only` over text arriving in pieces: an end that may still become a marker
+    ("… [", "… [1") is held back until the next piece decides it, so the joined output equals
+    `shown_marks_only` of the joined input however the pieces fall."""
+    held = ""
+    try:
+        for piece in pieces:
+            text = shown_marks_only(held + piece, shown)
+            pending = _PENDING.search(text)
+            cut = pending.start() if pending else len(text)
+            held = text[cut:]
+            if cut:
+                yield text[:cut]
+    except Exception:
+        if held:  # the stream failed: what arrived before the failure is passed on, then the failure
+            yield held
+        raise
+    if held:
+        yield held  # never a whole marker: an unfinished one stays as it is
+
+
 def stream_answer(reader: Reader, question: str, hits: Sequence[Hit]) -> Iterator[str | Answer]:
-    """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its citations."""
+    """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its
+    citations. Markers naming no passage shown are dropped from the pieces as they pass."""
     pieces: list[str] = []
-    for piece in reader.stream(question, hits):
+    for piece in shown_marks_stream(reader.stream(question, hits), len(hits)):
         pieces.append(piece)
         yield piece
     text = "".join(pieces)
@@ -74,7 +106,8 @@ class LlmReader:
         return f"llm:{self._chat.name}"
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        text = self._chat.complete(reader_messages(question, [h.text for h in hits]), max_tokens=300).strip()
+        reply = self._chat.complete(reader_messages(question, [h.text for h in hits]), max_tokens=300)
+        text = shown_marks_only(reply, len(hits)).strip()
         return Answer(text, cite(text, hits), self.name)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
@@ -99,7 +132,8 @@ class ExtractiveReader:
                     best = (score, number, sentence.strip())
         if best is None:
             return Answer("Nothing in memory answers this.", (), self.name)
-        text = f"{best[2]} [{best[1]}]"
+        quoted = _MARK.sub("", best[2]).strip()  # a document's own "[2]" is not a citation: only ours is
+        text = f"{quoted} [{best[1]}]"
         return Answer(text, cite(text, hits), self.name)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
