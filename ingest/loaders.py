@@ -1,22 +1,48 @@
 """Loaders: plain text, Markdown, HTML, PDF and JSONL files into documents, with per-document errors.
 
-A bad file or line (binary, not UTF-8, empty, too large, malformed JSON) becomes a `LoadError`
-that names the problem and the fix; the rest of the batch goes on.
+A bad file or line (binary, not UTF-8, empty, too large, malformed JSON, a PDF past its limits, a
+parser that fails in any way) becomes a `LoadError` that names the problem and the fix; the rest of
+the run goes on. What one file may cost is bounded (`Limits`): its size, and for a PDF the bytes
+each stream may decompress to, its pages and its time, so that a small decompression bomb is one
+refused file, not a stalled or aborted run. HTML gives only the text its reader sees
+(`html_text.py`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import stat
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from memrag.ingest.html_text import visible_text
+from memrag.memory.errors import InvalidInput
 from memrag.memory.types import DocumentInput
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+log = logging.getLogger("memrag.ingest")
 
 MAX_DOCUMENT_BYTES = 20_000_000
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst"}
 SUFFIXES = TEXT_SUFFIXES | {".html", ".htm", ".pdf", ".jsonl"}
+_KINDS = {".html": "HTML", ".htm": "HTML", ".pdf": "PDF", ".jsonl": "JSONL"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost the loader; past any of these the file is refused, the run goes on."""
+
+    file_bytes: int = MAX_DOCUMENT_BYTES
+    pdf_pages: int = 2_000
+    pdf_seconds: float = 60.0  # checked between pages; pypdf's own work limits bound one page
+    pdf_stream_bytes: int = 16_000_000  # one decompressed stream (a page's content: tens of KB when sane)
+    pdf_text_chars: int = 5_000_000  # extracted text: the most a document may hold (memory/validation.py)
 
 
 @dataclass(frozen=True)
@@ -31,14 +57,20 @@ class Loaded:
     errors: list[LoadError] = field(default_factory=list)
 
 
-def load_paths(paths: Iterable[Path]) -> Loaded:
+def load_paths(paths: Iterable[Path], limits: Limits | None = None) -> Loaded:
     """Every supported file under the given files and directories, in sorted order."""
+    limits = limits or Limits()
     loaded = Loaded()
-    for path in _files(paths):
+    for path in _files(paths, loaded):
         try:
-            _load_file(path, loaded)
-        except _Refused as refusal:
+            _load_file(path, loaded, limits)
+        except (_Refused, InvalidInput) as refusal:
             loaded.errors.append(LoadError(str(path), str(refusal)))
+        except Exception as exc:  # any parser's failure is this file's, never the run's
+            log.debug("loading %s failed", path, exc_info=True)  # the traceback for a maintainer, not the user
+            kind = _KINDS.get(path.suffix.lower(), "text")
+            reason = f"could not be read as {kind} ({type(exc).__name__}); check the file or send its text"
+            loaded.errors.append(LoadError(str(path), reason))
     return loaded
 
 
@@ -46,25 +78,30 @@ class _Refused(Exception):
     """A file that cannot become a document; the message says why and what to do."""
 
 
-def _files(paths: Iterable[Path]) -> Iterator[Path]:
+def _files(paths: Iterable[Path], loaded: Loaded) -> Iterator[Path]:
     for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        try:
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        except OSError as exc:  # a directory that cannot be walked (a link loop, a vanished mount)
+            loaded.errors.append(LoadError(str(path), f"cannot list it: {exc.strerror or type(exc).__name__}"))
+            continue
+        yield from found
 
 
-def _load_file(path: Path, loaded: Loaded) -> None:
+def _load_file(path: Path, loaded: Loaded, limits: Limits) -> None:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        _load_jsonl(path, loaded)
+        _load_jsonl(path, loaded, limits)
     elif suffix == ".pdf":
-        loaded.documents.append(_document(path, _pdf_text(path), path.stem))
+        loaded.documents.append(_document(path, _pdf_text(path, limits), path.stem))
     elif suffix in (".html", ".htm"):
-        title, text = _html_text(_read_text(path))
+        title, text = visible_text(_read_text(path, limits))
         loaded.documents.append(_document(path, text, title or path.stem))
     else:
-        text = _read_text(path)
+        text = _read_text(path, limits)
         loaded.documents.append(_document(path, text, _markdown_title(text) or path.stem))
 
 
@@ -74,18 +111,21 @@ def _document(path: Path, text: str, title: str) -> DocumentInput:
     return DocumentInput(text=text, id=str(path), title=title, metadata={"source": str(path)})
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limits: Limits) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise _Refused(f"{size / 1e6:.0f} MB is over the {MAX_DOCUMENT_BYTES / 1e6:.0f} MB limit; split the file")
-        return path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would block or never end
+            raise _Refused("not a regular file; name files or directories")
+        with path.open("rb") as file:
+            data = file.read(limits.file_bytes + 1)  # never more, even if the file grows meanwhile
     except OSError as exc:
-        raise _Refused(f"cannot read it: {exc.strerror or exc}") from exc
+        raise _Refused(f"cannot read it: {exc.strerror or type(exc).__name__}") from exc
+    if len(data) > limits.file_bytes:
+        raise _Refused(f"larger than the {limits.file_bytes / 1e6:g} MB limit; split the file")
+    return data
 
 
-def _read_text(path: Path) -> str:
-    data = _read_bytes(path)
+def _read_text(path: Path, limits: Limits) -> str:
+    data = _read_bytes(path, limits)
     if b"\x00" in data[:8192]:
         raise _Refused("looks binary (NUL bytes); send text, Markdown, HTML, PDF or JSONL")
     try:
@@ -101,59 +141,72 @@ def _markdown_title(text: str) -> str:
     return ""
 
 
-class _TextOfHtml(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        self._in_title = tag == "title"
-        if tag in ("p", "br", "div", "li", "h1", "h2", "h3", "tr"):
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-        self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data.strip()
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def _html_text(html: str) -> tuple[str, str]:
-    parser = _TextOfHtml()
-    parser.feed(html)
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    return parser.title, "\n".join(line for line in lines if line)
-
-
-def _pdf_text(path: Path) -> str:
+def _pdf_text(path: Path, limits: Limits) -> str:
+    """The text layer, page by page, within `limits`: pypdf's own limits, lowered, bound each stream
+    and page; the page count, the extracted text and the time between pages are checked here."""
     from io import BytesIO
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PyPdfError
 
+    stream = limits.pdf_stream_bytes
+    bounded = apply_configuration(
+        zlib_maximum_output_length=stream,
+        lzw_maximum_output_length=stream,
+        run_length_maximum_output_length=stream,
+        brotli_maximum_output_length=stream,
+        jbig2_maximum_output_length=stream,
+        array_based_stream_maximum_output_length=stream,
+        stream_decoding_work_maximum_length=4 * stream,
+    )
+    started, parts, chars = time.monotonic(), [], 0
     try:
-        reader = PdfReader(BytesIO(_read_bytes(path)))
-        text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise _Refused(f"not a readable PDF ({exc}); export it again or send its text") from exc
+        with bounded:
+            reader = PdfReader(BytesIO(_read_bytes(path, limits)))
+            _decrypt(reader)
+            pages = len(reader.pages)
+            if pages > limits.pdf_pages:
+                raise _Refused(f"{pages} pages, over the limit of {limits.pdf_pages}; split the PDF")
+            for number, page in enumerate(reader.pages, 1):
+                if time.monotonic() - started >= limits.pdf_seconds:
+                    raise _Refused(f"reading it took over {limits.pdf_seconds:g} s (at page {number}); send its text")
+                text = page.extract_text() or ""
+                chars += len(text)
+                if chars > limits.pdf_text_chars:
+                    raise _Refused(f"more than {limits.pdf_text_chars:,} characters of text; split the PDF")
+                parts.append(text)
+    except LimitReachedError as exc:
+        raise _Refused(
+            f"expands past the loader's limits ({_short(exc)}): a decompression bomb or a damaged file; send its text"
+        ) from exc
+    except PyPdfError as exc:
+        raise _Refused(f"not a readable PDF ({_short(exc)}); export it again or send its text") from exc
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
+        raise _Refused(f"not a readable PDF ({type(exc).__name__}); export it again or send its text") from exc
+    text = "\n\n".join(parts)
     if not text.strip():
         raise _Refused("the PDF has no text layer (a scan?); run OCR first")
     return text
 
 
-def _load_jsonl(path: Path, loaded: Loaded) -> None:
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _decrypt(reader: PdfReader) -> None:
+    """An encrypted PDF is read if it opens with the empty password (permissions only)."""
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception as exc:  # pypdf raises several kinds here (a missing AES library among them)
+            raise _Refused("encrypted; save a copy without a password") from exc
+        if not opened:
+            raise _Refused("encrypted; save a copy without a password")
+
+
+def _load_jsonl(path: Path, loaded: Loaded, limits: Limits) -> None:
     """One document per line: {"text", optional "id", "title", "metadata"}; bad lines reported."""
-    for number, line in enumerate(_read_text(path).splitlines(), 1):
+    for number, line in enumerate(_read_text(path, limits).splitlines(), 1):
         if not line.strip():
             continue
         source = f"{path}:{number}"
@@ -161,8 +214,12 @@ def _load_jsonl(path: Path, loaded: Loaded) -> None:
             loaded.documents.append(_jsonl_document(json.loads(line)))
         except json.JSONDecodeError as exc:
             loaded.errors.append(LoadError(source, f"not JSON ({exc.msg}); one JSON object per line"))
-        except _Refused as refusal:
+        except RecursionError:  # nested past what the parser can hold: one bad line, not the run
+            loaded.errors.append(LoadError(source, "JSON nested too deeply to read; metadata may nest 8 levels"))
+        except (_Refused, InvalidInput) as refusal:
             loaded.errors.append(LoadError(source, str(refusal)))
+        except ValueError as exc:  # a number too long to convert, among others
+            loaded.errors.append(LoadError(source, f"not readable JSON ({type(exc).__name__}); check the line"))
 
 
 def _jsonl_document(row: object) -> DocumentInput:
