@@ -77,7 +77,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
             factory = _factory(settings, Memoised(_extractor(args)))
             engine = factory(data_dir)
             try:
-                result, table = _stream(args, engine, factory, root, dataset, options)
+                result, table = _indexed(args, engine, factory, root, dataset, options)
             finally:
                 engine.close()
     print(table)
@@ -126,7 +126,7 @@ def _factory(settings: Settings, extractor: Extractor) -> Factory:
     return make
 
 
-def _stream(
+def _indexed(
     args: argparse.Namespace, engine: Engine, factory: Factory, root: Path, dataset: Dataset, options: EvalOptions
 ) -> tuple[dict[str, Any], str]:
     if args.stream is None:

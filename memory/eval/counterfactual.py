@@ -114,7 +114,7 @@ def run_counterfactual(
     engine: Engine, dataset: Dataset, updates: Sequence[Update], reader: Reader, opts: EvalOptions
 ) -> dict[str, Any]:
     """Index the corpus, ask each renamed question; submit the updates; ask again with the same reader."""
-    add_corpus(engine, dataset, range(len(dataset.corpus)), opts.batch_size)
+    add_corpus(engine, dataset, range(len(dataset.corpus)), opts.batch_size, "indexing" if opts.progress else None)
     questions = [dataset.questions[u.question] for u in updates]
     vectors = question_vectors(engine, questions)
     before = [ask(engine, q, v, opts.params, reader) for q, v in zip(questions, vectors, strict=True)]

@@ -94,7 +94,9 @@ def never_had(
     try:
         for n, indices in enumerate(run.stream.parts, 1):
             if n != number:
-                add_corpus(engine, dataset, indices, opts.batch_size)
+                add_corpus(
+                    engine, dataset, indices, opts.batch_size, f"never had part {number}" if opts.progress else None
+                )
         return ask_many(engine, dataset.questions, run.vectors, opts.params), graph_edges(engine)
     finally:
         engine.close()

@@ -40,7 +40,11 @@ def plot_stream(result: dict[str, Any], path: Path) -> Path:
         xlabel="parts added", ylabel="R@10 (%)", xticks=parts, title="each part's new questions (backward transfer)"
     )
     right.legend(fontsize=7, ncol=2)
-    fig.suptitle(f"{result['dataset']}: stream by {result['stream_by']}; equals batch: {result['equals_batch']}")
+    same = result["questions"] - len(result["batch_check"]["differing_questions"])
+    fig.suptitle(
+        f"{result['dataset']}: stream by {result['stream_by']}; equals batch: {result['equals_batch']} "
+        f"({same}/{result['questions']} questions ranked identically)"
+    )
     return _save(fig, plt, path)
 
 
@@ -87,12 +91,10 @@ def plot_counterfactual(result: dict[str, Any], path: Path) -> Path:
         "updated_passage_in_top10": "updated passage\nin top 10",
     }
     fig, ax = plt.subplots(figsize=(9, 4))
-    ax.bar(
-        list(labels.values()), [100 * s[key] for key in labels], color=["grey"] + ["tab:blue"] * 3 + ["tab:green"] * 2
-    )
-    ax.set(
-        ylabel="share of questions (%)", ylim=(0, 100), title=f"{result['updates']} updates, reader {result['reader']}"
-    )
+    colours = ["grey"] + ["tab:blue"] * 4 + ["tab:green"] * 2  # before; answers after; retrieval after
+    ax.bar(list(labels.values()), [100 * s[key] for key in labels], color=colours)
+    title = f"{result['updates']} updates, reader {result['reader']}"
+    ax.set(ylabel="share of questions (%)", ylim=(0, 100), title=title)
     ax.tick_params(axis="x", labelsize=8)
     return _save(fig, plt, path)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from memrag.memory.engine import Engine
 from memrag.memory.eval.dataset import Dataset, Question, passage_text
@@ -103,12 +105,18 @@ def scores(asked: Sequence[Asked], golds: Sequence[frozenset[str]], questions: S
     return out
 
 
-def add_corpus(engine: Engine, dataset: Dataset, indices: Sequence[int], batch_size: int) -> float:
-    """Add these corpus entries (one whole document each) in batches, in this order; returns embedding seconds."""
+def add_corpus(
+    engine: Engine, dataset: Dataset, indices: Sequence[int], batch_size: int, desc: str | None = None
+) -> float:
+    """Add these corpus entries (one whole document each) in batches, in this order; returns embedding
+    seconds. With `desc`, a progress bar of that name on stderr."""
     seconds = 0.0
     docs = [DocumentInput(text=dataset.corpus[i][1], title=dataset.corpus[i][0]) for i in indices]
+    bar = tqdm(total=len(docs), desc=desc, unit="doc", disable=desc is None, file=sys.stderr, leave=False)
     for start in range(0, len(docs), batch_size):
         seconds += engine.add(docs[start : start + batch_size]).embed_seconds
+        bar.update(len(docs[start : start + batch_size]))
+    bar.close()
     return seconds
 
 

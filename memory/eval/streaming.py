@@ -99,7 +99,8 @@ def add_and_ask(
     """Add part `number`, then ask (and read) every question answerable so far; what each got, and the
     part's entry: its size, indexing time, the graph after it, recall and EM/F1 over those questions."""
     started = time.perf_counter()
-    embed_s = add_corpus(engine, dataset, stream.parts[number - 1], opts.batch_size)
+    desc = f"part {number}/{len(stream.parts)}" if opts.progress else None
+    embed_s = add_corpus(engine, dataset, stream.parts[number - 1], opts.batch_size, desc)
     index_s = time.perf_counter() - started
     ids = stream.answerable_by(number)
     questions = [dataset.questions[q] for q in ids]
@@ -197,7 +198,8 @@ def batch_check(
     started = time.perf_counter()
     engine = factory(path)
     try:
-        add_corpus(engine, dataset, range(len(dataset.corpus)), options.batch_size)
+        desc = "all at once" if options.progress else None
+        add_corpus(engine, dataset, range(len(dataset.corpus)), options.batch_size, desc)
         index_s = time.perf_counter() - started
         batch = ask_many(engine, dataset.questions, vectors, options.params)
         graph = engine.graph.stats().__dict__
