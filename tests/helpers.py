@@ -3,6 +3,7 @@ signatures that compare graphs and rankings, and what tests that start servers n
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import time
@@ -76,3 +77,63 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], tries: int = 300) -> 
         time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"{url} did not come up")
+
+
+_LEAKS = {
+    "traceback": re.compile(r"Traceback \(most recent call last\)|\bFile \"[^\"]+\", line \d+"),
+    "url": re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://"),
+    "host:port": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}:\d{2,5}\b|\blocalhost:\d{2,5}\b|\[[0-9a-fA-F:]+\]:\d{2,5}"),
+    "path": re.compile(
+        r"(?<![\w/.-])/(?:tmp|home|work|root|var|usr|etc|opt|mnt|srv|proc|data|private|Users)(?:/|\b)"
+        r"|\b[A-Za-z]:\\\\"
+        r"|[\w.-]+/[\w./-]*\.(?:py|sqlite|json|lock|onnx|dat|mmap)\b"
+    ),
+    "credential": re.compile(
+        r"(?i)\b(?:password|passwd|api[_-]?key|secret|token)\s*[=:]\s*['\"]?[^\s'\",*]{3,}"
+        r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}"
+        r"|\bmr_[A-Za-z0-9_-]{20,}"
+        r"|://[^/\s@]*:[^/\s@*]+@"
+    ),
+}
+
+
+def leaks(body: str) -> list[str]:
+    """What an error body (or log line) gives away that it must not: a traceback, a URL, a host:port,
+    a filesystem path, a credential. Empty when it is clean; each finding is `kind: text`."""
+    return [f"{kind}: {m.group(0)}" for kind, pattern in _LEAKS.items() for m in pattern.finditer(body)]
+
+
+class RedisProcess:
+    """A redis-server of our own on loopback that can be stopped and started again on the same port and
+    data (append-only file, fsync on every write: what it acknowledged survives a stop)."""
+
+    def __init__(self, workdir: Path, port: int | None = None, password: str | None = None) -> None:
+        self.workdir, self.port, self.password = workdir, port or free_port(), password
+        self.url = f"redis://{f':{password}@' if password else ''}127.0.0.1:{self.port}/0"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir), "--save", ""]
+        args += ["--appendonly", "yes", "--appendfsync", "always"]
+        args += ["--requirepass", self.password] if self.password else []
+        self._proc = subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(f"AUTH {self.password}\r\nPING\r\n".encode() if self.password else b"PING\r\n")
+                    replies = b""
+                    while replies.count(b"\r\n") < (2 if self.password else 1):  # one line per command
+                        replies += s.recv(64) or b"\r\n\r\n"
+                    if b"+PONG" in replies:  # not "-LOADING": the append-only file is read
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=30)
+            self._proc = None
