@@ -4,8 +4,10 @@ Two measurements, each printed as one JSON line:
 
 - `graph --store DIR`: RAM of a process holding the graph of a store that `bench_scaling --keep`
   made (synthetic passages, 64-d random vectors): RSS after the imports, after opening the store
-  (no graph), after building the engine (graph rebuilt from the store) — each after a GC and
-  `malloc_trim` so that freed temporaries do not count — and retrieval p50 (no query embedding).
+  (no graph), after building the engine (graph rebuilt from the store) and a few queries — each
+  after a GC and `malloc_trim` so that freed temporaries do not count; `graph_anon_mb` is the
+  growth of the heap alone (RssAnon: the graph), `graph_mb` adds the store's pages mapped while
+  reading it (RssFile) — and retrieval p50 (no query embedding).
 - `ingest --docs N`: real text (MuSiQue, 2Wiki, HotpotQA passages under shared/data) through
   in-process jobs with the offline extractor and MiniLM on ONNX Runtime with `--threads` embedding
   threads, into a fresh data directory: documents/s by wall clock and per CPU-second of the process
@@ -45,15 +47,16 @@ from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.wiring import make_embedder, make_llm_parts, open_engine
 
 
-def rss_mb() -> float:
-    """Resident memory now, after a collection and handing freed heap back to the OS."""
+def rss_mb(kind: str = "VmRSS") -> float:
+    """Resident memory now (`VmRSS`; `RssAnon`: the heap, where the graph lives; `RssFile`: mapped
+    files, the store's), after a collection and handing freed heap back to the OS."""
     gc.collect()
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{kind}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {kind} in /proc/self/status")
 
 
 def disk_mb(path: Path) -> float:
@@ -66,7 +69,7 @@ def disk_mb(path: Path) -> float:
 def measure_graph(store_path: Path, queries: int) -> dict[str, object]:
     base = rss_mb()
     store = RecordStore(EdgeStore(store_path), DIM)
-    opened = rss_mb()
+    opened, opened_anon = rss_mb(), rss_mb("RssAnon")
     started = time.perf_counter()
     engine = Engine(store, RandomEmbedder(), RecordedExtractor({}), WholeDocumentChunker(), KeepTopFacts())
     build_s = time.perf_counter() - started
@@ -79,7 +82,7 @@ def measure_graph(store_path: Path, queries: int) -> dict[str, object]:
         t0 = time.perf_counter()
         engine.rank(f"question {q}", params)
         latencies.append(time.perf_counter() - t0)
-    served = rss_mb()
+    served, served_anon, served_file = rss_mb(), rss_mb("RssAnon"), rss_mb("RssFile")
     stats = engine.graph.stats()
     engine.close()
     return {
@@ -93,6 +96,8 @@ def measure_graph(store_path: Path, queries: int) -> dict[str, object]:
         "rss_graph_built_mb": round(built, 1),
         "rss_after_queries_mb": round(served, 1),
         "graph_mb": round(served - opened, 1),
+        "graph_anon_mb": round(served_anon - opened_anon, 1),
+        "rss_file_after_queries_mb": round(served_file, 1),
         "graph_build_s": round(build_s, 1),
         "retrieve_p50_ms": round(1000 * statistics.median(latencies), 2),
     }
