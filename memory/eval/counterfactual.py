@@ -14,9 +14,9 @@ from memrag.memory.engine import Engine
 from memrag.memory.eval.dataset import Dataset, passage_text
 from memrag.memory.eval.harness import EvalOptions
 from memrag.memory.eval.metrics import squad_normalize
-from memrag.memory.eval.probe import DEPTH, add_corpus, ask, question_vectors
+from memrag.memory.eval.probe import DEPTH, Asked, add_corpus, ask, question_vectors
 from memrag.memory.ids import document_id, passage_id
-from memrag.memory.retrieval.reader import Answer, Reader
+from memrag.memory.retrieval.reader import Reader
 from memrag.memory.types import DocumentInput, Extraction, Triple
 
 _ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kl", "tr", "zh")
@@ -121,10 +121,7 @@ def run_counterfactual(
     report = engine.add([DocumentInput(text=u.text, id=u.doc_id, title=u.title) for u in updates])
     after = [ask(engine, q, v, opts.params, reader) for q, v in zip(questions, vectors, strict=True)]
     old_left = engine.store.get_passages([passage_id(u.doc_id, u.old_text) for u in updates])
-    rows = [
-        row(u, b.answer, a.answer, a.ids("memrag"), opts.params.top_k)
-        for u, b, a in zip(updates, before, after, strict=True)
-    ]
+    rows = [row(u, b, a, opts.params.top_k) for u, b, a in zip(updates, before, after, strict=True)]
     return {
         "reader": reader.name,
         "updates": len(updates),
@@ -136,25 +133,26 @@ def run_counterfactual(
     }
 
 
-def row(
-    update: Update, before: Answer | None, after: Answer | None, ranked: Sequence[str], shown: int
-) -> dict[str, Any]:
-    """One question: did the answer name the old answer before, and the new name (citing the update) after?"""
-    b, a = before.text if before else "", after.text if after else ""
-    cited = {c.document_id for c in after.citations} if after else set()
-    cited_before = {c.document_id for c in before.citations} if before else set()
+def row(update: Update, before: Asked, after: Asked, shown: int) -> dict[str, Any]:
+    """One question: was the old passage read and the old answer named (citing it) before the update;
+    is the updated passage read, and the new name named (citing it), after?"""
+    b, a = before.answer.text if before.answer else "", after.answer.text if after.answer else ""
+    cited = {c.document_id for c in after.answer.citations} if after.answer else set()
+    cited_before = {c.document_id for c in before.answer.citations} if before.answer else set()
+    old_passage = passage_id(update.doc_id, update.old_text)
     return {
         "question": update.question,
         "old": update.old,
         "new": update.new,
+        "before_shown": old_passage in before.ids("memrag")[:shown],
         "before_old_named": mentions(b, update.old),
         "before_cited": update.doc_id in cited_before,
         "follows": mentions(a, update.new) and update.doc_id in cited,
         "new_named": mentions(a, update.new),
         "cited": update.doc_id in cited,
         "old_named": mentions(a, update.old),
-        "shown": update.passage_id in ranked[:shown],
-        "in_top10": update.passage_id in ranked[:DEPTH],
+        "shown": update.passage_id in after.ids("memrag")[:shown],
+        "in_top10": update.passage_id in after.ids("memrag")[:DEPTH],
         "answer": a,
     }
 
@@ -170,6 +168,7 @@ def shares(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
         "old_name_gone": _share(rows, lambda r: not r["old_named"]),
         "follows_and_old_gone": _share(rows, lambda r: r["follows"] and not r["old_named"]),
         "follows_when_answered_before": _share(answered, lambda r: r["follows"]),
+        "old_passage_shown_before": _share(rows, lambda r: r["before_shown"]),
         "updated_passage_shown": _share(rows, lambda r: r["shown"]),
         "updated_passage_in_top10": _share(rows, lambda r: r["in_top10"]),
     }

@@ -87,11 +87,12 @@ def plot_counterfactual(result: dict[str, Any], path: Path) -> Path:
         "old_name_gone": "after: old\nname gone",
         "follows_and_old_gone": "after:\nboth",
         "follows_when_answered_before": "follows, of\nanswered before",
-        "updated_passage_shown": "updated passage\nread",
-        "updated_passage_in_top10": "updated passage\nin top 10",
+        "old_passage_shown_before": "before: old\npassage read",
+        "updated_passage_shown": "after: updated\npassage read",
+        "updated_passage_in_top10": "after: updated\nin top 10",
     }
-    fig, ax = plt.subplots(figsize=(9, 4))
-    colours = ["grey"] + ["tab:blue"] * 4 + ["tab:green"] * 2  # before; answers after; retrieval after
+    fig, ax = plt.subplots(figsize=(10, 4))
+    colours = ["grey"] + ["tab:blue"] * 4 + ["silver"] + ["tab:green"] * 2  # before; answers after; retrieval
     ax.bar(list(labels.values()), [100 * s[key] for key in labels], color=colours)
     title = f"{result['updates']} updates, reader {result['reader']}"
     ax.set(ylabel="share of questions (%)", ylim=(0, 100), title=title)

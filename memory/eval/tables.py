@@ -88,7 +88,8 @@ def format_counterfactual(result: dict[str, Any]) -> str:
             f"          both                                     {_pct(s['follows_and_old_gone'])} %",
             f"          follows, of those answered before         {_pct(s['follows_when_answered_before'])} %",
             f"          updated passage among those read         {_pct(s['updated_passage_shown'])} %"
-            f" (top 10: {_pct(s['updated_passage_in_top10']).strip()} %)",
+            f" (top 10: {_pct(s['updated_passage_in_top10']).strip()} %; the old one before:"
+            f" {_pct(s['old_passage_shown_before']).strip()} %)",
             f"  old passages left in the store: {result['old_passages_left']}; old answers still named by another "
             f"passage: {result['old_name_elsewhere']}",
         ]

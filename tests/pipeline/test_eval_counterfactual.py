@@ -45,6 +45,7 @@ def test_the_extractive_reader_follows_each_update(dataset, tmp_path):
         "old_name_gone": 1.0,
         "follows_and_old_gone": 1.0,
         "follows_when_answered_before": 1.0,
+        "old_passage_shown_before": 1.0,
         "updated_passage_shown": 1.0,
         "updated_passage_in_top10": 1.0,
     }

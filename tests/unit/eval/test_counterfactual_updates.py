@@ -12,7 +12,8 @@ from memrag.memory.eval.counterfactual import (
     row,
     shares,
 )
-from memrag.memory.ids import document_id
+from memrag.memory.eval.probe import Asked
+from memrag.memory.ids import document_id, passage_id
 from memrag.memory.llm.prompts import reader_messages, recognition_messages
 from memrag.memory.retrieval.reader import Answer, Citation
 from memrag.memory.types import Extraction, Triple
@@ -109,16 +110,19 @@ def test_the_scripted_llm_reads_the_prompts_memrag_sends():
 def test_an_answer_follows_only_when_it_names_the_new_answer_and_cites_the_updated_document():
     update = Update(0, "Ingrid Vale", "Zora Quill", "doc-1", "L", "L was designed by Zora Quill.", "L\nold")
 
-    def answer(text: str, doc: str) -> Answer:
-        return Answer(text, (Citation(1, "p", doc, "t"),), "test")
+    def asked(text: str, doc: str, top: str = "") -> Asked:
+        ranked = ((top, 1.0),) if top else ()
+        return Asked(ranked, "graph", ranked, Answer(text, (Citation(1, "p", doc, "t"),), "test"))
 
-    old = answer("L was designed by Ingrid Vale [1].", "doc-1")
-    assert row(update, old, answer("L was designed by Zora Quill [1].", "doc-1"), [], 5)["follows"]
-    from_elsewhere = row(update, old, answer("Zora Quill designed L [1].", "doc-2"), [], 5)
-    assert not from_elsewhere["follows"] and from_elsewhere["new_named"]
-    stale = row(update, old, answer("Zora Quill, formerly Ingrid Vale [1].", "doc-1"), [], 5)
+    old = asked("L was designed by Ingrid Vale [1].", "doc-1", passage_id("doc-1", "L\nold"))
+    follows = row(update, old, asked("L was designed by Zora Quill [1].", "doc-1", update.passage_id), 5)
+    assert follows["follows"] and follows["shown"] and follows["before_shown"] and follows["before_old_named"]
+    from_elsewhere = row(update, old, asked("Zora Quill designed L [1].", "doc-2"), 5)
+    assert not from_elsewhere["follows"] and from_elsewhere["new_named"] and not from_elsewhere["shown"]
+    stale = row(update, old, asked("Zora Quill, formerly Ingrid Vale [1].", "doc-1"), 5)
     assert stale["follows"] and stale["old_named"]
     assert shares([stale])["follows_and_old_gone"] == 0.0 and shares([stale])["old_name_gone"] == 0.0
-    never_answered = row(update, answer("I do not know [1].", "doc-1"), answer("Zora Quill [1].", "doc-1"), [], 5)
+    never_answered = row(update, asked("I do not know [1].", "doc-1"), asked("Zora Quill [1].", "doc-1"), 5)
     found = shares([stale, never_answered, from_elsewhere])
     assert found["follows_update"] == 2 / 3 and found["follows_when_answered_before"] == 1 / 2
+    assert found["old_passage_shown_before"] == 2 / 3 and found["updated_passage_shown"] == 0.0
