@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -11,9 +12,17 @@ import qdrant_edge as qe
 from memrag.memory.errors import StorageError
 from memrag.memory.ids import point_uuid
 from memrag.memory.ports import Match, Payload, VectorHit, VectorRecord
+from memrag.memory.storage.edge_guard import (
+    MIN_FREE_BYTES,
+    edge_errors,
+    ensure_room,
+    ensure_room_to_open,
+    room_for_optimize,
+)
 from memrag.memory.storage.points import make_hit, payload_selector
 from memrag.memory.storage.process_lock import hold_exclusive
 
+log = logging.getLogger("memrag.storage")
 _UPSERT_CHUNK = 512
 # Edge runs no background optimizer: after this many writes the shard is optimised in-process
 # (segments past the indexing threshold get their HNSW index), so searches stay sub-linear.
@@ -23,10 +32,14 @@ OPTIMIZE_EVERY = 5_000
 class EdgeIndex:
     """A collection stored under `path`; created on first open, loaded after."""
 
-    def __init__(self, path: Path, dim: int, optimize_every: int = OPTIMIZE_EVERY) -> None:
+    def __init__(
+        self, path: Path, dim: int, optimize_every: int = OPTIMIZE_EVERY, min_free_bytes: int = MIN_FREE_BYTES
+    ) -> None:
         self._path = path
         self._optimize_every = optimize_every
+        self._min_free_bytes = min_free_bytes  # the reserve kept free on the disk (storage/edge_guard.py)
         self._writes_since_optimize = 0
+        ensure_room_to_open(path, min_free_bytes)  # loading fills memory-mapped files (storage/edge_guard.py)
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
                 self._shard = qe.EdgeShard.load(str(path))
@@ -35,11 +48,16 @@ class EdgeIndex:
                 config = qe.EdgeConfig(vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine))
                 self._shard = qe.EdgeShard.create(str(path), config)
         except Exception as exc:  # the binding raises plain Exceptions
-            raise StorageError(f"cannot open Qdrant Edge shard at {path}: {exc}") from exc
+            raise StorageError(
+                f"cannot open the embedded store's {path.name} collection: try again; if it persists, "
+                "see the server log"
+            ) from exc
 
+    @edge_errors("write records")
     def upsert(self, records: Sequence[VectorRecord]) -> None:
         for start in range(0, len(records), _UPSERT_CHUNK):
             chunk = records[start : start + _UPSERT_CHUNK]
+            ensure_room(self._path, chunk, self._min_free_bytes)
             points = [
                 qe.Point(point_uuid(r.id), np.asarray(r.vector, dtype=np.float32).tolist(), {**r.payload, "id": r.id})
                 for r in chunk
@@ -49,21 +67,30 @@ class EdgeIndex:
         if self._writes_since_optimize >= self._optimize_every:
             self.optimize()
 
+    @edge_errors("optimise a collection")
     def optimize(self) -> None:
-        """Build indexes and merge segments now (blocking)."""
+        """Build indexes and merge segments now (blocking); put off while the disk could not hold the
+        rebuilt segments (searches stay correct, only slower, until the next write finds room)."""
+        if not room_for_optimize(self._path, self._min_free_bytes):
+            log.warning("optimising the %s collection is put off: too little free disk space", self._path.name)
+            return
         self._shard.optimize()
         self._writes_since_optimize = 0
 
+    @edge_errors("delete records")
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
+            ensure_room(self._path, (), self._min_free_bytes)
             self._shard.update(qe.UpdateOperation.delete_points([point_uuid(i) for i in ids]))
 
+    @edge_errors("read records")
     def get(self, ids: Sequence[str]) -> list[Payload]:
         if not ids:
             return []
         records = self._shard.retrieve(point_ids=[point_uuid(i) for i in ids], with_payload=True, with_vector=False)
         return [dict(r.payload or {}) for r in records]
 
+    @edge_errors("read vectors")
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
@@ -76,6 +103,7 @@ class EdgeIndex:
     ) -> list[VectorHit]:
         return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
 
+    @edge_errors("search")
     def search_batch(
         self,
         vectors: np.ndarray,
@@ -102,6 +130,7 @@ class EdgeIndex:
         results = self._shard.query_batch(qe.QueryBatchRequest(requests))
         return [[make_hit(p.payload, p.score, with_payload) for p in points] for points in results]
 
+    @edge_errors("search")
     def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
         requests = [
             qe.QueryRequest(
@@ -112,6 +141,7 @@ class EdgeIndex:
         results = self._shard.query_batch(qe.QueryBatchRequest(requests)) if requests else []
         return [[(str(p.id), float(p.score)) for p in points] for points in results]
 
+    @edge_errors("read records")
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         offset = None
         while True:
@@ -121,12 +151,15 @@ class EdgeIndex:
             if offset is None:
                 return
 
+    @edge_errors("count records")
     def count(self) -> int:
         return int(self._shard.count(qe.CountRequest(exact=True)))
 
+    @edge_errors("flush writes to disk")
     def flush(self) -> None:
         self._shard.flush()
 
+    @edge_errors("close a collection")
     def close(self) -> None:
         self._shard.close()
 
@@ -144,18 +177,19 @@ class EdgeStore:
     `root/owner.lock`; a second process gets a StorageError instead of corrupting it.
     """
 
-    def __init__(self, root: Path, optimize_every: int = OPTIMIZE_EVERY) -> None:
+    def __init__(self, root: Path, optimize_every: int = OPTIMIZE_EVERY, min_free_bytes: int = MIN_FREE_BYTES) -> None:
         self._root = root
         self._optimize_every = optimize_every
+        self._min_free_bytes = min_free_bytes
         self._open: list[EdgeIndex] = []
         self._owner = hold_exclusive(
             root / "owner.lock",
-            f"embedded storage {root} is open in another process; one process owns it "
+            f"the embedded storage of namespace {root.name!r} is open in another process; one process owns it "
             "(run `memrag worker` without --apply beside the owner, or use a Qdrant server)",
         )
 
     def open_index(self, name: str, dim: int) -> EdgeIndex:
-        index = EdgeIndex(self._root / name, dim, self._optimize_every)
+        index = EdgeIndex(self._root / name, dim, self._optimize_every, self._min_free_bytes)
         self._open.append(index)
         return index
 

@@ -1,19 +1,31 @@
-"""VectorIndex on a Qdrant server through qdrant-client (":memory:" runs the same client code)."""
+"""VectorIndex on a Qdrant server through qdrant-client (":memory:" runs the same client code).
+
+The client's errors (transport failures, unexpected HTTP answers: `ApiException`) become
+StorageError naming the operation; their text, which holds the server's URL, is the cause.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 from qdrant_client import QdrantClient, models
-from qdrant_client.http.exceptions import UnexpectedResponse
+from qdrant_client.http.exceptions import ApiException
 
 from memrag.memory.errors import StorageError
 from memrag.memory.ids import point_uuid
 from memrag.memory.ports import Match, Payload, VectorHit, VectorRecord
+from memrag.memory.storage.failures import translated
 from memrag.memory.storage.points import make_hit, payload_selector
 
 _UPSERT_CHUNK = 256
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _server(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    return translated("the Qdrant server (MEMRAG_QDRANT_URL)", operation, (ApiException,))
 
 
 class QdrantIndex:
@@ -27,9 +39,13 @@ class QdrantIndex:
                 client.create_collection(
                     collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE)
                 )
-        except (UnexpectedResponse, ValueError) as exc:
-            raise StorageError(f"cannot open Qdrant collection {collection}: {exc}") from exc
+        except (ApiException, ValueError) as exc:
+            raise StorageError(
+                "the Qdrant server (MEMRAG_QDRANT_URL) cannot open a collection of this namespace: check that it "
+                "is running and reachable, then retry"
+            ) from exc
 
+    @_server("write records")
     def upsert(self, records: Sequence[VectorRecord]) -> None:
         for start in range(0, len(records), _UPSERT_CHUNK):
             points = [
@@ -42,17 +58,20 @@ class QdrantIndex:
             ]
             self._client.upsert(self._name, points=points, wait=True)
 
+    @_server("delete records")
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
             selector = models.PointIdsList(points=[point_uuid(i) for i in ids])
             self._client.delete(self._name, points_selector=selector, wait=True)
 
+    @_server("read records")
     def get(self, ids: Sequence[str]) -> list[Payload]:
         if not ids:
             return []
         records = self._client.retrieve(self._name, ids=[point_uuid(i) for i in ids], with_payload=True)
         return [dict(r.payload or {}) for r in records]
 
+    @_server("read vectors")
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
@@ -65,6 +84,7 @@ class QdrantIndex:
     ) -> list[VectorHit]:
         return self.search_batch(np.asarray([vector]), limit, where, None, with_payload)[0]
 
+    @_server("search")
     def search_batch(
         self,
         vectors: np.ndarray,
@@ -91,6 +111,7 @@ class QdrantIndex:
         responses = self._client.query_batch_points(self._name, requests=requests)
         return [[make_hit(p.payload, p.score, with_payload) for p in r.points] for r in responses]
 
+    @_server("search")
     def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
         if len(vectors) == 0:
             return []
@@ -101,6 +122,7 @@ class QdrantIndex:
         responses = self._client.query_batch_points(self._name, requests=requests)
         return [[(str(p.id), float(p.score)) for p in r.points] for r in responses]
 
+    @_server("read records")
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         offset = None
         while True:
@@ -110,6 +132,7 @@ class QdrantIndex:
             if offset is None:
                 return
 
+    @_server("count records")
     def count(self) -> int:
         return int(self._client.count(self._name, exact=True).count)
 
