@@ -32,6 +32,10 @@ class ChangeFollower:
     def run(self, stop: threading.Event) -> None:
         run_until(stop, lambda: self.step(block_ms=500), "change follower")
 
+    def position(self, namespace: str) -> str | None:
+        """The last change event of `namespace` refreshed here; None while it is not followed (monitoring)."""
+        return self._positions.get(namespace)
+
     def step(self, block_ms: int) -> int:
         """Refresh the documents of new change events; returns how many events were applied."""
         for name in sorted(n.decode() for n in self._r.smembers(NAMESPACES)):
