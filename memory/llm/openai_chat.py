@@ -1,12 +1,19 @@
 """ChatModel over any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server).
 
 Retries with exponential backoff on 429, 5xx and timeouts (honouring Retry-After); at most
-`max_concurrency` requests in flight; calls and tokens are counted for cost figures.
+`max_concurrency` requests in flight (one client per process shares them: memory/wiring.py);
+calls and tokens are counted for cost figures.
+
+Every failure is a ModelError naming the model and what went wrong (the status, a timeout, a
+stream cut short), never the endpoint's URL or the body it answered, which may echo the prompt
+or a key; those stay on the error's cause and in the debug log. A streamed reply holds its slot
+until it ends, fails or is closed: closing the iterator closes the upstream response.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -17,6 +24,7 @@ import httpx
 
 from memrag.memory.errors import ModelError
 
+log = logging.getLogger("memrag.llm")
 _RETRIED_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
@@ -31,7 +39,7 @@ class Usage:
 
 
 class OpenAIChat:
-    """POST {base_url}/chat/completions; errors become ModelError naming the endpoint and the cause."""
+    """POST {base_url}/chat/completions; errors become ModelError naming the model and the cause."""
 
     def __init__(
         self,
@@ -62,22 +70,34 @@ class OpenAIChat:
         try:
             text = str(data["choices"][0]["message"]["content"] or "")
         except (KeyError, IndexError, TypeError) as exc:
-            raise ModelError(f"{self._model}: reply without choices[0].message.content: {str(data)[:200]}") from exc
+            raise ModelError(f"the LLM ({self._model}) answered without choices[0].message.content") from exc
         usage = data.get("usage")
         self._count(usage if isinstance(usage, dict) else {})
         return text
 
     def stream(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> Iterator[str]:
+        """The reply in pieces. A reply that ends before the endpoint says it is complete ([DONE] or a
+        finish_reason) is a ModelError, not a short answer. Not retried: pieces already given
+        cannot be taken back."""
         body = {"model": self._model, "messages": list(messages), "max_tokens": max_tokens, "stream": True}
-        with self._slots, self._http.stream("POST", "/chat/completions", json=body) as response:
-            if response.status_code != 200:
-                raise ModelError(f"{self._model}: streaming request failed with HTTP {response.status_code}")
-            for line in response.iter_lines():
-                piece = _sse_delta(line)
-                if piece is None:
-                    break
-                if piece:
-                    yield piece
+        try:
+            with self._slots, self._http.stream("POST", "/chat/completions", json=body) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise self._refused(response)
+                finished = False
+                for line in response.iter_lines():
+                    piece, finished = _sse_event(line)
+                    if piece:
+                        yield piece
+                    if finished:
+                        break
+        except httpx.TimeoutException as exc:
+            raise ModelError(f"the LLM ({self._model}) timed out while streaming its answer; try again") from exc
+        except httpx.TransportError as exc:  # refused, reset, or the body cut mid-chunk
+            raise ModelError(f"the LLM ({self._model}) stream failed ({type(exc).__name__}); try again") from exc
+        if not finished:
+            raise ModelError(f"the LLM ({self._model}) stream ended before the answer was complete; try again")
         with self._lock:
             self.usage.calls += 1
 
@@ -90,19 +110,28 @@ class OpenAIChat:
                 cause: str = f"timed out ({exc.__class__.__name__})"
                 wait = self._backoff_s * 2**attempt
             except httpx.TransportError as exc:
-                raise ModelError(f"{self._model}: cannot reach the LLM endpoint: {exc}") from exc
+                raise ModelError(
+                    f"the LLM ({self._model}) cannot be reached ({type(exc).__name__}): check MEMRAG_LLM_BASE_URL"
+                ) from exc
             else:
                 if response.status_code == 200:
                     return _json_body(response, self._model)
                 if response.status_code not in _RETRIED_STATUS:
-                    raise ModelError(f"{self._model}: HTTP {response.status_code}: {response.text[:200]}")
-                cause = f"HTTP {response.status_code}"
+                    raise self._refused(response)
+                cause = f"answered HTTP {response.status_code}"
                 wait = _retry_after(response) or self._backoff_s * 2**attempt
             if attempt < self._max_retries:
                 with self._lock:
                     self.usage.retries += 1
                 time.sleep(wait)
-        raise ModelError(f"{self._model}: gave up after {self._max_retries + 1} attempts, last: {cause}")
+        attempts = self._max_retries + 1
+        raise ModelError(f"the LLM ({self._model}) failed {attempts} attempts, the last {cause}; try again")
+
+    def _refused(self, response: httpx.Response) -> ModelError:
+        """The endpoint said no: the status in the message, its body only in the debug log."""
+        log.debug("LLM answered HTTP %d: %s", response.status_code, response.text[:500])
+        hint = " (check MEMRAG_LLM_API_KEY)" if response.status_code in (401, 403) else ""
+        return ModelError(f"the LLM ({self._model}) answered HTTP {response.status_code}{hint}")
 
     def _count(self, usage: dict[str, object]) -> None:
         with self._lock:
@@ -118,9 +147,9 @@ def _json_body(response: httpx.Response, model: str) -> dict[str, object]:
     try:
         data = response.json()
     except json.JSONDecodeError as exc:
-        raise ModelError(f"{model}: the endpoint answered 200 with a body that is not JSON") from exc
+        raise ModelError(f"the LLM ({model}) answered 200 with a body that is not JSON") from exc
     if not isinstance(data, dict):
-        raise ModelError(f"{model}: the endpoint answered 200 with JSON that is not an object")
+        raise ModelError(f"the LLM ({model}) answered 200 with JSON that is not an object")
     return data
 
 
@@ -132,15 +161,16 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _sse_delta(line: str) -> str | None:
-    """Text of one server-sent event line; None at [DONE]; "" for lines without content."""
+def _sse_event(line: str) -> tuple[str, bool]:
+    """Text of one server-sent event line ("" for lines without content), and whether the reply is
+    complete: at [DONE], or a choice with a finish_reason."""
     if not line.startswith("data:"):
-        return ""
+        return "", False
     payload = line[5:].strip()
     if payload == "[DONE]":
-        return None
+        return "", True
     try:
-        event = json.loads(payload)
-        return str(event["choices"][0].get("delta", {}).get("content") or "")
+        choice = json.loads(payload)["choices"][0]
+        return str(choice.get("delta", {}).get("content") or ""), bool(choice.get("finish_reason"))
     except (json.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError):
-        return ""
+        return "", False
