@@ -83,7 +83,9 @@ class JobOut(BaseModel):
     indexed: int
     unchanged: int
     deleted: int
-    attempts: int
+    superseded: int = Field(0, description="documents skipped: a newer write of each was applied first")
+    attempts: int = Field(description="deliveries: the first, then one per retry after a failure")
+    takeovers: int = Field(0, description="times another worker took the job from one that died or hung")
     error: str
     errors: dict[str, str] = Field(description="document id → why it was not indexed")
     created_at: float

@@ -17,6 +17,8 @@ import redis
 
 from memrag.api.prometheus import Metrics
 from memrag.api.registry import RedisRegistry, Registry, SqliteRegistry
+from memrag.ingest.applier import Applier
+from memrag.ingest.follower import ChangeFollower
 from memrag.ingest.jobs import JobQueue
 from memrag.ingest.redis_queue import connect
 from memrag.ingest.wiring import make_jobs, serving_writes_store, store_sync
@@ -32,6 +34,7 @@ class Services:
     registry: Registry
     metrics: Metrics
     redis_client: redis.Redis | None = None  # shared by the registry and the store-sync loop; closed last
+    sync: Applier | ChangeFollower | None = None  # the loop keeping this process's engines current (Redis)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -60,6 +63,7 @@ def build(settings: Settings, metrics: Metrics) -> Services:
         client = connect(settings.redis_url)
         services = Services(settings, engines, jobs, RedisRegistry(client), metrics, client)
         loop = store_sync(settings, client, engines, f"api-{socket.gethostname()}-{os.getpid()}", writer)
+        services.sync = loop
         thread = threading.Thread(target=loop.run, args=(services.stop,), name="store-sync", daemon=True)
         thread.start()
         services.threads.append(thread)

@@ -104,7 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    engine = open_engine(Settings(), args.namespace)
+    engine = open_engine(Settings(), args.namespace, writer=False)  # only reads: sweeps no write in progress
     try:
         if args.stream:
             retrieval = engine.retrieve(args.question, RetrievalParams(top_k=args.top_k))
@@ -129,7 +129,7 @@ def _retrieve(args: argparse.Namespace) -> int:
     from memrag.memory.wiring import open_memory
 
     async def go() -> None:
-        async with open_memory(namespace=args.namespace) as memory:
+        async with open_memory(namespace=args.namespace, read_only=True) as memory:
             result = await memory.retrieve(args.question, RetrievalParams(top_k=args.top_k))
             print(f"mode: {result.mode}")
             for rank, hit in enumerate(result.hits, 1):

@@ -48,7 +48,13 @@ class DocumentState:
 
 @dataclass(frozen=True)
 class Job:
-    """A job's progress; `errors` maps a document id to why it was not indexed."""
+    """A job's progress; `errors` maps a document id to why it was not indexed.
+
+    `seq` is the job's number in its namespace, given at submission (`ordering.py`); `superseded`
+    counts documents whose write was skipped because a newer one of them was already applied.
+    `attempts` counts deliveries (the first, then one per retry after a failure); `takeovers`
+    counts the times another worker took the job from one that stopped renewing its lease.
+    """
 
     id: str
     namespace: str
@@ -60,7 +66,10 @@ class Job:
     indexed: int = 0
     unchanged: int = 0
     deleted: int = 0
+    superseded: int = 0
     attempts: int = 0
+    takeovers: int = 0
+    seq: int = 0
     error: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
@@ -75,16 +84,21 @@ def new_job(namespace: str, kind: JobKind, documents: int) -> Job:
 
 @dataclass(frozen=True)
 class SliceResult:
-    """What applying one slice did: documents added, unchanged, failed (id → reason), deleted."""
+    """What applying one slice did: documents added, unchanged, failed (id → reason), deleted, and
+    superseded (skipped: a newer write of them was applied first; their states are that write's)."""
 
     added: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     failed: dict[str, str] = field(default_factory=dict)
     deleted: tuple[str, ...] = ()
+    superseded: tuple[str, ...] = ()
 
     @staticmethod
-    def of(report: AddReport) -> SliceResult:
-        return SliceResult(tuple(report.documents_added), tuple(report.documents_unchanged), dict(report.failed))
+    def of(report: AddReport, superseded: Sequence[str] = ()) -> SliceResult:
+        """A failure of a superseded document is no failure: its newer write decides."""
+        failed = {d: why for d, why in report.failed.items() if d not in superseded}
+        added, unchanged = tuple(report.documents_added), tuple(report.documents_unchanged)
+        return SliceResult(added, unchanged, failed, superseded=tuple(superseded))
 
     def document_states(self, job_id: str) -> dict[str, DocumentState]:
         states = {d: DocumentState("indexed", job_id) for d in self.added + self.unchanged}
@@ -100,7 +114,8 @@ def summarize(job: Job, results: list[SliceResult]) -> Job:
         errors.update(r.failed)
     status: JobStatus = job.status
     if job.status != "failed":
-        status = "done" if len(results) >= job.slices else ("running" if job.attempts or results else "queued")
+        started = job.attempts or job.takeovers or results
+        status = "done" if len(results) >= job.slices else ("running" if started else "queued")
     return replace(
         job,
         status=status,
@@ -108,6 +123,7 @@ def summarize(job: Job, results: list[SliceResult]) -> Job:
         indexed=sum(len(r.added) for r in results),
         unchanged=sum(len(r.unchanged) for r in results),
         deleted=sum(len(r.deleted) for r in results),
+        superseded=sum(len(r.superseded) for r in results),
         errors=errors,
     )
 
@@ -125,7 +141,9 @@ class JobBoard(Protocol):
 
     def fail(self, job_id: str, reason: str) -> None: ...
 
-    def mark_indexing(self, job: Job, document_ids: list[str]) -> None: ...
+    def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
+        """The documents whose state is this job's (not a later job's) are being indexed."""
+        ...
 
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None: ...
 
@@ -184,7 +202,9 @@ class MemoryJobBoard:
     def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
         with self._lock:
             for doc_id in document_ids:
-                self._docs[(job.namespace, doc_id)] = DocumentState("indexing", job.id)
+                state = self._docs.get((job.namespace, doc_id))
+                if state is None or state.job_id == job.id:  # a newer job's state is left alone
+                    self._docs[(job.namespace, doc_id)] = DocumentState("indexing", job.id)
 
     def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None:
         with self._lock:

@@ -2,7 +2,7 @@
 
 Keys (prefix `memrag:`): `job:{id}` a hash of the job's fields plus one `slice:{n}` field per
 applied slice (HSETNX: the first record of a slice wins, so re-applied work counts once);
-`job:{id}:input` the documents to process; `docs:{ns}` document id → state.
+`job:{id}:input` the documents to process (deleted when the job ends); `docs:{ns}` document id → state.
 """
 
 from __future__ import annotations
@@ -18,8 +18,20 @@ from memrag.ingest.jobs import DocumentState, Job, SliceResult, summarize
 from memrag.memory.errors import NotFound
 
 PREFIX = "memrag:"
-JOB_TTL_S = 7 * 24 * 3600  # a job's record and input are kept a week, then expire
-_META = ("namespace", "kind", "status", "documents", "slices", "attempts", "error", "created_at", "updated_at")
+JOB_TTL_S = 7 * 24 * 3600  # a job's record is kept a week, then expires (its input too, if the job never ended)
+_META = (
+    "namespace",
+    "kind",
+    "status",
+    "documents",
+    "slices",
+    "attempts",
+    "takeovers",
+    "seq",
+    "error",
+    "created_at",
+    "updated_at",
+)
 
 
 def job_key(job_id: str) -> str:
@@ -65,6 +77,12 @@ class RedisJobBoard:
         self._r.hset(job_key(job_id), "updated_at", json.dumps(time.time()))
         return replace(self.get(job_id), attempts=int(attempts))
 
+    def record_takeover(self, job_id: str) -> Job:
+        """Another worker took the job over (its holder stopped renewing the lease): not an attempt."""
+        self._r.hincrby(job_key(job_id), "takeovers", 1)
+        self._r.hset(job_key(job_id), "updated_at", json.dumps(time.time()))
+        return self.get(job_id)
+
     def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None:
         job = self.get(job_id)
         if not self._r.hsetnx(job_key(job_id), f"slice:{slice_no}", json.dumps(asdict(result))):
@@ -74,11 +92,15 @@ class RedisJobBoard:
             if states:
                 tx.hset(docs_key(job.namespace), mapping=states)
             tx.hset(job_key(job_id), "updated_at", json.dumps(time.time()))
+            if job.applied_slices + 1 >= job.slices:  # the job is done: its input is needed no more
+                tx.delete(input_key(job_id))
             tx.execute()
 
     def fail(self, job_id: str, reason: str) -> None:
-        fields = {"status": json.dumps("failed"), "error": json.dumps(reason), "updated_at": json.dumps(time.time())}
-        self._r.hset(job_key(job_id), mapping=fields)
+        with self._r.pipeline() as tx:
+            tx.hset(job_key(job_id), mapping=failed_fields(reason))
+            tx.delete(input_key(job_id))
+            tx.execute()
 
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
         raw = self._r.hget(docs_key(namespace), doc_id)
@@ -86,10 +108,22 @@ class RedisJobBoard:
 
     def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
         state = json.dumps(asdict(DocumentState("indexing", job.id)))
-        if document_ids:
-            self._r.hset(docs_key(job.namespace), mapping=dict.fromkeys(document_ids, state))
+        if not document_ids:
+            return
+        now = self._r.hmget(docs_key(job.namespace), document_ids)
+        mine = [
+            d for d, raw in zip(document_ids, now, strict=True) if raw is None or json.loads(raw)["job_id"] == job.id
+        ]
+        if mine:  # a later job's state is left alone (a retried older job must not take it back)
+            self._r.hset(docs_key(job.namespace), mapping=dict.fromkeys(mine, state))
+
+
+def failed_fields(reason: str) -> dict[str, str]:
+    """The fields that make a job failed with `reason` (a worker parks a job with them, fenced)."""
+    return {"status": json.dumps("failed"), "error": json.dumps(reason), "updated_at": json.dumps(time.time())}
 
 
 def _slice_from(raw: bytes) -> SliceResult:
     d = json.loads(raw)
-    return SliceResult(tuple(d["added"]), tuple(d["unchanged"]), dict(d["failed"]), tuple(d["deleted"]))
+    superseded = tuple(d.get("superseded", ()))  # absent from slices recorded before numbering
+    return SliceResult(tuple(d["added"]), tuple(d["unchanged"]), dict(d["failed"]), tuple(d["deleted"]), superseded)

@@ -4,19 +4,23 @@ Streams (prefix `memrag:`): `jobs` (consumer group `workers`) holds job ids; a w
 dies leaves its entry pending and another takes it over after the visibility timeout.
 `jobs:delayed` (sorted set) holds retries until their backoff is over. `log:{ns}` is the
 ordered log of prepared batches and deletes of a namespace, which the store's writer (and
-any replica) applies in order; `changes:{ns}` announces what was applied.
+any replica) applies in order, trimmed only below what all of them applied (`retention.py`);
+`changes:{ns}` announces what was applied. Each job is numbered at submission (`seq:{ns}`,
+`pending:{ns}`: `redis_scripts.py`) so that an older write never wins (`ordering.py`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import redis
 
 from memrag.ingest.jobs import Job, JobKind, encode_inputs, new_job
-from memrag.ingest.redis_board import JOB_TTL_S, PREFIX, RedisJobBoard, input_key
+from memrag.ingest.redis_board import JOB_TTL_S, PREFIX, RedisJobBoard, input_key, job_key
+from memrag.ingest.redis_scripts import Scripts, pending_key, seq_key
 from memrag.memory.errors import InvalidInput
 from memrag.memory.indexing.prepare import identify
 from memrag.memory.types import DocumentInput
@@ -59,6 +63,7 @@ class RedisJobs:
     def __init__(self, client: redis.Redis) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
         self.board = RedisJobBoard(client)
+        self._scripts = Scripts(client)
         ensure_group(client)
 
     def submit_add(self, namespace: str, documents: Sequence[DocumentInput]) -> Job:
@@ -70,14 +75,13 @@ class RedisJobs:
         return self._submit(namespace, "delete", ids, json.dumps(ids).encode())
 
     def _submit(self, namespace: str, kind: JobKind, doc_ids: list[str], payload: bytes) -> Job:
+        """The input and the job's record first; then, in one step, its number and its place in the queue."""
         job = new_job(namespace, kind, len(doc_ids))
         self._r.set(input_key(job.id), payload, ex=JOB_TTL_S)
         self.board.create(job, doc_ids if kind == "add" else [])
-        with self._r.pipeline() as tx:
-            tx.sadd(NAMESPACES, namespace)
-            tx.xadd(JOBS, {"job": job.id})
-            tx.execute()
-        return job
+        keys = [seq_key(namespace), pending_key(namespace), job_key(job.id), NAMESPACES, JOBS]
+        seq = self._scripts.submit(keys=keys, args=[job.id, namespace])
+        return replace(job, seq=int(seq))
 
     def get(self, job_id: str) -> Job:
         return self.board.get(job_id)

@@ -33,11 +33,9 @@ def store_sync(
     """The loop that keeps this process's engines current through Redis: the store's one writer
     applies the log (its positions kept under the data directory); a reader follows the change feed."""
     if writer:
-        return Applier(client, engines, settings.data_dir / "log-positions", name)
+        return Applier(client, engines, settings.data_dir / "log-positions", name, settings.log_retention)
     return ChangeFollower(client, engines)
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(
-        settings.job_visibility_s, settings.job_max_attempts, settings.job_backoff_s, settings.log_retention
-    )
+    return RetryPolicy(settings.job_visibility_s, settings.job_max_attempts, settings.job_backoff_s)

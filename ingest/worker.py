@@ -1,9 +1,14 @@
 """`memrag worker`: takes jobs from Redis, prepares their slices and appends them to the namespace log.
 
 At-least-once, made exactly-once in effect: a job is acknowledged only after all its slices
-are in the log; one a dead worker left pending is claimed by another after the visibility
-timeout; a slice logged twice is applied twice to no effect (content-hash ids). A failing
-job is retried with exponential backoff and parked as failed after `max_attempts`.
+are in the log; a slice is logged at most once (`logged:{n}`, set with the append). A worker
+holds a job under a lease — its entry in the consumer group — which a heartbeat renews while a
+slice is being prepared (every third of `visibility_s`) and each logged slice renews again; a
+worker that dies or hangs stops renewing, and another takes the job over after `visibility_s`.
+Every step on a held job is fenced (`redis_scripts.py`): a worker that lost its job can log,
+acknowledge or retry nothing of it. A failing job is retried with exponential backoff and
+parked as failed after `max_attempts` failures; a job taken over more than `max_attempts` times
+(its workers keep dying) is parked too.
 """
 
 from __future__ import annotations
@@ -12,17 +17,22 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from memrag.ingest.job_stats import FinishedJobs
 from memrag.ingest.jobs import Job, decode_inputs, slices
 from memrag.ingest.loops import run_until
-from memrag.ingest.redis_board import RedisJobBoard, input_key, job_key
+from memrag.ingest.redis_board import RedisJobBoard, failed_fields, input_key, job_key
 from memrag.ingest.redis_queue import DELAYED, GROUP, JOBS, ensure_group, log_key
+from memrag.ingest.redis_scripts import Scripts, pending_key
 from memrag.memory.indexing.batch import encode
 from memrag.memory.indexing.prepare import Preparer
+from memrag.memory.types import DocumentInput
 
 log = logging.getLogger("memrag.worker")
 
@@ -32,105 +42,189 @@ class RetryPolicy:
     visibility_s: float = 60.0
     max_attempts: int = 5
     backoff_s: float = 2.0
-    log_retention: int = 2000
 
     def delay(self, attempt: int) -> float:
         return float(self.backoff_s * 2 ** max(0, attempt - 1))
+
+
+class LeaseLost(Exception):
+    """Another worker took this job over (this one was taken for dead): it leaves the job alone."""
 
 
 class Worker:
     """One consumer of the job stream; `run` until `stop` is set (SIGTERM finishes the current slice)."""
 
     def __init__(self, client: redis.Redis, preparer: Preparer, consumer: str, policy: RetryPolicy) -> None:
-        self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
-        self._preparer, self._consumer, self._policy = preparer, consumer, policy
-        self._board = RedisJobBoard(client)
+        self.redis: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
+        self.preparer, self.consumer, self.policy = preparer, consumer, policy
+        self.board = RedisJobBoard(client)
+        self.scripts = Scripts(client)
+        self.finished = FinishedJobs(client)  # jobs parked here, counted for monitoring
         ensure_group(client)
 
     def run(self, stop: threading.Event) -> None:
-        run_until(stop, lambda: self.step(block_ms=1000), f"worker {self._consumer}")
+        run_until(stop, lambda: self.step(block_ms=1000), f"worker {self.consumer}")
 
     def step(self, block_ms: int) -> bool:
-        """Process at most one job; False when none was waiting."""
-        self._promote_due_retries()
-        entry = self._claim_abandoned() or self._read_new(block_ms)
-        if entry is None:
+        """Process at most one job to its end; False when none was waiting."""
+        held = self.take(block_ms)
+        if held is None:
             return False
-        entry_id, job_id = entry
-        self._handle(entry_id, job_id)
+        while held.advance():
+            pass
         return True
 
+    def take(self, block_ms: int) -> JobRun | None:
+        """Hold the next job: one abandoned by a dead worker (a takeover, not an attempt), else a new
+        delivery (an attempt: the first, or a retry whose backoff is over)."""
+        self._promote_due_retries()
+        abandoned = self._claim_abandoned()
+        if abandoned is not None:
+            entry_id, job_id = abandoned
+            log.info("job %s taken over by %s", job_id, self.consumer)
+            job = self.board.record_takeover(job_id)
+        else:
+            delivered = self._read_new(block_ms)
+            if delivered is None:
+                return None
+            entry_id, job_id = delivered
+            job = self.board.start_attempt(job_id)
+        self.redis.hset(job_key(job_id), "worker", self.consumer)  # who holds it, for operators
+        return JobRun(self, entry_id, job)
+
     def _promote_due_retries(self) -> None:
-        for job_id in self._r.zrangebyscore(DELAYED, "-inf", time.time()):
-            with self._r.pipeline() as tx:  # MULTI: the retry is moved whole or not at all
+        for job_id in self.redis.zrangebyscore(DELAYED, "-inf", time.time()):
+            with self.redis.pipeline() as tx:  # MULTI: the retry is moved whole or not at all
                 tx.zrem(DELAYED, job_id)
                 tx.xadd(JOBS, {"job": job_id})
                 tx.execute()
 
     def _claim_abandoned(self) -> tuple[bytes, str] | None:
-        idle_ms = int(self._policy.visibility_s * 1000)
-        _, claimed, _ = self._r.xautoclaim(JOBS, GROUP, self._consumer, idle_ms, "0-0", count=1)
+        idle_ms = int(self.policy.visibility_s * 1000)
+        _, claimed, _ = self.redis.xautoclaim(JOBS, GROUP, self.consumer, idle_ms, "0-0", count=1)
         return _entry(claimed)
 
     def _read_new(self, block_ms: int) -> tuple[bytes, str] | None:
-        found = self._r.xreadgroup(GROUP, self._consumer, {JOBS: ">"}, count=1, block=block_ms)
+        found = self.redis.xreadgroup(GROUP, self.consumer, {JOBS: ">"}, count=1, block=block_ms)
         return _entry(found[0][1]) if found else None
 
-    def _handle(self, entry_id: bytes, job_id: str) -> None:
-        job = self._board.start_attempt(job_id)
-        self._r.hset(job_key(job_id), "worker", self._consumer)  # who holds it, for operators
-        if job.status in ("done", "failed"):
-            self._r.xack(JOBS, GROUP, entry_id)
-            return
-        if job.attempts > self._policy.max_attempts:
-            self._park(entry_id, job, f"gave up after {job.attempts - 1} attempts; last error: {job.error or 'none'}")
-            return
-        try:
-            self._run(job, entry_id)
-        except Exception as exc:  # a job boundary: any failure is recorded, then retried or parked
-            reason = f"{type(exc).__name__}: {exc}"
-            if job.attempts >= self._policy.max_attempts:
-                self._park(entry_id, job, f"failed {job.attempts} times; last error: {reason}")
-            else:
-                self._retry(entry_id, job, reason)
-            return
-        self._r.xack(JOBS, GROUP, entry_id)
+    def held_args(self, entry_id: bytes) -> list[Any]:
+        return [GROUP, self.consumer, entry_id]
 
-    def _run(self, job: Job, entry_id: bytes) -> None:
-        raw = self._r.get(input_key(job.id))
+    @contextmanager
+    def lease(self, entry_id: bytes) -> Iterator[None]:
+        """Renew the hold on `entry_id` every third of the visibility timeout while the body runs."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.policy.visibility_s / 3):
+                try:
+                    if not self.scripts.renew(keys=[JOBS], args=self.held_args(entry_id)):
+                        return  # taken over: the next fenced step finds out
+                except redis.RedisError as exc:  # Redis away for a moment: try again at the next beat
+                    log.warning("could not renew the lease of %s: %s", entry_id, exc)
+
+        heart = threading.Thread(target=beat, name=f"lease-{self.consumer}", daemon=True)
+        heart.start()
+        try:
+            yield
+        finally:
+            done.set()
+            heart.join()
+
+
+class JobRun:
+    """One worker's hold on one job: each `advance` prepares and logs the next slice, and the one after
+    the last releases the job; False once the job has left this worker (finished, retried, parked,
+    or taken over by another). A run nobody advances any more is a dead worker's: its lease lapses."""
+
+    def __init__(self, worker: Worker, entry_id: bytes, job: Job) -> None:
+        self._w, self.entry_id, self.job = worker, entry_id, job
+        self._todo: list[tuple[int, list[DocumentInput] | None]] | None = None  # read at the first advance
+        self._raw = b""
+        self.ended = False
+
+    def advance(self) -> bool:
+        if self.ended:
+            return False
+        try:
+            if self._todo is None:
+                self._todo = self._start()
+                if self._todo is None:
+                    return self._end()
+            if self._todo:
+                self._log_slice(*self._todo.pop(0))
+                return True
+            self._release()
+        except LeaseLost:
+            log.info("job %s was taken over from %s; leaving it", self.job.id, self._w.consumer)
+        except Exception as exc:  # a job boundary: any failure is recorded, then retried or parked
+            self._fail(f"{type(exc).__name__}: {exc}")
+        return self._end()
+
+    def _end(self) -> bool:
+        self.ended = True
+        return False
+
+    def _start(self) -> list[tuple[int, list[DocumentInput] | None]] | None:
+        """The slices left to log (a previous attempt may have logged some); None when there is
+        nothing to do (the job had ended, or it is parked now)."""
+        job, policy = self.job, self._w.policy
+        if job.status in ("done", "failed"):
+            self._release()
+            return None
+        if job.attempts > policy.max_attempts:
+            self._park(f"gave up after {job.attempts - 1} attempts; last error: {job.error or 'none'}")
+            return None
+        if job.takeovers > policy.max_attempts:
+            self._park(f"taken over {job.takeovers} times: the workers holding it died or hung")
+            return None
+        raw = self._w.redis.get(input_key(job.id))
         if raw is None:
             raise LookupError(f"the input of job {job.id} is gone from Redis")
-        if job.kind == "delete":
-            self._append(job, 0, {"kind": "delete", "ids": raw})
+        self._raw = raw
+        logged = set(self._w.redis.hkeys(job_key(job.id)))
+        todo: list[tuple[int, list[DocumentInput] | None]] = (
+            [(0, None)] if job.kind == "delete" else list(slices(decode_inputs(raw)))
+        )
+        return [(n, docs) for n, docs in todo if f"logged:{n}".encode() not in logged]
+
+    def _log_slice(self, slice_no: int, docs: list[DocumentInput] | None) -> None:
+        if docs is None:
+            self._append(slice_no, {"kind": "delete", "ids": self._raw})
             return
-        documents = decode_inputs(raw)
-        logged = set(self._r.hkeys(job_key(job.id)))
-        for slice_no, docs in slices(documents):
-            if f"logged:{slice_no}".encode() in logged:
-                continue  # a previous attempt got this far
-            self._board.mark_indexing(job, [d.id or "" for d in docs])
-            batch = self._preparer.prepare_inputs(docs)
-            self._append(job, slice_no, {"kind": "batch", "batch": encode(batch)})
-            self._r.xclaim(JOBS, GROUP, self._consumer, 0, [entry_id], justid=True)  # still alive: reset idle
+        self._w.board.mark_indexing(self.job, [d.id or "" for d in docs])
+        with self._w.lease(self.entry_id):
+            batch = self._w.preparer.prepare_inputs(docs)
+        self._append(slice_no, {"kind": "batch", "batch": encode(batch)})
 
-    def _append(self, job: Job, slice_no: int, fields: dict[str, bytes | str]) -> None:
-        entry = {"job": job.id, "slice": str(slice_no), **fields}
-        self._r.xadd(log_key(job.namespace), entry, maxlen=self._policy.log_retention, approximate=True)
-        self._r.hset(job_key(job.id), f"logged:{slice_no}", "1")
+    def _append(self, slice_no: int, fields: dict[str, bytes | str]) -> None:
+        keys = [JOBS, log_key(self.job.namespace), job_key(self.job.id), pending_key(self.job.namespace)]
+        entry = [x for pair in {"job": self.job.id, "slice": str(slice_no), **fields}.items() for x in pair]
+        if not self._w.scripts.append(keys=keys, args=[*self._w.held_args(self.entry_id), slice_no, *entry]):
+            raise LeaseLost(self.job.id)
 
-    def _retry(self, entry_id: bytes, job: Job, reason: str) -> None:
-        log.warning("job %s attempt %d failed: %s", job.id, job.attempts, reason)
-        due = time.time() + self._policy.delay(job.attempts)
-        with self._r.pipeline() as tx:
-            tx.hset(job_key(job.id), "error", json.dumps(reason))
-            tx.zadd(DELAYED, {job.id: due})
-            tx.xack(JOBS, GROUP, entry_id)
-            tx.execute()
+    def _release(self, **ended: str) -> None:
+        """Every slice is logged, the job had ended, or it is parked (`ended`: the job's fields to set,
+        with the release): acknowledge it; it logs no more."""
+        keys = [JOBS, pending_key(self.job.namespace), job_key(self.job.id), input_key(self.job.id)]
+        fields = [x for pair in ended.items() for x in pair]
+        self._w.scripts.release(keys=keys, args=[*self._w.held_args(self.entry_id), self.job.id, *fields])
 
-    def _park(self, entry_id: bytes, job: Job, reason: str) -> None:
-        log.error("job %s parked as failed: %s", job.id, reason)
-        self._board.fail(job.id, reason)
-        self._r.xack(JOBS, GROUP, entry_id)
+    def _fail(self, reason: str) -> None:
+        if self.job.attempts >= self._w.policy.max_attempts:
+            self._park(f"failed {self.job.attempts} times; last error: {reason}")
+            return
+        log.warning("job %s attempt %d failed: %s", self.job.id, self.job.attempts, reason)
+        due = time.time() + self._w.policy.delay(self.job.attempts)
+        keys = [JOBS, DELAYED, job_key(self.job.id)]
+        args = [*self._w.held_args(self.entry_id), self.job.id, due, json.dumps(reason)]
+        self._w.scripts.retry(keys=keys, args=args)
+
+    def _park(self, reason: str) -> None:
+        log.error("job %s parked as failed: %s", self.job.id, reason)
+        self._release(**failed_fields(reason))
+        self._w.finished.count(self.job.id, "failed")  # counted only if the release parked it
 
 
 def _entry(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> tuple[bytes, str] | None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from memrag.memory.errors import NotFound
+from memrag.memory.errors import InvalidInput, NotFound
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.indexing.batch import PreparedBatch
 from memrag.memory.indexing.prepare import AddReport, Preparer
@@ -36,6 +36,7 @@ class Engine:
         reader: Reader | None = None,
         writer: bool = True,
     ) -> None:
+        self.writer = writer  # False: a reader (never sweeps, refuses writes)
         self.store = store
         self.embedder = embedder
         self.query_embedder = query_embedder or embedder  # queries skip the cache: no write per query
@@ -83,6 +84,7 @@ class Engine:
         Extraction and embedding run outside the lock, so readers are not held up by them; the
         batch is checked against the store again when it is committed.
         """
+        self._check_writer()
         report = AddReport()
         prepared = self.preparer.prepare(self._indexer.select(documents, report), report)
         batch = self.preparer.embed(prepared, report)
@@ -92,6 +94,7 @@ class Engine:
 
     def apply(self, batch: PreparedBatch) -> AddReport:
         """Write a prepared batch; applying the same batch again changes nothing."""
+        self._check_writer()
         report = AddReport(failed=dict(batch.failed), dropped_triples=batch.dropped_triples)
         report.embed_seconds = batch.embed_seconds
         with self._lock:
@@ -102,16 +105,20 @@ class Engine:
         """Write new versions whole; each document record swap is atomic, old-only passages go after it.
 
         A reader sees the old version or the new one: the graph changes under the lock, and in the
-        store the document record (upserted in one write) decides which passages count.
+        store the document record (upserted in one write) decides which passages count. A new
+        version that changes only the metadata rewrites the document record alone.
         """
         stored = {d.id: d for d in self.store.get_documents([i.document.id for i in batch.items])}
         fresh = []
         for item in batch.items:
             old = stored.get(item.document.id)
-            if old is not None and old.content_hash == item.document.content_hash:
-                report.documents_unchanged.append(old.id)
-            else:
+            if old is None or old.content_hash != item.document.content_hash:
                 fresh.append(item)
+            elif old.metadata != item.document.metadata:
+                self.store.put_document(replace(old, metadata=item.document.metadata))
+                report.documents_added.append(old.id)
+            else:
+                report.documents_unchanged.append(old.id)
         self._indexer.write(replace(batch, items=tuple(fresh)), report)
         for item in fresh:
             old = stored.get(item.document.id)
@@ -121,6 +128,7 @@ class Engine:
 
     def delete(self, doc_id: str) -> None:
         """Remove a document, its passages, and the entities and facts no passage mentions any more."""
+        self._check_writer()
         with self._lock:
             found = self.store.get_documents([doc_id])
             if not found:
@@ -128,6 +136,10 @@ class Engine:
             self.store.documents.delete([doc_id])
             self._drop_passages(set(found[0].passage_ids))
             self._doc_passages.pop(doc_id, None)
+
+    def _check_writer(self) -> None:
+        if not self.writer:
+            raise InvalidInput("this memory was opened read-only: send writes to the process that writes its store")
 
     def _drop_passages(self, passage_ids: set[str]) -> None:
         dead_entities: list[str] = []

@@ -41,12 +41,14 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=4, ge=0, le=20)
     redis_url: str | None = Field(default=None, description="Redis URL; set → jobs go to `memrag worker`")
     job_visibility_s: float = Field(
-        default=60.0, gt=0, description="a job unacknowledged this long by its worker is taken over by another"
+        default=60.0, gt=0, description="a job whose worker has not renewed its lease this long is taken over"
     )
     job_max_attempts: int = Field(default=5, ge=1, le=100, description="attempts before a job is parked as failed")
     job_backoff_s: float = Field(default=2.0, ge=0, description="retry delay, doubled after each failed attempt")
     log_retention: int = Field(
-        default=2000, ge=10, description="prepared batches kept in each namespace's Redis log for late followers"
+        default=2000,
+        ge=10,
+        description="log entries an applier leaves behind it (for late replicas); unapplied ones are never trimmed",
     )
     admin_key: str | None = Field(
         default=None, min_length=16, description="admin API key (creates namespaces and keys); unset → no admin API"

@@ -200,7 +200,11 @@ class Engines:
             self._embedder = None
 
 
-def open_memory(settings: Settings | None = None, namespace: str | None = None, **kwargs: object) -> Memory:
-    """`Memory` on the embedded default (or whatever the environment configures)."""
-    engine = open_engine(settings or Settings(), namespace, **kwargs)  # type: ignore[arg-type]
+def open_memory(
+    settings: Settings | None = None, namespace: str | None = None, *, read_only: bool = False, **kwargs: object
+) -> Memory:
+    """`Memory` on the embedded default (or whatever the environment configures). `read_only` for
+    a caller that only reads: it never sweeps leftovers (on a shared store they may be another
+    process's write in progress) and refuses writes."""
+    engine = open_engine(settings or Settings(), namespace, writer=not read_only, **kwargs)  # type: ignore[arg-type]
     return Memory(engine, RetrievalParams())

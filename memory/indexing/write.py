@@ -34,12 +34,14 @@ class Indexer:
         self._store, self._graph, self._params = store, graph, params
 
     def select(self, inputs: Sequence[DocumentInput], report: AddReport) -> list[tuple[str, DocumentInput]]:
-        """Documents to index as (id, input): new ones, and changed versions of stored ones."""
+        """Documents to index as (id, input): new ones, and changed versions of stored ones (a change
+        of metadata alone included: its passages are prepared again from the caches, and the
+        writer rewrites only the document record)."""
         by_id = dict(identify(inputs))
-        stored = {d.id: d.content_hash for d in self._store.get_documents(list(by_id))}
+        stored = {d.id: (d.content_hash, d.metadata) for d in self._store.get_documents(list(by_id))}
         fresh = []
         for doc_id, doc in by_id.items():
-            if stored.get(doc_id) == content_hash(doc):
+            if stored.get(doc_id) == (content_hash(doc), doc.metadata):
                 report.documents_unchanged.append(doc_id)
             else:
                 fresh.append((doc_id, doc))

@@ -125,6 +125,8 @@ def test_a_later_job_takes_over_a_documents_state_in_its_namespace(board):
     assert board.document_state("ns", "a") == DocumentState("queued", second.id)
     assert board.document_state("other", "a") == DocumentState("queued", elsewhere.id)
     assert board.get(first.id).status == "done"  # the first job's own record is untouched
+    board.mark_indexing(first, ["a"])  # an older job retried late does not take the state back
+    assert board.document_state("ns", "a") == DocumentState("queued", second.id)
 
 
 def test_every_write_to_a_job_moves_its_updated_at(board):

@@ -52,6 +52,23 @@ def test_jobs_run_in_process_with_progress_and_document_states(tmp_path):
     engine.close()
 
 
+def test_jobs_are_numbered_per_namespace_and_applied_in_that_order(tmp_path):
+    engine = make_engine(tmp_path / "m", RECORDED)
+    jobs = LocalJobs(lambda ns: engine)
+    sent = [
+        jobs.submit_add("default", DOCS[:2]),
+        jobs.submit_delete("default", ["n0"]),
+        jobs.submit_add("default", [DocumentInput(text=DOCS[2].text, id="n0")]),
+        jobs.submit_add("other", DOCS[3:4]),
+    ]
+    assert [j.seq for j in sent] == [1, 2, 3, 1]
+    done = [_wait(jobs, j.id) for j in sent]
+    assert [(j.indexed, j.deleted, j.superseded) for j in done] == [(2, 0, 0), (0, 1, 0), (1, 0, 0), (1, 0, 0)]
+    assert [d.id for d in engine.list_documents()] == ["n0", "n1", "n3"]
+    jobs.close()
+    engine.close()
+
+
 def test_an_unexpected_error_fails_the_job_with_its_reason(tmp_path):
     def no_engine(namespace):
         raise RuntimeError(f"namespace {namespace} is not open")

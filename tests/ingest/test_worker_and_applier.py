@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from memrag.ingest.applier import Applier
+from memrag.ingest.job_stats import FinishedJobs
 from memrag.ingest.jobs import DocumentState, new_job
 from memrag.ingest.redis_board import input_key
 from memrag.ingest.redis_queue import GROUP, JOBS, RedisJobs, changes_key
@@ -79,7 +80,7 @@ def test_a_job_goes_through_redis_and_equals_adding_directly(tmp_path, redis_cli
     assert announced == sorted(f"doc{i}" for i in range(len(DOCS)))
 
 
-def test_a_redelivered_job_changes_nothing(tmp_path, redis_client):
+def test_a_redelivered_job_and_a_slice_logged_twice_change_nothing(tmp_path, redis_client):
     rig = Rig(tmp_path, redis_client)
     job = rig.jobs.submit_add("ns", DOCS[:5])
     rig.drain(job.id)
@@ -88,8 +89,12 @@ def test_a_redelivered_job_changes_nothing(tmp_path, redis_client):
         record_count(rig.engine.store.passages),
         record_count(rig.engine.store.entities),
     )
-    redis_client.hdel(f"memrag:job:{job.id}", "logged:0", "slice:0")  # as if the log entry had never been recorded
-    redis_client.xadd(JOBS, {"job": job.id})
+    assert redis_client.get(input_key(job.id)) is None  # the job is done: its input is gone from Redis
+    redis_client.xadd(JOBS, {"job": job.id})  # delivered again: the worker finds it done, logs nothing
+    assert rig.worker.step(block_ms=10) is True and redis_client.xlen("memrag:log:ns") == 1
+    (_, entry), *_ = redis_client.xrange("memrag:log:ns")
+    redis_client.hdel(f"memrag:job:{job.id}", "slice:0")  # as if the slice had never been recorded ...
+    redis_client.xadd("memrag:log:ns", entry)  # ... and its entry were logged a second time
     again = rig.drain(job.id)
     assert again.status == "done" and again.unchanged == 5 and again.indexed == 0
     after = (
@@ -130,6 +135,8 @@ def test_a_failing_job_is_retried_with_backoff_then_parked_with_its_reason(tmp_p
     assert "model server unreachable" in failed.error and "3 times" in failed.error
     assert time.monotonic() - started >= FAST.backoff_s * (1 + 2)  # two backoffs: 0.05 s, then 0.1 s
     assert rig.engine.list_documents() == []
+    assert redis_client.get(input_key(job.id)) is None  # parked: its input is gone from Redis
+    assert FinishedJobs(redis_client).read()[("add", "failed")] == 1  # counted by the worker that parked it
 
 
 def test_a_document_whose_extraction_fails_is_reported_and_the_rest_indexed(tmp_path, redis_client):
@@ -183,3 +190,16 @@ def test_a_damaged_log_entry_fails_its_job_and_the_log_goes_on(tmp_path, redis_c
     assert (
         failed.status == "failed" and "could not be applied" in failed.error and "not a prepared batch" in failed.error
     )
+    finished = FinishedJobs(redis_client).read()  # counted by the applier that failed or ended each job
+    assert (finished[("add", "failed")], finished[("add", "done")]) == (1, 1)
+
+
+def test_a_change_of_metadata_alone_is_applied_and_announced(tmp_path, redis_client):
+    rig = Rig(tmp_path, redis_client)
+    text = DOCS[0].text
+    rig.drain(rig.jobs.submit_add("ns", [DocumentInput(text=text, id="doc0", metadata={"v": 1})]).id)
+    job = rig.drain(rig.jobs.submit_add("ns", [DocumentInput(text=text, id="doc0", metadata={"v": 2})]).id)
+    assert (job.status, job.indexed, job.unchanged) == ("done", 1, 0)
+    assert rig.engine.get("doc0").metadata == {"v": 2}
+    last = redis_client.xrevrange(changes_key("ns"), count=1)[0][1]
+    assert json.loads(last[b"documents"]) == ["doc0"]

@@ -79,6 +79,18 @@ def test_changed_content_under_the_same_id_replaces_the_old_version(engine):
     assert "Rome is the capital of Italy." in texts and "Paris is the capital of France." not in texts
 
 
+def test_a_change_of_metadata_alone_rewrites_the_document_record_only(engine):
+    text = "Paris is the capital of France."
+    before = (engine.get("d0").passage_ids, graph_signature(engine), sorted(p.id for p in engine.store.all_passages()))
+    report = engine.add([DocumentInput(text=text, id="d0", metadata={"source": "atlas", "year": 2024})])
+    assert (report.documents_added, report.documents_unchanged, report.passages) == (["d0"], [], 0)
+    assert engine.get("d0").metadata == {"source": "atlas", "year": 2024}
+    after = (engine.get("d0").passage_ids, graph_signature(engine), sorted(p.id for p in engine.store.all_passages()))
+    assert after == before
+    again = engine.add([DocumentInput(text=text, id="d0", metadata={"year": 2024, "source": "atlas"})])
+    assert (again.documents_added, again.documents_unchanged) == ([], ["d0"])
+
+
 def test_reopening_gives_identical_graph_and_rankings(tmp_path):
     first = make_engine(tmp_path, extractions(TABLE))
     first.add([DocumentInput(text=t) for t in TABLE])
