@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import redis
 
+from memrag.ingest.redis_errors import translate_redis_errors
 from memrag.memory.storage.sqlite import SqliteFile
 
 KEY_PREFIX = "mr_"
@@ -108,9 +109,11 @@ class SqliteRegistry:
         self._db.close()
 
 
+@translate_redis_errors
 class RedisRegistry:
     """Keys: `memrag:registry:namespaces` (a set), `memrag:keys` (key digest → namespace) and
-    `memrag:keys:{ns}` (key id → digest and creation time, for listing and revoking)."""
+    `memrag:keys:{ns}` (key id → digest and creation time, for listing and revoking). Redis down:
+    StorageError (503)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes

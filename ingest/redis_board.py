@@ -15,6 +15,7 @@ from typing import Any
 import redis
 
 from memrag.ingest.jobs import DocumentState, Job, SliceResult, summarize
+from memrag.ingest.redis_errors import translate_redis_errors
 from memrag.memory.errors import NotFound
 
 PREFIX = "memrag:"
@@ -46,8 +47,9 @@ def docs_key(namespace: str) -> str:
     return f"{PREFIX}docs:{namespace}"
 
 
+@translate_redis_errors
 class RedisJobBoard:
-    """JobBoard over Redis; safe for any number of workers and writers at once."""
+    """JobBoard over Redis; safe for any number of workers and writers at once. Redis down: StorageError."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)

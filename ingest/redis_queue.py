@@ -17,12 +17,16 @@ from dataclasses import replace
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from memrag.ingest.jobs import Job, JobKind, encode_inputs, new_job
 from memrag.ingest.redis_board import JOB_TTL_S, PREFIX, RedisJobBoard, input_key, job_key
+from memrag.ingest.redis_errors import translate_redis_errors
 from memrag.ingest.redis_scripts import Scripts, pending_key, seq_key
-from memrag.memory.errors import InvalidInput
+from memrag.memory.errors import StorageError
 from memrag.memory.indexing.prepare import identify
+from memrag.memory.redact import redact
 from memrag.memory.types import DocumentInput
 
 JOBS = f"{PREFIX}jobs"
@@ -40,13 +44,26 @@ def changes_key(namespace: str) -> str:
 
 
 def connect(url: str) -> redis.Redis:
-    """A client for MEMRAG_REDIS_URL, checked now so that a wrong URL fails at start-up."""
-    client = redis.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
+    """A client for MEMRAG_REDIS_URL, checked now so that a wrong URL fails at start-up (the message
+    names the URL with its credentials masked). A connection attempt gives up after 5 s, a command
+    after 30 s; see `quick_retry` for retries."""
+    client = redis.Redis.from_url(
+        url, socket_timeout=30, socket_connect_timeout=5, health_check_interval=30, retry=quick_retry()
+    )
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise InvalidInput(f"cannot reach Redis at MEMRAG_REDIS_URL={url!r}: {exc}") from exc
+        client.close()
+        raise StorageError(
+            f"cannot reach Redis at MEMRAG_REDIS_URL={redact(url)!r} ({type(exc).__name__}): start it, or fix the URL"
+        ) from exc
     return client
+
+
+def quick_retry() -> Retry:
+    """Three quick retries (0.35 s of pauses in all): a restart's blip is ridden out, an outage fails
+    fast (a 503 in well under a second, not redis-py's default of several seconds per command)."""
+    return Retry(ExponentialBackoff(cap=0.2, base=0.05), 3)
 
 
 def ensure_group(client: redis.Redis) -> None:
@@ -57,8 +74,9 @@ def ensure_group(client: redis.Redis) -> None:
             raise
 
 
+@translate_redis_errors
 class RedisJobs:
-    """Submits add and delete jobs for `memrag worker` processes; reads their progress."""
+    """Submits add and delete jobs for `memrag worker` processes; reads their progress. Redis down: StorageError."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
