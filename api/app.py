@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from memrag.api import errors, routes_admin, routes_chat, routes_documents, routes_ops, routes_query
 from memrag.api.limits import BodyLimit
-from memrag.api.prometheus import Metrics
+from memrag.api.ops_metrics import OpsCollector
+from memrag.api.prometheus import CountRequests, Metrics
 from memrag.api.services import Services, build
 from memrag.memory.settings import Settings
 
@@ -31,15 +33,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build(settings, metrics)
+        app.state.probes = ThreadPoolExecutor(2, thread_name_prefix="readyz")  # readiness checks, off the route pool
+        ops = OpsCollector(app.state.services)  # queue depth, finished jobs, log lag, graph sizes: read at scrape
+        metrics.registry.register(ops)
         try:
             yield
         finally:
+            metrics.registry.unregister(ops)
+            app.state.probes.shutdown(wait=False, cancel_futures=True)
             app.state.services.close()
 
     app = FastAPI(title="memrag", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    app.middleware("http")(metrics.middleware)
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)  # outermost: before anything reads the body
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)  # before anything reads the body
+    app.add_middleware(CountRequests, metrics=metrics)  # outermost: counts every status, 413 and 500 included
 
     for module in (routes_admin, routes_documents, routes_query, routes_chat, routes_ops):
         app.include_router(module.router)

@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 
 from memrag.api.errors import Forbidden, Unauthorized
-from memrag.api.schemas import NAMESPACE_PATTERN
 from memrag.api.services import Services
 from memrag.memory.engine import Engine
 from memrag.memory.errors import NotFound
+from memrag.memory.validation import NAMESPACE_PATTERN
 
 
 def services(request: Request) -> Services:

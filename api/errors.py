@@ -3,7 +3,13 @@
 ApiError (HTTP-only conditions) and the engine's MemragError classes:
   InvalidInput → 400    Unauthorized → 401    Forbidden → 403    NotFound → 404
   TooLarge → 413        request validation → 422
-  ModelError → 502      StorageError → 503
+  ModelError → 502      StorageError (storage, Redis, Qdrant unavailable), NotReady → 503 + Retry-After
+  anything else → 500 (a bug: logged with its traceback, the body says only that)
+
+The adapters translate their SDK's errors into these (`raise StorageError(…) from exc`) with a
+message fit for the caller: the component and what to do, never a path, URL, host, credential
+or upstream body. The SDK's error stays the cause and goes to the log (credentials masked).
+The same map serves errors in the middle of a stream (api/streaming.py).
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from starlette.exceptions import HTTPException
 
 from memrag.api.schemas import Problem
 from memrag.memory.errors import InvalidInput, MemragError, ModelError, NotFound, StorageError
+from memrag.memory.redact import protect
 
-log = logging.getLogger("memrag.api")
+log = protect(logging.getLogger("memrag.api"))
 PROBLEM = "application/problem+json"
+RETRY_AFTER_S = 5  # what a 503 asks the client to wait: outages we map there are short or being fixed
 
 
 class ApiError(MemragError):
@@ -59,10 +67,12 @@ _STATUS: dict[type[MemragError], tuple[int, str]] = {
 def problem(status: int, title: str, detail: str) -> JSONResponse:
     body = Problem(title=title, status=status, detail=detail).model_dump()
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def status_of(exc: MemragError) -> tuple[int, str]:
+def status_of(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, ApiError):
         return exc.status, exc.title
     for cls, mapped in _STATUS.items():
@@ -71,11 +81,21 @@ def status_of(exc: MemragError) -> tuple[int, str]:
     return 500, "Internal error"
 
 
-async def _memrag_error(request: Request, exc: MemragError) -> JSONResponse:
+def described(exc: BaseException, where: str) -> tuple[int, str, str]:
+    """Status, title and detail for an error, and the log line for a 5xx (with its cause chain).
+    A MemragError's message is written for the caller; anything else is a bug, described generically."""
     status, title = status_of(exc)
-    if status >= 500:
-        log.error("%s %s: %s", request.method, request.url.path, exc)
-    return problem(status, title, str(exc))
+    if status == 500:
+        log.error("%s failed", where, exc_info=exc)
+        return status, title, "the server failed on this request; it is logged"
+    if status >= 500:  # an outage: one line, with what the adapter saw (credentials masked by the filter)
+        cause = exc.__cause__
+        log.error("%s: %s%s", where, exc, f" (cause: {type(cause).__name__}: {cause})" if cause else "")
+    return status, title, str(exc)
+
+
+async def _memrag_error(request: Request, exc: MemragError) -> JSONResponse:
+    return problem(*described(exc, f"{request.method} {request.url.path}"))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,8 +111,7 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("%s %s failed", request.method, request.url.path)
-    return problem(500, "Internal error", "the server failed on this request; it is logged")
+    return problem(*described(exc, f"{request.method} {request.url.path}"))
 
 
 def install(app: FastAPI) -> None:

@@ -1,12 +1,17 @@
-"""Prometheus metrics of one API process (its own registry, so that apps in one process stay apart)."""
+"""Prometheus metrics of one API process (its own registry, so that apps in one process stay apart).
+
+Requests are counted by the status that went out, whatever produced it: a route, an error
+handler (handled 4xx and 5xx), the body limit (413), or an unhandled exception (counted 500 here,
+answered 500 by Starlette's outermost handler). A failure after a stream began cannot change its
+status (200 went out first): it is counted in `memrag_stream_errors` by the status it maps to.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -22,20 +27,47 @@ class Metrics:
         )
         self.latency = Histogram(
             "memrag_http_request_seconds",
-            "HTTP request latency by route",
+            "HTTP request latency by route (streams: until their last byte)",
             ["route"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.stream_errors = Counter(
+            "memrag_stream_errors",
+            "streamed answers ended by an error event, by route and the status the error maps to",
+            ["route", "status"],
+            registry=self.registry,
+        )
         self.jobs = Counter("memrag_jobs_submitted", "jobs submitted by kind", ["kind"], registry=self.registry)
+        self.ready = Gauge("memrag_ready", "1 when this process's readiness checks pass", registry=self.registry)
+        ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, process_cpu_seconds_total, ...
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
-    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+
+class CountRequests:
+    """ASGI middleware counting every HTTP request into `metrics`; installed outermost."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        self.requests.labels(request.method, route, str(response.status_code)).inc()
-        self.latency.labels(route).observe(time.perf_counter() - started)
-        return response
+        status = 500  # unless a response starts: an exception with nothing sent is answered 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")  # the router records the matched route
+            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)

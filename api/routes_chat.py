@@ -10,32 +10,56 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Literal
+from collections.abc import Generator
+from contextlib import closing
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from memrag.api.convert import citations_out
 from memrag.api.deps import CallerDep, ServicesDep, visible_namespace
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import CitationOut
+from memrag.api.streaming import EventStream, primed
+from memrag.memory import validation
 from memrag.memory.errors import InvalidInput
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.reader import Answer, Citation, stream_answer
+from memrag.memory.validation import MAX_CHAT_CONTENT_CHARS, MAX_CHAT_MESSAGES
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(*COMMON, 404, 502, 503))
 
 
+def _content(text: str | None) -> str | None:
+    return None if text is None else validation.check_text(text, "content", required=False)
+
+
+Content = Annotated[str | None, AfterValidator(_content)]
+MAX_CHAT_PARTS = 64
+
+
 class ContentPart(BaseModel):
     type: str = Field(max_length=32)
-    text: str | None = Field(default=None, max_length=10_000)
+    text: Content = Field(default=None, max_length=MAX_CHAT_CONTENT_CHARS)
 
 
 class ChatMessage(BaseModel):
+    """One message; its content (a string, or the texts of its parts together) at most 10,000 characters."""
+
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[ContentPart] | None = None
+    content: str | list[ContentPart] | None = Field(default=None)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ChatMessage:
+        if isinstance(self.content, list):
+            if len(self.content) > MAX_CHAT_PARTS:
+                raise ValueError(f"content has {len(self.content)} parts; at most {MAX_CHAT_PARTS} are allowed")
+            if sum(len(p.text or "") for p in self.content) > MAX_CHAT_CONTENT_CHARS:
+                raise ValueError(f"content: the parts' texts hold more than {MAX_CHAT_CONTENT_CHARS:,} characters")
+        elif self.content is not None:
+            validation.check_text(self.content, "content", MAX_CHAT_CONTENT_CHARS, required=False)
+        return self
 
 
 class ChatRequest(BaseModel):
@@ -44,7 +68,7 @@ class ChatRequest(BaseModel):
         json_schema_extra={"examples": [{"model": "team-docs", "messages": [{"role": "user", "content": "Who?"}]}]},
     )
     model: str = Field(min_length=1, max_length=64, description="the namespace to answer from")
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_CHAT_MESSAGES)
     stream: bool = False
 
 
@@ -86,17 +110,24 @@ def list_models(svc: ServicesDep, who: CallerDep) -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=ChatResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "with `stream`"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "with `stream`: `chat.completion.chunk` events and `[DONE]`; a failure mid-stream ends "
+            'it with an OpenAI-style error chunk, `{"error": {"message", "type", "code"}}`',
+        }
+    },
 )
-def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> ChatResponse | StreamingResponse:
+def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> ChatResponse | EventStream:
     namespace = visible_namespace(svc, who, body.model)
     question = _question(body.messages)
     engine = svc.engines(namespace)
     hits = engine.retrieve(question, RetrievalParams()).hits
     reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
-        parts = stream_answer(engine.reader, question, hits)
-        return StreamingResponse(_chunks(reply_id, created, body.model, parts), media_type="text/event-stream")
+        parts = primed(stream_answer(engine.reader, question, hits))  # a model down before any piece: 502
+        chunks = _chunks(reply_id, created, body.model, parts)
+        return EventStream(chunks, _error_chunk, svc.metrics, "/v1/chat/completions")
     answer = engine.reader.answer(question, hits)
     content = answer.text + _sources(answer.citations)
     words = sum(len(h.text.split()) for h in hits) + len(question.split())
@@ -130,7 +161,16 @@ def _sources(citations: tuple[Citation, ...]) -> str:
     return "\n\nSources: " + "; ".join(f"[{c.number}] {c.document_id}" for c in citations)
 
 
-def _chunks(reply_id: str, created: int, model: str, parts: Iterator[str | Answer]) -> Iterator[str]:
+def _error_chunk(status: int, title: str, detail: str) -> str:
+    """How OpenAI ends a stream that failed: an `error` object in place of a chunk (its SDK raises it)."""
+    kind = {502: "model_unavailable", 503: "storage_unavailable"}.get(status, "server_error")
+    error = {"message": detail, "type": kind, "code": status}
+    return f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
+
+
+def _chunks(
+    reply_id: str, created: int, model: str, parts: Generator[str | Answer, None, None]
+) -> Generator[str, None, None]:
     def chunk(delta: dict[str, str], finish: str | None = None, **extra: object) -> str:
         body = {
             "id": reply_id,
@@ -142,13 +182,14 @@ def _chunks(reply_id: str, created: int, model: str, parts: Iterator[str | Answe
         }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
-    yield chunk({"role": "assistant", "content": ""})
-    for part in parts:
-        if isinstance(part, str):
-            yield chunk({"content": part})
-            continue
-        if part.citations:
-            yield chunk({"content": _sources(part.citations)})
-        cited = [c.model_dump(exclude={"text"}) for c in citations_out(part.citations)]
-        yield chunk({}, "stop", citations=cited)
+    with closing(parts):
+        yield chunk({"role": "assistant", "content": ""})
+        for part in parts:
+            if isinstance(part, str):
+                yield chunk({"content": part})
+                continue
+            if part.citations:
+                yield chunk({"content": _sources(part.citations)})
+            cited = [c.model_dump(exclude={"text"}) for c in citations_out(part.citations)]
+            yield chunk({}, "stop", citations=cited)
     yield "data: [DONE]\n\n"

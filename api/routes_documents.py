@@ -37,12 +37,14 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
 ) -> DocumentPage:
-    """Indexed documents in id order, a page at a time."""
+    """Indexed documents in id order, a page at a time; `quarantined` counts stored records that
+    cannot be decoded (left out here and everywhere else, never failing the namespace)."""
     docs = [d for d in engine.list_documents() if cursor is None or d.id > cursor]
     page = docs[:limit]
     board = svc.jobs.board
     out = [document_out(d, board.document_state(ns, d.id), d.id) for d in page]
-    return DocumentPage(documents=out, next_cursor=page[-1].id if len(docs) > limit else None)
+    next_cursor = page[-1].id if len(docs) > limit else None
+    return DocumentPage(documents=out, next_cursor=next_cursor, quarantined=engine.quarantined)
 
 
 @router.get("/namespaces/{ns}/documents/{doc_id:path}", response_model=DocumentOut)

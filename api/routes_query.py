@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 
 from memrag.api.convert import answer_out, retrieval_out
-from memrag.api.deps import EngineDep, NamespaceDep
+from memrag.api.deps import EngineDep, NamespaceDep, ServicesDep
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
-from memrag.memory.engine import Engine
+from memrag.api.streaming import EventStream, primed
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.reader import Answer, stream_answer
 from memrag.memory.types import Retrieval
 
 router = APIRouter(prefix="/v1", tags=["query"], responses=responses(*COMMON, 404, 502, 503))
 SSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {}}, "description": "with `stream`: events answer, done"}
+    200: {
+        "content": {"text/event-stream": {}},
+        "description": "with `stream`: events `answer` (a delta), then `done` (the whole answer with citations), "
+        "or `error` (a problem body: status, title, detail) if the model or storage fails mid-stream",
+    }
 }
 
 
@@ -31,22 +35,28 @@ def retrieve(body: RetrieveIn, ns: NamespaceDep, engine: EngineDep) -> RetrieveO
 
 
 @router.post("/namespaces/{ns}/ask", response_model=AskOut, responses=SSE)
-def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep) -> AskOut | StreamingResponse:
+def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep, svc: ServicesDep) -> AskOut | EventStream:
     """An answer grounded in the namespace's memory, citing passages and documents."""
     params = RetrievalParams(top_k=body.top_k)
     if not body.stream:
         answer, result = engine.ask(body.question, params)
         return answer_out(answer, result)
     result = engine.retrieve(body.question, params)
-    return StreamingResponse(_ask_events(engine, body.question, result), media_type="text/event-stream")
+    parts = primed(stream_answer(engine.reader, body.question, result.hits))  # a model down before any piece: 502
+    return EventStream(_ask_events(parts, result), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
 
 
-def _ask_events(engine: Engine, question: str, result: Retrieval) -> Iterator[str]:
-    for part in stream_answer(engine.reader, question, result.hits):
-        if isinstance(part, Answer):
-            yield event("done", answer_out(part, result).model_dump())
-        else:
-            yield event("answer", {"delta": part})
+def _ask_events(parts: Generator[str | Answer, None, None], result: Retrieval) -> Generator[str, None, None]:
+    with closing(parts):
+        for part in parts:
+            if isinstance(part, Answer):
+                yield event("done", answer_out(part, result).model_dump())
+            else:
+                yield event("answer", {"delta": part})
+
+
+def _error_event(status: int, title: str, detail: str) -> str:
+    return event("error", {"type": "about:blank", "title": title, "status": status, "detail": detail})
 
 
 def event(name: str, data: object) -> str:

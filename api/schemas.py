@@ -1,14 +1,43 @@
-"""Request and response models of the HTTP API (pydantic at the edge; the core keeps its dataclasses)."""
+"""Request and response models of the HTTP API (pydantic at the edge; the core keeps its dataclasses).
+
+Every bound is the engine's own (`memory/validation.py`): the limits below are its constants,
+and the validators call its checks, so a refusal here (422, naming the field and the fix) is
+the one the Python library and the CLI give.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-MAX_TEXT_CHARS = 5_000_000
-MAX_DOCUMENTS_PER_REQUEST = 500
+from memrag.memory import validation
+from memrag.memory.validation import (
+    MAX_ASK_TOP_K,
+    MAX_DOCUMENTS_PER_JOB,
+    MAX_ID_CHARS,
+    MAX_QUESTION_CHARS,
+    MAX_RETRIEVE_TOP_K,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    NAMESPACE_PATTERN,
+)
+
+
+def _metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else validation.check_metadata(value)
+
+
+def _title(value: str | None) -> str | None:
+    return None if value is None else validation.check_title(value)
+
+
+DocumentId = Annotated[str, AfterValidator(validation.check_id)]
+Title = Annotated[str | None, AfterValidator(_title)]
+Text = Annotated[str, AfterValidator(lambda text: validation.check_text(text, "text"))]
+Metadata = Annotated[dict[str, Any] | None, AfterValidator(_metadata)]
+Question = Annotated[str, AfterValidator(validation.check_question)]
+Query = Annotated[str, AfterValidator(lambda text: validation.check_question(text, "query"))]
 
 
 class Problem(BaseModel):
@@ -48,22 +77,27 @@ class DocumentIn(BaseModel):
             "examples": [{"id": "handbook/ch1", "title": "Onboarding", "text": "Ada runs the platform team."}]
         },
     )
-    id: str | None = Field(default=None, min_length=1, max_length=512, description="default: a hash of the content")
-    title: str | None = Field(default="", max_length=1000)
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    metadata: dict[str, Any] | None = Field(default_factory=dict)
+    id: DocumentId | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_CHARS, description="default: a hash of the content"
+    )
+    title: Title = Field(default="", max_length=MAX_TITLE_CHARS)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    metadata: Metadata = Field(
+        default_factory=dict,
+        description="a JSON object: at most 8 levels deep and 64 KiB, keys of at most 256 characters",
+    )
 
 
 class DocumentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    documents: list[DocumentIn] = Field(min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST)
+    documents: list[DocumentIn] = Field(min_length=1, max_length=MAX_DOCUMENTS_PER_JOB)
 
 
 class DocumentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default="", max_length=1000)
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    metadata: dict[str, Any] | None = Field(default_factory=dict)
+    title: Title = Field(default="", max_length=MAX_TITLE_CHARS)
+    text: Text = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class JobAccepted(BaseModel):
@@ -106,14 +140,19 @@ class DocumentOut(BaseModel):
 class DocumentPage(BaseModel):
     documents: list[DocumentOut]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+    quarantined: int = Field(
+        default=0,
+        description="stored records of this namespace that cannot be decoded: left out of every answer and "
+        "logged (re-send the documents concerned to replace them)",
+    )
 
 
 class RetrieveIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"query": "Who runs the platform team?"}]}
     )
-    query: str = Field(min_length=1, max_length=10_000)
-    top_k: int = Field(default=5, ge=1, le=200)
+    query: Query = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    top_k: int = Field(default=5, ge=1, le=MAX_RETRIEVE_TOP_K)
 
 
 class FactOut(BaseModel):
@@ -148,8 +187,8 @@ class RetrieveOut(BaseModel):
 
 class AskIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": "Who runs the team?"}]})
-    question: str = Field(min_length=1, max_length=10_000)
-    top_k: int = Field(default=5, ge=1, le=50)
+    question: Question = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    top_k: int = Field(default=5, ge=1, le=MAX_ASK_TOP_K)
     stream: bool = Field(default=False, description="answer as server-sent events")
 
 

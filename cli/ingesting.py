@@ -16,12 +16,14 @@ from collections.abc import Callable
 from tqdm import tqdm
 
 from memrag.ingest.jobs import Job
-from memrag.ingest.loaders import load_paths
+from memrag.ingest.loaders import LoadError, load_paths
 from memrag.ingest.redis_queue import connect
 from memrag.ingest.wiring import make_jobs, retry_policy, store_sync
 from memrag.ingest.worker import Worker
 from memrag.memory.errors import InvalidInput
 from memrag.memory.settings import Settings
+from memrag.memory.types import DocumentInput
+from memrag.memory.validation import check_document, check_namespace
 from memrag.memory.wiring import Engines, open_preparer
 
 JOB_DOCUMENTS = 256  # documents per submitted job
@@ -30,13 +32,13 @@ NO_WORKER_HINT_S = 10.0
 
 def ingest(args: argparse.Namespace) -> int:
     settings = Settings()
-    namespace = args.namespace or settings.namespace
+    namespace = check_namespace(settings.namespace if args.namespace is None else args.namespace, "--namespace")
     loaded = load_paths(args.paths)
-    for error in loaded.errors:
+    docs, refused = _within_bounds(loaded.documents)
+    for error in [*loaded.errors, *refused]:
         print(f"memrag: skipped {error.source}: {error.reason}", file=sys.stderr)
     engines = Engines(settings)
     jobs = make_jobs(settings, engines)
-    docs = loaded.documents
     submitted = [jobs.submit_add(namespace, docs[i : i + JOB_DOCUMENTS]) for i in range(0, len(docs), JOB_DOCUMENTS)]
     if args.no_wait:
         for job in submitted:
@@ -47,7 +49,19 @@ def ingest(args: argparse.Namespace) -> int:
     finally:
         jobs.close()
         engines.close()
-    return _summary(finished, len(loaded.errors))
+    return _summary(finished, len(loaded.errors) + len(refused))
+
+
+def _within_bounds(documents: list[DocumentInput]) -> tuple[list[DocumentInput], list[LoadError]]:
+    """The documents the engine will take (`memory/validation.py`), and a skip notice for each other
+    one, so that one bad file or JSONL line is reported and the rest of the run goes on."""
+    kept, refused = [], []
+    for doc in documents:
+        try:
+            kept.append(check_document(doc))
+        except InvalidInput as exc:
+            refused.append(LoadError(str(doc.metadata.get("source") or doc.id or doc.title or "a document"), str(exc)))
+    return kept, refused
 
 
 def _wait(get: Callable[[str], Job], submitted: list[Job], total: int, hint: bool) -> list[Job]:

@@ -12,6 +12,11 @@ saved with the position (`applied_log.py`). Each applier publishes its position 
 trims the log below what every registered applier applied (`retention.py`); one that finds
 entries it had not applied trimmed away is `behind_retained` and applies no more of that
 namespace.
+
+An entry that cannot be applied fails its job and the loop goes on to the next one, whatever
+it raises (a damaged batch, a payload the store refuses): one entry never halts its
+namespace's log, nor the namespaces after it. Only a store that is unavailable
+(`StorageError`) stops the loop, which retries the same entry until the store is back.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from memrag.ingest.redis_board import RedisJobBoard
 from memrag.ingest.redis_queue import NAMESPACES, changes_key, log_key
 from memrag.ingest.retention import POSITION_TTL_S, LogRetention
 from memrag.memory.engine import Engine
-from memrag.memory.errors import InvalidInput
+from memrag.memory.errors import CorruptRecord, MemragError, StorageError
 from memrag.memory.indexing.batch import decode
 
 log = logging.getLogger("memrag.applier")
@@ -152,7 +157,12 @@ class Applier:
                 admitted, superseded = order.split(json.loads(fields[b"ids"]), seq)
                 result = replace(delete_documents(engine, admitted), superseded=tuple(superseded))
                 changes = order.written(admitted, seq, deleted=True)
-        except (InvalidInput, ValueError) as exc:  # a damaged entry: fail its job, never block the log
+        except StorageError as exc:
+            if not isinstance(exc, CorruptRecord):
+                raise  # the store is unavailable, not this entry at fault: the loop retries it
+            self._skip(namespace, entry_id, job_id, slice_no, exc, low)
+            return
+        except Exception as exc:  # this entry cannot be applied: fail its job, never block the log
             self._skip(namespace, entry_id, job_id, slice_no, exc, low)
             return
         engine.store.flush()
@@ -167,7 +177,7 @@ class Applier:
     def _skip(self, namespace: str, entry_id: str, job_id: str, slice_no: int, exc: Exception, low: int | None) -> None:
         """Fail the entry's job (the reason without the entry's content) and move past the entry."""
         log.error("log entry %s of %s cannot be applied: %s: %s", entry_id, namespace, type(exc).__name__, exc)
-        reason = str(exc)
+        reason = str(exc) if isinstance(exc, MemragError) else f"{type(exc).__name__} (see the writer's log)"
         if job_id:
             self._board.fail(job_id, f"slice {slice_no} could not be applied: {reason}")
             self._finished.count(job_id, "failed")

@@ -10,15 +10,16 @@ import numpy as np
 
 from memrag.memory.errors import InvalidInput, NotFound
 from memrag.memory.graph.memory_graph import MemoryGraph
-from memrag.memory.indexing.batch import PreparedBatch
+from memrag.memory.indexing.batch import PreparedBatch, check
 from memrag.memory.indexing.prepare import AddReport, Preparer
 from memrag.memory.indexing.write import Indexer, apply_to_graph
 from memrag.memory.params import IndexParams, RetrievalParams
-from memrag.memory.ports import Chunker, Embedder, Extractor, RecognitionFilter
+from memrag.memory.ports import Chunker, Closeable, Embedder, Extractor, RecognitionFilter
 from memrag.memory.retrieval.pipeline import RankedPassages, Retriever
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, Reader
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import Document, DocumentInput, Hit, Passage, Retrieval
+from memrag.memory.validation import check_question, check_top_k
 
 
 class Engine:
@@ -35,7 +36,9 @@ class Engine:
         query_embedder: Embedder | None = None,
         reader: Reader | None = None,
         writer: bool = True,
+        owned: Sequence[Closeable] = (),
     ) -> None:
+        self._owned = tuple(owned)  # what the opener made for this engine alone: closed with it
         self.writer = writer  # False: a reader (never sweeps, refuses writes)
         self.store = store
         self.embedder = embedder
@@ -55,14 +58,21 @@ class Engine:
         A document record is the commit point of its passages: passages no document names, and
         entities and facts no such passage mentions, are leftovers of an interrupted write (or,
         on a shared store, of a write in progress: so only the store's one writer sweeps).
+        Records that cannot be decoded are quarantined (left out, counted in `quarantined`); when
+        there are any, nothing is swept: what only they name is kept, for them to be re-sent.
         """
         self._doc_passages = {d.id: d.passage_ids for d in self.store.all_documents()}
         committed = {p for ids in self._doc_passages.values() for p in ids}
         passages = list(self.store.all_passages())
         live = [p for p in passages if p.id in committed]
         self._add_to_graph(live)
-        if sweep:
+        if sweep and not self.quarantined:
             self._sweep([p.id for p in passages if p.id not in committed], live)
+
+    @property
+    def quarantined(self) -> int:
+        """Stored records met so far that cannot be decoded: skipped wherever they are read."""
+        return self.store.quarantine.count
 
     def _add_to_graph(self, passages: Sequence[Passage]) -> None:
         """Read the facts and entities these passages mention, and add all of them to the graph."""
@@ -82,7 +92,9 @@ class Engine:
         """Index new or changed documents (unchanged ones are skipped before any extraction).
 
         Extraction and embedding run outside the lock, so readers are not held up by them; the
-        batch is checked against the store again when it is committed.
+        batch is checked against the store again when it is committed. Every document is checked
+        against the input bounds (`validation.py`, in `identify`) first: one that breaks them
+        refuses the call (InvalidInput) before anything is stored.
         """
         self._check_writer()
         report = AddReport()
@@ -93,8 +105,10 @@ class Engine:
         return report
 
     def apply(self, batch: PreparedBatch) -> AddReport:
-        """Write a prepared batch; applying the same batch again changes nothing."""
+        """Write a prepared batch; applying the same batch again changes nothing. A batch holding what
+        validation keeps out of the store is refused whole (InvalidInput), before anything is written."""
         self._check_writer()
+        check(batch, self.embedder.dim)
         report = AddReport(failed=dict(batch.failed), dropped_triples=batch.dropped_triples)
         report.embed_seconds = batch.embed_seconds
         with self._lock:
@@ -180,12 +194,14 @@ class Engine:
 
     def rank(self, query: str, params: RetrievalParams, vector: np.ndarray | None = None) -> RankedPassages:
         """Passage ids and scores best first, with provenance; no texts read (evaluation, benchmarks)."""
+        _check_query(query, params)
         vector = self.query_embedder.embed([query])[0] if vector is None else vector
         with self._lock:
             return self._retriever.rank(query, vector, params)
 
     def retrieve(self, query: str, params: RetrievalParams, vector: np.ndarray | None = None) -> Retrieval:
         """Ranked hits with their texts and provenance, read under one lock: one version of every document."""
+        _check_query(query, params)
         vector = self.query_embedder.embed([query])[0] if vector is None else vector
         with self._lock:
             ranking = self._retriever.rank(query, vector, params)
@@ -206,3 +222,10 @@ class Engine:
         with self._lock:
             self.store.flush()
             self.store.close()
+            for resource in reversed(self._owned):
+                resource.close()
+
+
+def _check_query(query: str, params: RetrievalParams) -> None:
+    check_question(query, "query")
+    check_top_k(params.top_k)

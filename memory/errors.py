@@ -4,6 +4,7 @@ MemragError
  ├── InvalidInput      bad request data (empty text, unknown parameter)
  ├── NotFound          no such document
  ├── StorageError      the vector store failed or holds inconsistent data
+ │    └── CorruptRecord  one stored record cannot be decoded (quarantined where it is read)
  └── ModelError        the embedder or extractor failed
 """
 
@@ -22,6 +23,10 @@ class NotFound(MemragError):
 
 class StorageError(MemragError):
     pass
+
+
+class CorruptRecord(StorageError):
+    """A stored record that cannot be decoded; readers skip and count it, never fail on it."""
 
 
 class ModelError(MemragError):

@@ -51,7 +51,11 @@ class Embedder(Protocol):
 
 
 class VectorIndex(Protocol):
-    """One collection of records with vectors and payloads; cosine similarity."""
+    """One collection of records with vectors and payloads; cosine similarity.
+
+    `get` and `scroll` never fail for one record the store cannot decode: they give its place
+    the marker payload of `storage/points.py:unreadable`, and the other records as usual.
+    """
 
     def upsert(self, records: Sequence[VectorRecord]) -> None: ...
 

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from memrag.memory.validation import NAMESPACE_PATTERN
+
 
 class Settings(BaseSettings):
     """Unset means the embedded default: Qdrant Edge under `data_dir`, MiniLM embeddings, no LLM."""
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
         default=None, min_length=16, description="admin API key (creates namespaces and keys); unset → no admin API"
     )
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="largest HTTP request body")
-    namespace: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    namespace: str = Field(default="default", pattern=NAMESPACE_PATTERN)
 
     @field_validator("chunk_overlap")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -12,6 +12,7 @@ from memrag.memory.embedding.cache import CachedEmbedder
 from memrag.memory.embedding.onnx import OnnxEmbedder
 from memrag.memory.embedding.sbert import SentenceTransformerEmbedder
 from memrag.memory.engine import Engine
+from memrag.memory.errors import StorageError
 from memrag.memory.extraction.llm import LlmExtractor
 from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.indexing.chunking import EmbedderTokens, SentenceChunker, WholeDocumentChunker
@@ -26,6 +27,7 @@ from memrag.memory.storage.json_cache import SqliteJsonCache
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.qdrant_server import QdrantStore
 from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.validation import check_namespace
 
 
 def make_embedder(settings: Settings) -> CachedEmbedder:
@@ -43,6 +45,7 @@ def make_embedder(settings: Settings) -> CachedEmbedder:
 
 
 def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
+    check_namespace(namespace)  # a namespace names a directory or collections: nothing may climb out
     if settings.qdrant_url:
         return QdrantStore.connect(settings.qdrant_url, prefix=f"memrag_{namespace}_", api_key=settings.qdrant_api_key)
     return EdgeStore(settings.data_dir / "namespaces" / namespace)
@@ -133,7 +136,9 @@ def open_engine(
             made.append(embedder)
         llm = make_llm_parts(settings)
         made.append(llm)
-        return _engine(settings, namespace, embedder, llm, extractor, chunker, whole_documents, index_params, writer)
+        return _engine(
+            settings, namespace, embedder, llm, extractor, chunker, whole_documents, index_params, writer, made
+        )
     except BaseException:
         close_all(made)
         raise
@@ -149,6 +154,7 @@ def _engine(
     whole_documents: bool = False,
     index_params: IndexParams | None = None,
     writer: bool = True,
+    owned: Sequence[Closeable] = (),
 ) -> Engine:
     query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
@@ -162,42 +168,78 @@ def _engine(
         query_embedder,
         llm.reader,
         writer,
+        owned,
     )
 
 
 class Engines:
-    """The engines of the namespaces this process serves, opened on first use, sharing one embedder.
+    """The engines of the namespaces this process serves, opened on first use. They share one
+    embedder and one set of LLM parts, so MEMRAG_LLM_MAX_CONCURRENCY bounds the whole process.
 
-    It owns what it makes: `close` closes the engines, then their LLM parts, then the embedder."""
+    Opening a namespace (reading its store, rebuilding its graph) holds that namespace's lock
+    only: other namespaces open and answer meanwhile. It owns what it makes: `close` closes the
+    engines, then the LLM parts, then the embedder."""
 
-    def __init__(self, settings: Settings, writer: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, writer: bool = True, open_one: Callable[[str], Engine] | None = None
+    ) -> None:
+        """`open_one` opens a namespace's engine (tests pass a fake); by default over the shared parts."""
         self._settings, self._writer = settings, writer
+        self._open_one = open_one or self._open_over_shared_parts
         self._embedder: CachedEmbedder | None = None
+        self._llm: LlmParts | None = None
         self._open: dict[str, Engine] = {}
-        self._llm: dict[str, LlmParts] = {}
-        self._lock = threading.Lock()
+        self._opening: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()  # guards the dicts and the shared parts; never held while a store opens
+        self._closed = False
 
     def __call__(self, namespace: str) -> Engine:
+        engine = self._open.get(namespace)
+        if engine is not None:
+            return engine
         with self._lock:
+            self._check_open()
+            opening = self._opening.setdefault(namespace, threading.Lock())
+        with opening:
             engine = self._open.get(namespace)
             if engine is None:
-                self._embedder = self._embedder or make_embedder(self._settings)
-                llm = self._llm.get(namespace) or make_llm_parts(self._settings)
-                self._llm[namespace] = llm  # kept (and closed with the rest) even if the engine fails to open
-                engine = _engine(self._settings, namespace, self._embedder, llm, writer=self._writer)
-                self._open[namespace] = engine
+                engine = self._open_one(namespace)
+                with self._lock:
+                    if self._closed:  # closed while this one was opening: it is not kept
+                        engine.close()
+                        self._check_open()
+                    self._open[namespace] = engine
             return engine
+
+    def opened(self) -> dict[str, Engine]:
+        """The engines open now, by namespace (a copy; monitoring reads their graphs)."""
+        return dict(self._open)
+
+    def _open_over_shared_parts(self, namespace: str) -> Engine:
+        """The namespace's engine over the embedder and LLM parts every engine uses (made once, by
+        the first namespace that opens)."""
+        with self._lock:
+            self._check_open()
+            self._embedder = self._embedder or make_embedder(self._settings)
+            self._llm = self._llm or make_llm_parts(self._settings)
+            embedder, llm = self._embedder, self._llm
+        return _engine(self._settings, namespace, embedder, llm, writer=self._writer)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("this process is shutting down: its engines are closed")
 
     def close(self) -> None:
         with self._lock:
-            for engine in self._open.values():
-                engine.close()
-            close_all(list(self._llm.values()))
-            if self._embedder is not None:
-                self._embedder.close()
-            self._open.clear()
-            self._llm.clear()
-            self._embedder = None
+            self._closed = True
+            engines, self._open = list(self._open.values()), {}
+        for engine in engines:
+            engine.close()
+        if self._llm is not None:
+            self._llm.close()
+        if self._embedder is not None:
+            self._embedder.close()
+        self._llm, self._embedder = None, None
 
 
 def open_memory(

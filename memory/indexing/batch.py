@@ -20,6 +20,7 @@ from memrag.memory.errors import InvalidInput, StorageError
 from memrag.memory.extraction.normalise import PassageFacts
 from memrag.memory.storage import records
 from memrag.memory.types import Document, Fact, Passage
+from memrag.memory.validation import InvalidValue, check_id, check_metadata, check_text, check_title
 
 _FORMAT = "memrag-batch-2"  # 2: records as their store payloads (storage/records.py)
 _HEADER = struct.Struct("<I")
@@ -64,6 +65,35 @@ class PreparedBatch:
     failed: dict[str, str] = field(default_factory=dict)
     dropped_triples: int = 0
     embed_seconds: float = 0.0
+
+
+def check(batch: PreparedBatch, dim: int) -> None:
+    """Refuse (InvalidInput) a batch holding what validation keeps out of the store — one a damaged
+    or foreign writer logged — before anything of it is written: the same bounds as at submission
+    (memory/validation.py) on each document, passage text and fact, and finite vectors of the
+    store's dimension `dim`. (The store would refuse these too, but as if it were unavailable.)"""
+    for item in batch.items:
+        doc = item.document
+        where = f"document {doc.id[:100]!r}"
+        check_id(doc.id, f"{where}: its id")
+        check_title(doc.title, f"{where}: its title")
+        check_metadata(doc.metadata, f"{where}: its metadata")
+        for passage in item.passages:
+            check_text(passage.text, f"{where}: a passage", required=False)
+        for found in item.facts:
+            for text in [
+                *found.entities.values(),
+                *(t for f in found.facts for t in (f.subject, f.predicate, f.object)),
+            ]:
+                check_text(text, f"{where}: an entity or fact", required=False)
+    for vectors in (batch.entities, batch.facts, batch.passages):
+        if vectors.ids and vectors.matrix.shape[1] != dim:
+            raise InvalidValue(
+                f"a prepared batch holds {vectors.matrix.shape[1]}-d vectors for a {dim}-d store; prepare it "
+                "again with the store's embedding model"
+            )
+        if not np.isfinite(vectors.matrix).all():
+            raise InvalidValue("a prepared batch holds vectors that are not finite; prepare it again")
 
 
 def encode(batch: PreparedBatch) -> bytes:
@@ -112,7 +142,7 @@ def decode(blob: bytes) -> PreparedBatch:
             int(header["dropped_triples"]),
             float(header["embed_seconds"]),
         )
-    except (ValueError, KeyError, TypeError, AttributeError, struct.error, StorageError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, struct.error, StorageError) as exc:
         raise InvalidInput(f"not a prepared batch ({exc}); it was not written by this version of memrag") from exc
 
 

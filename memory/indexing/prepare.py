@@ -10,12 +10,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from memrag.memory.errors import InvalidInput, ModelError
+from memrag.memory.errors import ModelError
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.ids import content_id, document_id, passage_id
 from memrag.memory.indexing.batch import PreparedBatch, PreparedDocument, Vectors, records_of
 from memrag.memory.ports import Chunker, Embedder, Extractor
 from memrag.memory.types import Document, DocumentInput, Extraction, Passage
+from memrag.memory.validation import check_documents
 
 
 @dataclass
@@ -113,11 +114,12 @@ class Preparer:
 
 
 def identify(inputs: Sequence[DocumentInput]) -> list[tuple[str, DocumentInput]]:
-    """(id, input) per document, the last one winning for a repeated id; empty text is refused."""
+    """(id, input) per document, the last one winning for a repeated id. Every way in (Engine.add,
+    job submission, a worker's batch) passes here first: a document outside the input bounds
+    (`memory/validation.py`, empty text included) refuses the whole call before anything is stored."""
+    check_documents(inputs, most=None)
     by_id: dict[str, DocumentInput] = {}
     for doc in inputs:
-        if not doc.text.strip():
-            raise InvalidInput(f"document {doc.id or doc.title!r} has no text; send non-empty text")
         by_id[doc.id or document_id(doc.title, doc.text)] = doc
     return list(by_id.items())
 

@@ -49,7 +49,11 @@ def shown_marks_only(text: str, shown: int) -> str:
     when 3 passages were shown; that marker is removed from the answer rather than left in it
     uncited, so that every marker a user sees is a citation they can follow. Only the marker goes
     (the spaces around it stay), so the same text comes out however a stream cuts it."""
-    return _MARK.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= shown else "", text)
+    while True:  # removing "[7]" from "[1[7]]" makes a new marker: repeat until none is left to drop
+        kept = _MARK.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= shown else "", text)
+        if kept == text:
+            return kept
+        text = kept
 
 
 def shown_marks_stream(pieces: Iterable[str], shown: int) -> Iterator[str]:

@@ -1,19 +1,51 @@
-"""The four collections of a namespace (documents, passages, entities, facts) behind typed calls."""
+"""The four collections of a namespace (documents, passages, entities, facts) behind typed calls.
+
+A stored record that cannot be decoded (written by a bug or an older version, or damaged) is
+quarantined where it is read: skipped, counted once, logged by collection and id without its
+content. It is never fatal to the call, the namespace or the process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import numpy as np
 
-from memrag.memory.ports import VectorHit, VectorIndex, VectorRecord, VectorStore
+from memrag.memory.errors import CorruptRecord
+from memrag.memory.ports import Payload, VectorHit, VectorIndex, VectorRecord, VectorStore
 from memrag.memory.storage import records
+from memrag.memory.storage.points import UNREADABLE
 from memrag.memory.types import Document, Entity, Fact, Passage
 
 # Documents carry no embedding; the store still wants a vector, so they get a constant one.
 _DOCUMENT_DIM = 1
 _DOCUMENT_VECTOR = np.ones(_DOCUMENT_DIM, dtype=np.float32)
 SYNONYM_FIRST_LIMIT = 16
+T = TypeVar("T")
+log = logging.getLogger("memrag.storage")
+
+
+class Quarantine:
+    """The undecodable records met so far, each counted once (by collection and id or point)."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def add(self, collection: str, payload: Payload, error: CorruptRecord) -> None:
+        key = (collection, str(payload.get("point") if UNREADABLE in payload else payload.get("id", "?")))
+        with self._lock:
+            if key in self._seen:
+                return
+            self._seen.add(key)
+        log.warning("quarantined a record of %s that cannot be decoded: %s", collection, error)
+
+    @property
+    def count(self) -> int:
+        return len(self._seen)
 
 
 class RecordStore:
@@ -21,6 +53,7 @@ class RecordStore:
 
     def __init__(self, store: VectorStore, dim: int) -> None:
         self._store = store
+        self.quarantine = Quarantine()
         self.documents: VectorIndex = store.open_index("documents", _DOCUMENT_DIM)
         self.passages: VectorIndex = store.open_index("passages", dim)
         self.entities: VectorIndex = store.open_index("entities", dim)
@@ -46,22 +79,22 @@ class RecordStore:
         self.documents.upsert([VectorRecord(document.id, _DOCUMENT_VECTOR, records.document_payload(document))])
 
     def get_documents(self, ids: Sequence[str]) -> list[Document]:
-        return [records.document_from(p) for p in self.documents.get(ids)]
+        return list(self._decoded("documents", self.documents.get(ids), records.document_from))
 
     def get_passages(self, ids: Sequence[str]) -> list[Passage]:
-        return [records.passage_from(p) for p in self.passages.get(ids)]
+        return list(self._decoded("passages", self.passages.get(ids), records.passage_from))
 
     def get_entities(self, ids: Sequence[str]) -> list[Entity]:
-        return [records.entity_from(p) for p in self.entities.get(ids)]
+        return list(self._decoded("entities", self.entities.get(ids), records.entity_from))
 
     def get_facts(self, ids: Sequence[str]) -> list[Fact]:
-        return [records.fact_from(p) for p in self.facts.get(ids)]
+        return list(self._decoded("facts", self.facts.get(ids), records.fact_from))
 
     def existing_entity_ids(self, ids: Sequence[str]) -> set[str]:
-        return {str(p["id"]) for p in self.entities.get(ids)}
+        return {str(p["id"]) for p in self.entities.get(ids) if UNREADABLE not in p}
 
     def existing_fact_ids(self, ids: Sequence[str]) -> set[str]:
-        return {str(p["id"]) for p in self.facts.get(ids)}
+        return {str(p["id"]) for p in self.facts.get(ids) if UNREADABLE not in p}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
         """Stored entities with cosine ≥ threshold that may take synonyms (short names may not), ≤ limit each.
@@ -83,16 +116,24 @@ class RecordStore:
         return self.entities.search_batch(vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=ef)
 
     def all_documents(self) -> Iterator[Document]:
-        return (records.document_from(p) for p in self.documents.scroll())
+        return self._decoded("documents", self.documents.scroll(), records.document_from)
 
     def all_passages(self) -> Iterator[Passage]:
-        return (records.passage_from(p) for p in self.passages.scroll())
+        return self._decoded("passages", self.passages.scroll(), records.passage_from)
 
     def all_facts(self) -> Iterator[Fact]:
-        return (records.fact_from(p) for p in self.facts.scroll())
+        return self._decoded("facts", self.facts.scroll(), records.fact_from)
 
     def all_entities(self) -> Iterator[Entity]:
-        return (records.entity_from(p) for p in self.entities.scroll())
+        return self._decoded("entities", self.entities.scroll(), records.entity_from)
+
+    def _decoded(self, collection: str, payloads: Iterable[Payload], decode: Callable[[Payload], T]) -> Iterator[T]:
+        """The records that decode; the others are quarantined."""
+        for payload in payloads:
+            try:
+                yield decode(payload)
+            except CorruptRecord as exc:
+                self.quarantine.add(collection, payload, exc)
 
     def flush(self) -> None:
         for index in (self.documents, self.passages, self.entities, self.facts):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from memrag.memory.errors import StorageError
+from memrag.memory.errors import CorruptRecord
 from memrag.memory.ports import Payload
+from memrag.memory.storage.points import UNREADABLE
 from memrag.memory.types import Document, Entity, Fact, Passage
 
 
@@ -108,7 +109,14 @@ T = TypeVar("T")
 
 
 def _build(payload: Payload, make: Callable[[Payload], T]) -> T:
+    """The record, or CorruptRecord saying which field is wrong (never the field's content)."""
+    if UNREADABLE in payload:
+        raise CorruptRecord(f"point {payload.get('point', '?')} cannot be decoded by the store ({payload[UNREADABLE]})")
     try:
         return make(payload)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StorageError(f"record {payload.get('id', '?')!r} is malformed: {exc!r}") from exc
+    except KeyError as exc:
+        raise CorruptRecord(f"record {str(payload.get('id', '?'))[:512]!r} has no field {exc}") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CorruptRecord(
+            f"record {str(payload.get('id', '?'))[:512]!r} has a field of the wrong type ({type(exc).__name__})"
+        ) from exc

@@ -58,7 +58,7 @@ def test_a_foreign_job_is_not_found_and_own_namespace_works(live, two):
     a, key_a, _, key_b, job_b = two
     with live.client(key_a) as c:
         assert c.get(f"/v1/jobs/{job_b}").status_code == 404
-        assert c.get(f"/v1/namespaces/{a}/documents").json() == {"documents": [], "next_cursor": None}
+        assert c.get(f"/v1/namespaces/{a}/documents").json() == {"documents": [], "next_cursor": None, "quarantined": 0}
     with live.client(key_b) as c:
         assert c.get(f"/v1/jobs/{job_b}").json()["status"] == "done"
 
