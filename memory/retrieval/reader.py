@@ -13,7 +13,7 @@ from memrag.memory.ports import ChatModel
 from memrag.memory.types import Hit
 
 _MARK = re.compile(r"\[(\d+)\]")
-_PENDING = re.compile(r"\[\d*\Z")  # an end of text that may yet become a marker
+_PENDING = re.compile(r"(?:\[\d*)+\Z")  # an end that may yet become a marker: "[", "[7", "[7[8" (+ "]]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"\w+")
 
@@ -58,8 +58,9 @@ def shown_marks_only(text: str, shown: int) -> str:
 
 def shown_marks_stream(pieces: Iterable[str], shown: int) -> Iterator[str]:
     """`shown_marks_only` over text arriving in pieces: an end that may still become a marker
-    ("… [", "… [1") is held back until the next piece decides it, so the joined output equals
-    `shown_marks_only` of the joined input however the pieces fall."""
+    ("… [", "… [1", "… [7[8", which "]]" turns into "[7]" and then nothing) is held back until
+    the next piece decides it, so the joined output equals `shown_marks_only` of the joined input
+    however the pieces fall."""
     held = ""
     try:
         for piece in pieces:

@@ -3,7 +3,7 @@
 import itertools
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, cite, shown_marks_only, stream_answer
@@ -30,6 +30,7 @@ def test_markers_naming_no_passage_shown_leave_the_answer_and_its_citations():
     three = (*HITS, Hit("p3", "d3", "Bergen is a city.", 0.2))
     text = shown_marks_only("Vale designed it [7][2], in 1887 [0] [1]. See [12] and [03].", len(three))
     assert text == "Vale designed it [2], in 1887  [1]. See  and [03]."
+    assert shown_marks_only("Nested [[7]7], [7[8]] and [1[8]]; [[2]", 3) == "Nested ,  and [1]; [[2]"
     assert [c.number for c in cite(text, three)] == [2, 1, 3]
 
 
@@ -52,6 +53,7 @@ replies = st.lists(st.sampled_from(["Vale", " ", "  ", "[", "]", "7", "2", "1", 
 
 
 @settings(max_examples=300, deadline=None)
+@example((["x", "[7", "[", "8", "]", "]"], [2, 4]))  # "x[7[8" then "]]": the whole "[7[8" waits
 @given(replies.flatmap(lambda parts: st.tuples(st.just(parts), st.lists(st.integers(0, len(parts)), max_size=6))))
 def test_a_streamed_answer_drops_the_same_markers_however_the_pieces_fall(case):
     parts, cuts = case
