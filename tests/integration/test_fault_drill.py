@@ -1,6 +1,7 @@
 """The fault drill (benchmarks/fault_drill.py) end to end: Redis stopped and started, the LLM slow,
 failing and cut mid-stream, the disk full under the data directory — while clients add and ask."""
 
+import os
 import shutil
 
 import pytest
@@ -10,6 +11,8 @@ from benchmarks.fault_drill import run_drill
 pytestmark = [
     pytest.mark.model,
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server"),
+    # Timed phases on a shared 2-core machine: run on purpose (like deploy/rehearse.sh), not on every CI run.
+    pytest.mark.skipif(os.environ.get("MEMRAG_FAULT_DRILL") != "1", reason="set MEMRAG_FAULT_DRILL=1 to run the drill"),
 ]
 
 
