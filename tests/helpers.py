@@ -130,6 +130,7 @@ class RedisProcess:
             except OSError:
                 pass
             time.sleep(0.05)
+        self.stop()  # never left running behind a failed start
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def stop(self) -> None:

@@ -68,7 +68,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
     finally:
         gate.open.set()
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # never left running after the tests
+            proc.kill()
         llm.close()
 
 
