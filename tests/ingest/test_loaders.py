@@ -3,6 +3,7 @@
 import json
 
 from memrag.ingest.loaders import Limits, load_paths
+from tests.helpers import assemble_pdf
 
 
 def _pdf(text: str, pages: int = 1) -> bytes:
@@ -21,19 +22,7 @@ def _pdf(text: str, pages: int = 1) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    return _assemble(objects)
-
-
-def _assemble(objects: list[bytes]) -> bytes:
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble_pdf(objects)
 
 
 def test_every_format_loads_with_titles_and_ids(tmp_path):
@@ -91,7 +80,7 @@ def _flate_bomb(megabytes: int, layers: int = 1) -> bytes:
     for _ in range(layers - 1):
         data = zlib.compress(data, 9)
     filters = b"[" + b" ".join([b"/FlateDecode"] * layers) + b"]"
-    return _assemble(
+    return assemble_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -153,7 +142,7 @@ def test_damaged_pdfs_never_stop_the_run(tmp_path):
         at = rng.randrange(len(good))
         damaged = good[:at] if i % 2 else good[:at] + bytes(rng.randrange(256) for _ in range(8)) + good[at + 8 :]
         (tmp_path / f"damaged-{i:02}.pdf").write_bytes(damaged)
-    not_a_dictionary = _assemble(  # the page object is a reference: pypdf fails with an AttributeError
+    not_a_dictionary = assemble_pdf(  # the page object is a reference: pypdf fails with an AttributeError
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
