@@ -2,7 +2,7 @@
 
 ApiError (HTTP-only conditions) and the engine's MemragError classes:
   InvalidInput → 400    Unauthorized → 401    Forbidden → 403    NotFound → 404
-  TooLarge → 413        request validation → 422
+  TooLarge → 413        request validation → 422    QueueFull → 429 + Retry-After (the queue's own)
   ModelError → 502      StorageError (storage, Redis, Qdrant unavailable), NotReady → 503 + Retry-After
   anything else → 500 (a bug: logged with its traceback, the body says only that)
 
@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from memrag.api.schemas import Problem
-from memrag.memory.errors import InvalidInput, MemragError, ModelError, NotFound, StorageError
+from memrag.memory.errors import InvalidInput, MemragError, ModelError, NotFound, QueueFull, StorageError
 from memrag.memory.redact import protect
 
 log = protect(logging.getLogger("memrag.api"))
@@ -59,16 +59,18 @@ class TooLarge(ApiError):
 _STATUS: dict[type[MemragError], tuple[int, str]] = {
     InvalidInput: (400, "Invalid input"),
     NotFound: (404, "Not found"),
+    QueueFull: (429, "Too many documents waiting"),
     ModelError: (502, "Model unavailable"),
     StorageError: (503, "Storage unavailable"),
 }
 
 
-def problem(status: int, title: str, detail: str) -> JSONResponse:
+def problem(status: int, title: str, detail: str, retry_after_s: int | None = None) -> JSONResponse:
+    """A problem response; a 503 asks to retry after RETRY_AFTER_S unless `retry_after_s` says otherwise."""
     body = Problem(title=title, status=status, detail=detail).model_dump()
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status == 503:
-        headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if status == 503 or retry_after_s is not None:
+        headers = {"Retry-After": str(RETRY_AFTER_S if retry_after_s is None else retry_after_s)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -95,7 +97,8 @@ def described(exc: BaseException, where: str) -> tuple[int, str, str]:
 
 
 async def _memrag_error(request: Request, exc: MemragError) -> JSONResponse:
-    return problem(*described(exc, f"{request.method} {request.url.path}"))
+    retry_after_s = exc.retry_after_s if isinstance(exc, QueueFull) else None
+    return problem(*described(exc, f"{request.method} {request.url.path}"), retry_after_s=retry_after_s)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -133,6 +136,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
         404: "Not found (or not visible to this key)",
         413: "Request too large",
         422: "Invalid request",
+        429: "Too many documents waiting: send again after Retry-After seconds",
         502: "Model unavailable",
         503: "Storage unavailable",
     }

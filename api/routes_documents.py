@@ -21,9 +21,10 @@ def _input(doc: DocumentIn | DocumentUpdate, doc_id: str | None) -> DocumentInpu
     return DocumentInput(text=doc.text, id=doc_id, title=doc.title or "", metadata=doc.metadata or {})
 
 
-@router.post("/namespaces/{ns}/documents", status_code=202, response_model=JobAccepted)
+@router.post("/namespaces/{ns}/documents", status_code=202, response_model=JobAccepted, responses=responses(429))
 def add_documents(body: DocumentsIn, ns: NamespaceDep, svc: ServicesDep) -> JobAccepted:
-    """Queue documents for indexing; poll `GET /v1/jobs/{job_id}` for progress."""
+    """Queue documents for indexing; poll `GET /v1/jobs/{job_id}` for progress. 429 when too many
+    documents wait already (in all, or of this namespace): send again after `Retry-After` seconds."""
     job = svc.jobs.submit_add(ns, [_input(d, d.id) for d in body.documents])
     svc.metrics.jobs.labels("add").inc()
     return accepted(job)
@@ -64,6 +65,7 @@ def get_document(doc_id: DocId, ns: NamespaceDep, engine: EngineDep, svc: Servic
     "/namespaces/{ns}/documents/{doc_id:path}",
     status_code=202,
     response_model=JobAccepted,
+    responses=responses(429),
 )
 def update_document(doc_id: DocId, body: DocumentUpdate, ns: NamespaceDep, svc: ServicesDep) -> JobAccepted:
     """Replace (or create) a document; readers see the old version until the new one is written whole."""

@@ -4,6 +4,7 @@
 jobs that ended so. Whoever ends a job counts it (the applier that records its last slice or fails
 it, the worker that parks it), once: the count is taken in the same script that marks the job
 `counted`, so a slice re-applied by a replica, or a failure recorded twice, counts nothing more.
+The same script gives the job's documents back to the queue's bound (`redis_scripts.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import redis
 
 from memrag.ingest.redis_board import PREFIX, job_key
+from memrag.ingest.redis_scripts import RELEASE_WAITING
 
 FINISHED = f"{PREFIX}stats:jobs_finished"
 LAG_COUNT_CAP = 2000  # entries counted past a position at most (the default MEMRAG_LOG_RETENTION)
@@ -20,15 +22,20 @@ _PAGE = 100
 
 # KEYS: job hash, stats hash. ARGV: status. Counts a job that still exists and was not counted yet
 # (`failed`: only if its record says so — a worker whose lease was lost parked nothing).
-_COUNT = """
+_COUNT = (
+    """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] == 'failed' and redis.call('HGET', KEYS[1], 'status') ~= '"failed"' then return 0 end
+"""
+    + RELEASE_WAITING
+    + """
 if redis.call('HSETNX', KEYS[1], 'counted', ARGV[1]) == 0 then return 0 end
 local kind = redis.call('HGET', KEYS[1], 'kind') or '"unknown"'
 kind = string.gsub(kind, '"', '')
 redis.call('HINCRBY', KEYS[2], kind .. ':' .. ARGV[1], 1)
 return 1
 """
+)
 
 
 class FinishedJobs:

@@ -107,6 +107,16 @@ class SliceResult:
         return states
 
 
+def slice_to_json(result: SliceResult) -> str:
+    return json.dumps(asdict(result), ensure_ascii=False)
+
+
+def slice_from_json(raw: str | bytes) -> SliceResult:
+    d = json.loads(raw)
+    superseded = tuple(d.get("superseded", ()))
+    return SliceResult(tuple(d["added"]), tuple(d["unchanged"]), dict(d["failed"]), tuple(d["deleted"]), superseded)
+
+
 def summarize(job: Job, results: list[SliceResult]) -> Job:
     """The job as its applied slices (each counted once) make it; a parked job stays failed."""
     errors: dict[str, str] = {}

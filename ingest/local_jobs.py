@@ -4,23 +4,30 @@ The same job model as the Redis path (slices, job board, document states); each 
 prepared and applied by the engine itself, which owns its store. Accepted jobs are journaled
 on disk until they end, and resumed when the process starts again.
 
+Fair and bounded: each namespace has its own queue, and the thread takes one slice at a time
+from the namespaces in turn, so one tenant's 10,000 documents hold another's single document
+back by one slice, not by the whole job. Documents waiting are bounded in all and per namespace
+(`bounds.py`): past that, submitting raises QueueFull. `close` finishes the slice in hand and
+stops; what is left stays in the journal and resumes at the next start.
+
 Jobs are numbered per namespace at submission and pass the same per-document order as the
-Redis writer (`ordering.py`); the queue is first in, first out, so nothing is superseded unless
-the order is broken. Numbers live in this process only: resumed jobs are numbered again in the
-order they were accepted, and the order forgets every number once no older job is queued.
+Redis writer (`ordering.py`); within a namespace jobs run first in, first out, one at a time,
+so nothing is superseded unless the order is broken. Numbers live in this process only: resumed
+jobs are numbered again in the order they were accepted, and the order forgets every number
+once no older job is queued.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from memrag.ingest.bounds import QueueLimits, WaitingDocuments
 from memrag.ingest.jobs import (
     Job,
     MemoryJobBoard,
@@ -38,32 +45,79 @@ from memrag.memory.indexing.prepare import AddReport, identify
 from memrag.memory.types import DocumentInput
 
 log = logging.getLogger("memrag.jobs")
-_Work = tuple[Job, list[DocumentInput] | list[str]]
+
+
+@dataclass
+class _Task:
+    """A job in its namespace's queue: its slices (one for a delete: the ids) and the next one to run."""
+
+    job: Job
+    parts: list[list[DocumentInput]] | list[list[str]]
+    next_slice: int = 0
+    started: bool = False
+    waiting: int = 0  # documents it counts in the bound until it ends
+
+    @property
+    def finished(self) -> bool:
+        return self.next_slice >= len(self.parts)
+
+
+@dataclass
+class _Queues:
+    """Each namespace's jobs in submission order, and the namespaces in the order they get their next slice.
+
+    A namespace is in `turns` while it has jobs, except while the thread runs one of its slices."""
+
+    by_namespace: dict[str, deque[_Task]] = field(default_factory=dict)
+    turns: deque[str] = field(default_factory=deque)
+
+    def put(self, task: _Task) -> None:
+        namespace = task.job.namespace
+        if namespace not in self.by_namespace:
+            self.by_namespace[namespace] = deque()
+            self.turns.append(namespace)
+        self.by_namespace[namespace].append(task)
+
+    def take_turn(self) -> _Task:
+        return self.by_namespace[self.turns.popleft()][0]
+
+    def turn_over(self, task: _Task) -> None:
+        """After a slice of `task`: drop it if it ended, and send its namespace to the back of the turns."""
+        namespace = task.job.namespace
+        jobs = self.by_namespace[namespace]
+        if task.finished:
+            jobs.popleft()
+        if jobs:
+            self.turns.append(namespace)
+        else:
+            del self.by_namespace[namespace]
 
 
 class LocalJobs:
-    """Runs add and delete jobs one after another on a daemon thread; `close` drains and stops it."""
+    """Runs add and delete jobs a slice at a time on a daemon thread, namespaces in turn."""
 
-    def __init__(self, engine_for: Callable[[str], Engine], journal: Path | None = None) -> None:
+    def __init__(
+        self, engine_for: Callable[[str], Engine], journal: Path | None = None, limits: QueueLimits | None = None
+    ) -> None:
         self._engine_for = engine_for
         self.board = MemoryJobBoard()
+        self.waiting_documents = WaitingDocuments(limits or QueueLimits())
         self._journal = JobJournal(journal)
-        self._queue: queue.Queue[_Work | None] = queue.Queue()
-        self._numbering = threading.Lock()
+        self._queues = _Queues()
+        self._changed = threading.Condition()  # guards the queues, the numbers and `_closing`
+        self._closing = False
         self._last_seq: dict[str, int] = defaultdict(int)  # namespace → the last number given
         self._unfinished: dict[str, set[int]] = defaultdict(set)  # namespace → numbers of jobs not ended
         self._orders: dict[str, DocumentOrder] = defaultdict(DocumentOrder)  # used by the job thread only
         self.running = 0  # jobs being run now (0 or 1), for monitoring
         self.finished: Counter[tuple[str, str]] = Counter()  # (kind, status) → jobs ended, for monitoring
         for job, payload in self._journal.pending():  # what a stopped process had accepted
-            work = _work(job, payload)
-            job = self._numbered(job)
-            self.board.create(job, [d.id or "" for d in work if isinstance(d, DocumentInput)])
-            self._queue.put((job, work))
+            self._resume(job, payload)
         self._thread = threading.Thread(target=self._loop, name="memrag-jobs", daemon=True)
         self._thread.start()
 
     def submit_add(self, namespace: str, documents: Sequence[DocumentInput]) -> Job:
+        """Queue documents; QueueFull (nothing queued) when they do not fit in the bound."""
         docs = identify(documents)
         job = new_job(namespace, "add", len(docs))
         return self._submit(job, encode_inputs(docs), [doc_id for doc_id, _ in docs])
@@ -73,12 +127,32 @@ class LocalJobs:
         return self._submit(new_job(namespace, "delete", len(ids)), json.dumps(ids).encode(), [])
 
     def _submit(self, job: Job, payload: bytes, doc_ids: list[str]) -> Job:
-        self._journal.add(job, payload)  # on disk before the caller hears "accepted"
-        with self._numbering:  # numbered and queued in one step: numbers follow the queue's order
+        waiting = job.documents if job.kind == "add" else 0
+        with self._changed:  # admitted, journaled, numbered and queued in one step: numbers follow the queue
+            self.waiting_documents.admit(job.namespace, waiting)
+            try:
+                self._journal.add(job, payload)  # on disk before the caller hears "accepted"
+            except BaseException:
+                self.waiting_documents.release(job.namespace, waiting)
+                raise
             job = self._numbered(job)
             self.board.create(job, doc_ids)
-            self._queue.put((job, _work(job, payload)))
+            self._queues.put(_Task(job, _parts(job, payload), waiting=waiting))
+            self._changed.notify()
         return job
+
+    def _resume(self, job: Job, payload: bytes) -> None:
+        """Queue a job a previous process accepted, past the slices it applied (they count as applied)."""
+        task = _Task(self._numbered(job), _parts(job, payload), waiting=job.documents if job.kind == "add" else 0)
+        self.board.create(task.job, [d.id or "" for part in task.parts for d in part if isinstance(d, DocumentInput)])
+        applied = self._journal.applied(job.id)
+        for slice_no, result in sorted(applied.items()):
+            self.board.record_slice(job.id, slice_no, result)
+        while task.next_slice in applied:
+            task.next_slice += 1
+        task.started = bool(applied)
+        self.waiting_documents.add(job.namespace, task.waiting)
+        self._queues.put(task)
 
     def _numbered(self, job: Job) -> Job:
         self._last_seq[job.namespace] += 1
@@ -86,62 +160,90 @@ class LocalJobs:
         self._unfinished[job.namespace].add(seq)
         return replace(job, seq=seq)
 
-    def _ended(self, job: Job) -> None:
-        """No write older than the oldest job still queued can come: the order forgets what is below it."""
-        with self._numbering:
-            waiting = self._unfinished[job.namespace]
-            waiting.discard(job.seq)
-            low = min(waiting) if waiting else self._last_seq[job.namespace] + 1
-        self._orders[job.namespace].update({}, low)
-
     def get(self, job_id: str) -> Job:
         return self.board.get(job_id)
 
     def waiting(self) -> int:
-        """Jobs queued and not started yet (approximate while jobs come and go)."""
-        return self._queue.qsize()
+        """Jobs queued and not started yet."""
+        with self._changed:
+            return sum(not t.started for tasks in self._queues.by_namespace.values() for t in tasks)
 
     def close(self) -> None:
-        self._queue.put(None)
+        """Finish the slice in hand and stop; jobs not finished stay journaled for the next start."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
         self._thread.join()
         self._journal.close()
 
     def _loop(self) -> None:
-        while (item := self._queue.get()) is not None:
-            job, work = item
+        while (task := self._next()) is not None:
             self.running = 1
-            self.board.start_attempt(job.id)
-            try:
-                self._run(job, work)
-            except Exception as exc:  # a job boundary: the reason is kept on the job, the thread goes on
-                log.exception("job %s failed", job.id)
-                self.board.fail(job.id, f"{type(exc).__name__}: {exc}")
-            self._ended(job)
-            self._journal.finish(job.id)
-            self.finished[(job.kind, self.board.get(job.id).status)] += 1
+            self._step(task)
             self.running = 0
+            with self._changed:
+                self._queues.turn_over(task)
 
-    def _run(self, job: Job, work: list[DocumentInput] | list[str]) -> None:
+    def _next(self) -> _Task | None:
+        with self._changed:
+            while not self._queues.turns and not self._closing:
+                self._changed.wait()
+            return None if self._closing else self._queues.take_turn()
+
+    def _step(self, task: _Task) -> None:
+        """Run the task's next slice; end the job after its last one, or at its first failure."""
+        job = task.job
+        if not task.started:
+            self.board.start_attempt(job.id)
+            task.started = True
+        try:
+            if not task.finished:
+                self._run_slice(task)
+        except Exception as exc:  # a job boundary: the reason is kept on the job, the thread goes on
+            log.exception("job %s failed", job.id)
+            self.board.fail(job.id, f"{type(exc).__name__}: {exc}")
+            task.next_slice = len(task.parts)
+        if task.finished:
+            self._end(task)
+
+    def _run_slice(self, task: _Task) -> None:
+        job, slice_no = task.job, task.next_slice
         engine = self._engine_for(job.namespace)
         order = self._orders[job.namespace]
+        part = task.parts[slice_no]
         if job.kind == "delete":
-            admitted, superseded = order.split([str(d) for d in work], job.seq)
+            admitted, superseded = order.split([str(d) for d in part], job.seq)
             result = replace(delete_documents(engine, admitted), superseded=tuple(superseded))
             order.update(order.written(admitted, job.seq, deleted=True), None)
-            self.board.record_slice(job.id, 0, result)
-            return
-        documents = [d for d in work if isinstance(d, DocumentInput)]
-        for slice_no, docs in slices(documents):
+        else:
+            docs = [d for d in part if isinstance(d, DocumentInput)]
             self.board.mark_indexing(job, [d.id or "" for d in docs])
             admitted, superseded = order.split([d.id or "" for d in docs], job.seq)
             kept = [d for d in docs if d.id in set(admitted)]
             report = engine.add(kept) if kept else AddReport()
             written = report.documents_added + report.documents_unchanged
             order.update(order.written(written, job.seq, deleted=False), None)
-            self.board.record_slice(job.id, slice_no, SliceResult.of(report, superseded))
+            result = SliceResult.of(report, superseded)
+        self._journal.record_slice(job.id, slice_no, result)
+        self.board.record_slice(job.id, slice_no, result)
+        task.next_slice += 1
+
+    def _end(self, task: _Task) -> None:
+        """The job ended (done or failed): it leaves the journal and the bound; the order forgets what
+        is below the oldest job still queued in its namespace (no older write can come)."""
+        job = task.job
+        with self._changed:
+            waiting = self._unfinished[job.namespace]
+            waiting.discard(job.seq)
+            low = min(waiting) if waiting else self._last_seq[job.namespace] + 1
+        self._orders[job.namespace].update({}, low)
+        self._journal.finish(job.id)
+        self.waiting_documents.release(job.namespace, task.waiting)
+        self.finished[(job.kind, self.board.get(job.id).status)] += 1
 
 
-def _work(job: Job, payload: bytes) -> list[DocumentInput] | list[str]:
+def _parts(job: Job, payload: bytes) -> list[list[DocumentInput]] | list[list[str]]:
+    """A job's slices: the documents of an add job SLICE_SIZE at a time; a delete job's ids as one."""
     if job.kind == "delete":
-        return [str(i) for i in json.loads(payload)]
-    return decode_inputs(payload)
+        return [[str(i) for i in json.loads(payload)]]
+    return [docs for _, docs in slices(decode_inputs(payload))]

@@ -6,11 +6,14 @@ dies leaves its entry pending and another takes it over after the visibility tim
 ordered log of prepared batches and deletes of a namespace, which the store's writer (and
 any replica) applies in order, trimmed only below what all of them applied (`retention.py`);
 `changes:{ns}` announces what was applied. Each job is numbered at submission (`seq:{ns}`,
-`pending:{ns}`: `redis_scripts.py`) so that an older write never wins (`ordering.py`).
+`pending:{ns}`: `redis_scripts.py`) so that an older write never wins (`ordering.py`). The documents
+of add jobs not ended are counted (`waiting`, `waiting:{ns}`) and bounded (`bounds.py`): past the
+limits a submission raises QueueFull and writes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,10 +23,11 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from memrag.ingest.bounds import QueueLimits
 from memrag.ingest.jobs import Job, JobKind, encode_inputs, new_job
 from memrag.ingest.redis_board import JOB_TTL_S, PREFIX, RedisJobBoard, input_key, job_key
 from memrag.ingest.redis_errors import translate_redis_errors
-from memrag.ingest.redis_scripts import Scripts, pending_key, seq_key
+from memrag.ingest.redis_scripts import WAITING, Scripts, pending_key, seq_key, waiting_key
 from memrag.memory.errors import StorageError
 from memrag.memory.indexing.prepare import identify
 from memrag.memory.redact import redact
@@ -78,8 +82,9 @@ def ensure_group(client: redis.Redis) -> None:
 class RedisJobs:
     """Submits add and delete jobs for `memrag worker` processes; reads their progress. Redis down: StorageError."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, limits: QueueLimits | None = None) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
+        self.limits = limits or QueueLimits()
         self.board = RedisJobBoard(client)
         self._scripts = Scripts(client)
         ensure_group(client)
@@ -93,13 +98,36 @@ class RedisJobs:
         return self._submit(namespace, "delete", ids, json.dumps(ids).encode())
 
     def _submit(self, namespace: str, kind: JobKind, doc_ids: list[str], payload: bytes) -> Job:
-        """The input and the job's record first; then, in one step, its number and its place in the queue."""
+        """Its place in the bound first (refused: nothing written); then the input and the job's record;
+        then, in one step, its number and its place in the queue."""
         job = new_job(namespace, kind, len(doc_ids))
-        self._r.set(input_key(job.id), payload, ex=JOB_TTL_S)
-        self.board.create(job, doc_ids if kind == "add" else [])
-        keys = [seq_key(namespace), pending_key(namespace), job_key(job.id), NAMESPACES, JOBS]
-        seq = self._scripts.submit(keys=keys, args=[job.id, namespace])
+        waiting = len(doc_ids) if kind == "add" else 0
+        if waiting:
+            self._reserve(job, waiting)
+        try:
+            self._r.set(input_key(job.id), payload, ex=JOB_TTL_S)
+            self.board.create(job, doc_ids if kind == "add" else [])
+            keys = [seq_key(namespace), pending_key(namespace), job_key(job.id), NAMESPACES, JOBS]
+            seq = self._scripts.submit(keys=keys, args=[job.id, namespace])
+        except BaseException:
+            if waiting:  # not queued: its documents wait nowhere (if Redis is away now, they stay counted)
+                with contextlib.suppress(redis.RedisError):
+                    self._scripts.release_waiting(keys=[job_key(job.id)])
+            raise
         return replace(job, seq=int(seq))
+
+    def _reserve(self, job: Job, documents: int) -> None:
+        """Count the job's documents as waiting, or raise QueueFull / InvalidInput (nothing counted)."""
+        self.limits.check(job.namespace, documents, 0, 0)  # a job no namespace could ever take
+        keys = [WAITING, waiting_key(job.namespace), job_key(job.id)]
+        args = [documents, self.limits.per_namespace, self.limits.total, JOB_TTL_S]
+        counted = self._scripts.reserve(keys=keys, args=args)
+        if not int(counted[0]):
+            self.limits.check(job.namespace, documents, int(counted[1]), int(counted[2]))
+
+    def waiting_documents(self, namespace: str | None = None) -> int:
+        """Documents of add jobs accepted and not ended: of `namespace`, or in all."""
+        return int(self._r.get(WAITING if namespace is None else waiting_key(namespace)) or 0)
 
     def get(self, job_id: str) -> Job:
         return self.board.get(job_id)

@@ -2,10 +2,13 @@
 
 Keys (prefix `memrag:`): `seq:{ns}` the namespace's write counter; `pending:{ns}` (sorted set)
 the jobs that may still append to the namespace log, scored by their number — a job leaves it
-when its last slice is logged or it is parked. Every step a worker takes on a job it holds is
-fenced: it happens only while the worker still holds the job's entry in the consumer group, so a
-worker whose job was taken over (it hung past the visibility timeout) can no longer log,
-acknowledge or retry it.
+when its last slice is logged or it is parked. `waiting` and `waiting:{ns}` count the documents of
+add jobs accepted and not ended (`bounds.py`): a job reserves its count before it is written
+(`reserve`, refused past the limits) and gives it back when it ends, done or failed, in the script
+that counts the job as finished (`job_stats.py`, with `RELEASE_WAITING`), once whoever ends it.
+Every step a worker takes on a job it holds is fenced: it happens only while the worker still
+holds the job's entry in the consumer group, so a worker whose job was taken over (it hung past
+the visibility timeout) can no longer log, acknowledge or retry it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,42 @@ def seq_key(namespace: str) -> str:
 
 def pending_key(namespace: str) -> str:
     return f"{PREFIX}pending:{namespace}"
+
+
+WAITING = f"{PREFIX}waiting"
+
+
+def waiting_key(namespace: str) -> str:
+    return f"{PREFIX}waiting:{namespace}"
+
+
+# KEYS: all documents waiting, the namespace's, the job hash. ARGV: documents asked, the namespace's
+# limit, the limit in all, the job record's time-to-live. Returns {1} when the documents were counted
+# (and noted on the job, which gives them back when it ends), else {0, namespace's count, count in all}.
+_RESERVE = """
+local asked = tonumber(ARGV[1])
+local all = tonumber(redis.call('GET', KEYS[1]) or '0')
+local mine = tonumber(redis.call('GET', KEYS[2]) or '0')
+if mine + asked > tonumber(ARGV[2]) or all + asked > tonumber(ARGV[3]) then return {0, mine, all} end
+redis.call('INCRBY', KEYS[1], asked)
+redis.call('INCRBY', KEYS[2], asked)
+redis.call('HSET', KEYS[3], 'waiting', asked, 'waiting_in', KEYS[2])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return {1}
+"""
+
+# A step of a script whose KEYS[1] is a job hash: the documents the job counts as waiting are given
+# back, once (the job forgets them). The namespace's counter is named on the job: the scripts that
+# end a job do not know its namespace (the counters are the only keys not passed in KEYS; memrag
+# runs on one Redis, not a cluster).
+RELEASE_WAITING = f"""
+local waiting = tonumber(redis.call('HGET', KEYS[1], 'waiting') or '0')
+if waiting > 0 then
+  redis.call('DECRBY', '{WAITING}', waiting)
+  redis.call('DECRBY', redis.call('HGET', KEYS[1], 'waiting_in'), waiting)
+  redis.call('HDEL', KEYS[1], 'waiting', 'waiting_in')
+end
+"""
 
 
 # KEYS: seq counter, pending set, job hash, namespaces set, jobs stream. ARGV: job id, namespace.
@@ -117,3 +156,5 @@ class Scripts:
         self.release: Any = client.register_script(_RELEASE)
         self.retry: Any = client.register_script(_RETRY)
         self.trim: Any = client.register_script(_TRIM)
+        self.reserve: Any = client.register_script(_RESERVE)
+        self.release_waiting: Any = client.register_script(RELEASE_WAITING + "return 1\n")

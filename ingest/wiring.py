@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 
 from memrag.ingest.applier import Applier
+from memrag.ingest.bounds import QueueLimits
 from memrag.ingest.follower import ChangeFollower
 from memrag.ingest.jobs import JobQueue
 from memrag.ingest.local_jobs import LocalJobs
@@ -17,8 +18,8 @@ from memrag.memory.wiring import Engines
 def make_jobs(settings: Settings, engines: Engines) -> JobQueue:
     """Jobs through Redis workers when MEMRAG_REDIS_URL is set; in this process otherwise."""
     if settings.redis_url:
-        return RedisJobs(connect(settings.redis_url))
-    return LocalJobs(engines, settings.data_dir / "jobs.sqlite")
+        return RedisJobs(connect(settings.redis_url), QueueLimits.of(settings))
+    return LocalJobs(engines, settings.data_dir / "jobs.sqlite", QueueLimits.of(settings))
 
 
 def serving_writes_store(settings: Settings) -> bool:

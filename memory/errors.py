@@ -5,7 +5,8 @@ MemragError
  ├── NotFound          no such document
  ├── StorageError      the vector store failed or holds inconsistent data
  │    └── CorruptRecord  one stored record cannot be decoded (quarantined where it is read)
- └── ModelError        the embedder or extractor failed
+ ├── ModelError        the embedder or extractor failed
+ └── QueueFull         too many documents wait to be indexed: send again after `retry_after_s`
 """
 
 
@@ -31,3 +32,11 @@ class CorruptRecord(StorageError):
 
 class ModelError(MemragError):
     pass
+
+
+class QueueFull(MemragError):
+    """Too many documents wait in the job queue (in all, or of one namespace); nothing was accepted."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

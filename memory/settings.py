@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     )
     job_max_attempts: int = Field(default=5, ge=1, le=100, description="attempts before a job is parked as failed")
     job_backoff_s: float = Field(default=2.0, ge=0, description="retry delay, doubled after each failed attempt")
+    # 100,000 documents of a few KB each is a few hundred MB of queued input (RAM here, Redis memory
+    # there) and hours of indexing: past that a client is better told to wait (429) than queued.
+    # Half of it per namespace: one tenant can never fill the queue alone.
+    queue_max_documents: int = Field(
+        default=100_000, ge=1, description="documents waiting to be indexed, all namespaces; more → 429"
+    )
+    queue_namespace_share: float = Field(
+        default=0.5, gt=0, le=1, description="the part of MEMRAG_QUEUE_MAX_DOCUMENTS one namespace may fill"
+    )
     log_retention: int = Field(
         default=2000,
         ge=10,
