@@ -9,12 +9,15 @@ from dataclasses import replace
 import numpy as np
 
 from memrag.memory.errors import InvalidInput, NotFound
+from memrag.memory.graph.explain import ExplainLimits
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.indexing.batch import PreparedBatch, check
 from memrag.memory.indexing.prepare import AddReport, Preparer
 from memrag.memory.indexing.write import Indexer, apply_to_graph
 from memrag.memory.params import IndexParams, RetrievalParams
 from memrag.memory.ports import Chunker, Closeable, Embedder, Extractor, RecognitionFilter
+from memrag.memory.retrieval.explanations import Explanation, explain_passages
+from memrag.memory.retrieval.graph_labels import GraphQuery, GraphView, centre_of, neighbourhood_view, whole_graph
 from memrag.memory.retrieval.pipeline import RankedPassages, Retriever
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, Reader
 from memrag.memory.storage.record_store import RecordStore
@@ -201,22 +204,63 @@ class Engine:
 
     def retrieve(self, query: str, params: RetrievalParams, vector: np.ndarray | None = None) -> Retrieval:
         """Ranked hits with their texts and provenance, read under one lock: one version of every document."""
+        return self._retrieve(query, params, vector, None)[0]
+
+    def retrieve_explained(
+        self, query: str, params: RetrievalParams, limits: ExplainLimits | None = None
+    ) -> tuple[Retrieval, tuple[Explanation, ...]]:
+        """`retrieve`, and for each hit (in order) the walks that carried its PPR mass, from the same
+        graph version (`retrieval/explanations.py`); no explanations when no walk ran (dense modes)."""
+        return self._retrieve(query, params, None, limits or ExplainLimits())
+
+    def _retrieve(
+        self, query: str, params: RetrievalParams, vector: np.ndarray | None, explain: ExplainLimits | None
+    ) -> tuple[Retrieval, tuple[Explanation, ...]]:
         _check_query(query, params)
         vector = self.query_embedder.embed([query])[0] if vector is None else vector
+        explained: tuple[Explanation, ...] = ()
         with self._lock:
             ranking = self._retriever.rank(query, vector, params)
             stored = {p.id: p for p in self.store.get_passages([pid for pid, _ in ranking.passages])}
+            if explain is not None and ranking.mode == "graph":
+                found = [pid for pid, _ in ranking.passages if pid in stored]
+                seeds = ranking.walk_seeds
+                explained = explain_passages(self.graph, self.store, seeds, params.damping, found, explain)
         hits = []
         for index, (pid, score) in enumerate(ranking.passages):
             if pid in stored:
-                facts, seeds = ranking.why(index)
-                hits.append(Hit(pid, stored[pid].doc_id, stored[pid].text, score, facts, seeds))
-        return Retrieval(query, tuple(hits), ranking.mode, ranking.facts, ranking.seeds)
+                facts, seeds_of = ranking.why(index)
+                hits.append(Hit(pid, stored[pid].doc_id, stored[pid].text, score, facts, seeds_of))
+        return Retrieval(query, tuple(hits), ranking.mode, ranking.facts, ranking.seeds), explained
 
     def ask(self, question: str, params: RetrievalParams) -> tuple[Answer, Retrieval]:
         """Retrieve, then read: an answer citing the passages (and documents) it used."""
         retrieval = self.retrieve(question, params)
         return self.reader.answer(question, retrieval.hits), retrieval
+
+    def ask_explained(
+        self, question: str, params: RetrievalParams, limits: ExplainLimits | None = None
+    ) -> tuple[Answer, Retrieval, tuple[Explanation, ...]]:
+        """`ask`, with the retrieved passages' explanations (as `retrieve_explained`)."""
+        retrieval, explained = self.retrieve_explained(question, params, limits)
+        return self.reader.answer(question, retrieval.hits), retrieval, explained
+
+    def neighbourhood(self, around: GraphQuery) -> GraphView:
+        """The labelled graph around a passage, an entity or a question's seeds and top passages (bounded)."""
+        around.check()
+        vector = None if around.question is None else self.query_embedder.embed([around.question])[0]
+        with self._lock:
+            if around.question is None or vector is None:
+                return neighbourhood_view(self.graph, self.store, [centre_of(self.graph, around)], around)
+            ranking = self._retriever.rank(around.question, vector, RetrievalParams())
+            ids = [s.node_id for s in ranking.seeds] + [pid for pid, _ in ranking.passages]
+            centres = [i for i in map(self.graph.node_index, ids) if i is not None]
+            return neighbourhood_view(self.graph, self.store, centres, around)
+
+    def graph_view(self) -> GraphView:
+        """Every node and edge of the graph, labelled (for exports)."""
+        with self._lock:
+            return whole_graph(self.graph, self.store)
 
     def close(self) -> None:
         with self._lock:

@@ -25,6 +25,8 @@ class RankedPassages:
 
     `facts`/`seeds` are the query's (what the walk started from); `provenance[i]` holds, for
     `passages[i]`, the seeds among that passage's entities and the kept facts that name them.
+    `walk_seeds` is the walk's whole reset (entity and dense passage seeds, graph node id and
+    weight before normalisation): what an explanation recomputes the walk from.
     """
 
     passages: tuple[tuple[str, float], ...]
@@ -32,6 +34,7 @@ class RankedPassages:
     facts: tuple[ScoredFact, ...] = ()
     seeds: tuple[Seed, ...] = ()
     provenance: tuple[tuple[tuple[ScoredFact, ...], tuple[Seed, ...]], ...] = ()
+    walk_seeds: tuple[tuple[str, float], ...] = ()
 
     def why(self, index: int) -> tuple[tuple[ScoredFact, ...], tuple[Seed, ...]]:
         return self.provenance[index] if index < len(self.provenance) else NO_PROVENANCE
@@ -68,7 +71,8 @@ class Retriever:
         names = {f.fact.subject_id: f.fact.subject for f in kept} | {f.fact.object_id: f.fact.object for f in kept}
         seeds = tuple(Seed(e, names.get(e, e), w) for e, w in entity_weights.items())
         why = tuple(self._provenance(pid, kept, seeds) for pid, _ in ranked)
-        return RankedPassages(tuple(ranked), "graph", kept, seeds, why)
+        walk_seeds = tuple((graph.node_id(int(i)), float(w)) for i, w in zip(nodes, mass, strict=True))
+        return RankedPassages(tuple(ranked), "graph", kept, seeds, why, walk_seeds)
 
     def _provenance(
         self, passage_id: str, kept: tuple[ScoredFact, ...], seeds: tuple[Seed, ...]
@@ -81,22 +85,22 @@ class Retriever:
         return own_facts, own_seeds
 
     def _dense(self, query_vector: np.ndarray, k: int, mode: RetrievalMode) -> RankedPassages:
-        hits = self._store.passages.search(query_vector, k)
+        [hits] = self._store.nearest(self._store.passages, query_vector[None, :], k)
         return RankedPassages(tuple((h.id, h.score) for h in hits), mode)
 
     def _candidate_facts(self, query_vector: np.ndarray, k: int) -> list[ScoredFact]:
-        hits = self._store.facts.search(query_vector, k, with_payload=True)
+        [hits] = self._store.nearest(self._store.facts, query_vector[None, :], k, with_payload=True)
         if not hits:
             return []
         # The nearest fact to -q is the least similar one: the low end of the min-max scaling.
-        low = -self._store.facts.search_points(-query_vector[None, :], 1)[0][0][1]
+        low = -self._store.nearest_points(self._store.facts, -query_vector[None, :], 1)[0][0][1]
         scores = min_max(np.array([h.score for h in hits]), low, hits[0].score)
         return [ScoredFact(fact_from(h.payload or {}), float(s)) for h, s in zip(hits, scores, strict=True)]
 
     def _dense_seeds(self, query_vector: np.ndarray, n: int) -> tuple[list[str], np.ndarray, float]:
         """Top-n passages by cosine (ids via the graph, no payload read) and the lowest cosine."""
-        hits = self._store.passages.search_points(query_vector[None, :], n)[0]
-        opposite = self._store.passages.search_points(-query_vector[None, :], 1)[0]
+        [hits] = self._store.nearest_points(self._store.passages, query_vector[None, :], n)
+        [opposite] = self._store.nearest_points(self._store.passages, -query_vector[None, :], 1)
         found = [(self._graph.passage_of_point(point), score) for point, score in hits]
         kept = [(pid, score) for pid, score in found if pid is not None]
         if not kept:
