@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from memrag.cli.eval_commands import add_eval_parser
 from memrag.cli.ingesting import ingest, worker
+from memrag.cli.snapshot_commands import add_snapshot_parsers
 from memrag.memory.errors import MemragError
 from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
 from memrag.memory.params import RetrievalParams
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     add_eval_parser(sub)
+    add_snapshot_parsers(sub)
 
     imp = sub.add_parser("import-hipporag", help="index a corpus with the triples of a HippoRAG OpenIE file")
     imp.add_argument("openie", type=Path)
