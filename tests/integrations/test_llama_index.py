@@ -9,6 +9,7 @@ from memrag.integrations.llama_index import MemragRetriever, add_documents
 from memrag.integrations.llama_nodes import document_inputs
 from memrag.memory.async_memory import Memory
 from memrag.memory.errors import InvalidInput
+from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput
 from tests.helpers import extractions, make_engine
 
@@ -37,7 +38,7 @@ def memory(tmp_path):
 
 
 def test_query_engine_returns_memrags_passages_with_provenance(memory):
-    expected = memory.engine.retrieve(QUESTION, memory.params.__class__(top_k=3))
+    expected = memory.engine.retrieve(QUESTION, RetrievalParams(top_k=3))
     query_engine = RetrieverQueryEngine.from_args(MemragRetriever(memory, top_k=3), llm=MockLLM())
     response = query_engine.query(QUESTION)
 
@@ -47,7 +48,7 @@ def test_query_engine_returns_memrags_passages_with_provenance(memory):
     first = nodes[0].node
     assert first.ref_doc_id == first.metadata["document_id"] == expected.hits[0].doc_id
     assert first.metadata["passage_id"] == expected.hits[0].passage_id
-    assert first.metadata["title"] == DOCS[first.ref_doc_id][0]
+    assert first.metadata["title"] == DOCS[str(first.ref_doc_id)][0]
     assert first.metadata["document_metadata"] == {"src": first.ref_doc_id}
     assert first.metadata["retrieval_mode"] == expected.mode == "graph"
     with_facts = [n for n in nodes if n.node.metadata["facts"]]
