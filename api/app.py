@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from memrag.api import errors, routes_admin, routes_chat, routes_documents, routes_ops, routes_query
+from memrag.api import errors, routes_admin, routes_chat, routes_documents, routes_graph, routes_ops, routes_query
 from memrag.api.limits import BodyLimit
 from memrag.api.ops_metrics import OpsCollector
 from memrag.api.prometheus import CountRequests, Metrics
@@ -48,6 +48,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)  # before anything reads the body
     app.add_middleware(CountRequests, metrics=metrics)  # outermost: counts every status, 413 and 500 included
 
-    for module in (routes_admin, routes_documents, routes_query, routes_chat, routes_ops):
+    for module in (routes_admin, routes_documents, routes_query, routes_graph, routes_chat, routes_ops):
         app.include_router(module.router)
     return app

@@ -10,11 +10,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from memrag.api.convert import answer_out, retrieval_out
+from memrag.api.convert_graph import explanations_out, with_explanations
 from memrag.api.deps import EngineDep, NamespaceDep, ServicesDep
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
 from memrag.api.streaming import EventStream, primed
 from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.explanations import Explanation
 from memrag.memory.retrieval.reader import Answer, stream_answer
 from memrag.memory.types import Retrieval
 
@@ -28,29 +30,46 @@ SSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/namespaces/{ns}/retrieve", response_model=RetrieveOut)
+@router.post("/namespaces/{ns}/retrieve", response_model=RetrieveOut, response_model_exclude_none=True)
 def retrieve(body: RetrieveIn, ns: NamespaceDep, engine: EngineDep) -> RetrieveOut:
-    """Passages ranked by HippoRAG 2, each with its document and score, plus the facts and seeds used."""
-    return retrieval_out(engine.retrieve(body.query, RetrievalParams(top_k=body.top_k)))
+    """Passages ranked by HippoRAG 2, each with its document and score, plus the facts and seeds used
+    (with `explain`, each hit's walks from the seeds and their shares of its PPR mass)."""
+    params = RetrievalParams(top_k=body.top_k)
+    if not body.explain:
+        return retrieval_out(engine.retrieve(body.query, params))
+    result, explained = engine.retrieve_explained(body.query, params)
+    return with_explanations(retrieval_out(result), explained)
 
 
-@router.post("/namespaces/{ns}/ask", response_model=AskOut, responses=SSE)
+@router.post("/namespaces/{ns}/ask", response_model=AskOut, response_model_exclude_none=True, responses=SSE)
 def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep, svc: ServicesDep) -> AskOut | EventStream:
     """An answer grounded in the namespace's memory, citing passages and documents."""
     params = RetrievalParams(top_k=body.top_k)
+    explained: tuple[Explanation, ...] | None = None
+    if body.explain:
+        result, explained = engine.retrieve_explained(body.question, params)
+    else:
+        result = engine.retrieve(body.question, params)
     if not body.stream:
-        answer, result = engine.ask(body.question, params)
-        return answer_out(answer, result)
-    result = engine.retrieve(body.question, params)
+        return _answer_out(engine.reader.answer(body.question, result.hits), result, explained)
     parts = primed(stream_answer(engine.reader, body.question, result.hits))  # a model down before any piece: 502
-    return EventStream(_ask_events(parts, result), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
+    return EventStream(_ask_events(parts, result, explained), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
 
 
-def _ask_events(parts: Generator[str | Answer, None, None], result: Retrieval) -> Generator[str, None, None]:
+def _answer_out(answer: Answer, result: Retrieval, explained: tuple[Explanation, ...] | None) -> AskOut:
+    out = answer_out(answer, result)
+    if explained is not None:
+        out.explanations = explanations_out(explained)
+    return out
+
+
+def _ask_events(
+    parts: Generator[str | Answer, None, None], result: Retrieval, explained: tuple[Explanation, ...] | None
+) -> Generator[str, None, None]:
     with closing(parts):
         for part in parts:
             if isinstance(part, Answer):
-                yield event("done", answer_out(part, result).model_dump())
+                yield event("done", _answer_out(part, result, explained).model_dump(exclude_none=True))
             else:
                 yield event("answer", {"delta": part})
 

@@ -153,6 +153,7 @@ class RetrieveIn(BaseModel):
     )
     query: Query = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int = Field(default=5, ge=1, le=MAX_RETRIEVE_TOP_K)
+    explain: bool = Field(default=False, description="give each hit the walks that carried its PPR mass to it")
 
 
 class FactOut(BaseModel):
@@ -168,6 +169,38 @@ class SeedOut(BaseModel):
     weight: float
 
 
+class GraphNodeOut(BaseModel):
+    id: str
+    kind: Literal["entity", "passage"]
+    label: str = Field(description="an entity's name; a passage's first line, shortened")
+
+
+class GraphEdgeOut(BaseModel):
+    source: str
+    target: str
+    kind: Literal["context", "relation", "synonym", "relation+synonym"]
+    weight: float = Field(description="as the walk uses it: 2 × relation occurrences + 2 × synonym cosine; context 1")
+
+
+class PathOut(BaseModel):
+    nodes: list[GraphNodeOut] = Field(description="from the seed the walks restart at to the passage")
+    edges: list[GraphEdgeOut]
+    share: float = Field(description="PPR mass these walks carry to the passage")
+
+
+class ExplanationOut(BaseModel):
+    passage_id: str
+    mass: float = Field(description="the passage's PPR mass = Σ paths' share + unattributed")
+    paths: list[PathOut] = Field(description="heaviest first; a one-node path: the passage was itself a dense seed")
+    unattributed: float = Field(description="mass of the walks not listed (longer, thinner, or beyond the first few)")
+
+
+class GraphOut(BaseModel):
+    nodes: list[GraphNodeOut] = Field(description="the centres first, then hop by hop")
+    edges: list[GraphEdgeOut] = Field(description="among these nodes, heaviest first")
+    truncated: bool = Field(description="true when the limit left nodes or edges out")
+
+
 class HitOut(BaseModel):
     passage_id: str
     document_id: str
@@ -175,6 +208,7 @@ class HitOut(BaseModel):
     score: float
     facts: list[FactOut] = Field(default=[], description="the query's facts that name an entity of this passage")
     seeds: list[SeedOut] = Field(default=[], description="the walk's entity seeds this passage mentions")
+    explanation: ExplanationOut | None = Field(default=None, description="with `explain`: why this passage ranked")
 
 
 class RetrieveOut(BaseModel):
@@ -190,6 +224,7 @@ class AskIn(BaseModel):
     question: Question = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int = Field(default=5, ge=1, le=MAX_ASK_TOP_K)
     stream: bool = Field(default=False, description="answer as server-sent events")
+    explain: bool = Field(default=False, description="add the retrieved passages' explanations")
 
 
 class CitationOut(BaseModel):
@@ -204,3 +239,6 @@ class AskOut(BaseModel):
     citations: list[CitationOut]
     reader: str
     mode: Literal["graph", "dense_fallback", "dense"]
+    explanations: list[ExplanationOut] | None = Field(
+        default=None, description="with `explain`: for each retrieved passage, the walks that carried its mass"
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from memrag.cli.eval_commands import add_eval_parser
+from memrag.cli.graph_commands import add_graph_parser
 from memrag.cli.ingesting import ingest, worker
 from memrag.cli.snapshot_commands import add_snapshot_parsers
 from memrag.memory.errors import MemragError
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     add_eval_parser(sub)
+    add_graph_parser(sub)
     add_snapshot_parsers(sub)
 
     imp = sub.add_parser("import-hipporag", help="index a corpus with the triples of a HippoRAG OpenIE file")
