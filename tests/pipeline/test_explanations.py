@@ -4,6 +4,7 @@ The shares are checked against PPR solved directly (a dense linear system over t
 graph), never against the code that produced them.
 """
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +82,13 @@ def test_graph_exports_read_back_with_the_engines_node_and_edge_counts(engine, t
     stats = engine.graph.stats()
     edges = sum(1 for _ in engine.graph.edges())
     view = engine.graph_view()
-    kinds = {e.kind for e in view.edges}
-    assert {"context", "relation"} <= kinds
+    kinds = Counter(e.kind for e in view.edges)
+    both = kinds["relation+synonym"]
+    assert (kinds["context"], kinds["relation"] + both, kinds["synonym"] + both) == (
+        stats.context_edges,
+        stats.relation_pairs,
+        stats.synonym_pairs,
+    )  # each edge's kind agrees with what the graph counts
     for fmt in FORMATS:
         out = tmp_path / f"memory.{fmt}"
         write_graph(to_networkx(view.nodes, view.edges), fmt, out)
