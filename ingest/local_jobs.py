@@ -168,6 +168,11 @@ class LocalJobs:
         with self._changed:
             return sum(not t.started for tasks in self._queues.by_namespace.values() for t in tasks)
 
+    @property
+    def closing(self) -> bool:
+        """Whether `close` was called: no slice starts any more."""
+        return self._closing
+
     def close(self) -> None:
         """Finish the slice in hand and stop; jobs not finished stay journaled for the next start."""
         with self._changed:
