@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.types import Extraction, ScoredFact
 
 Payload = dict[str, Any]
@@ -75,16 +76,25 @@ class VectorIndex(Protocol):
         min_score: float | None = None,
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
+        exact: bool = False,
     ) -> list[list[VectorHit]]:
-        """Nearest records per vector; `ef` is the HNSW search breadth (None: the backend's default)."""
+        """Nearest records per vector. `exact`: a full scan, whose answers do not depend on how the
+        HNSW index was built; else HNSW with breadth `ef` (None: the backend's default)."""
         ...
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by record id, bit for bit as upserted; missing ids are left out."""
         ...
 
-    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
-        """Point ids (uuid5 of the record ids) and scores only: no payload is read, so it is cheap."""
+    def search_points(
+        self, vectors: np.ndarray, limit: int, ef: int | None = None, exact: bool = False
+    ) -> list[list[tuple[str, float]]]:
+        """Point ids (uuid5 of the record ids) and scores only: no payload is read, so it is cheap.
+        `ef` and `exact` as in `search_batch`."""
+        ...
+
+    def count(self) -> int:
+        """Records stored, counted exactly (it chooses exact or HNSW search: storage/search_mode.py)."""
         ...
 
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]: ...
@@ -128,6 +138,14 @@ class ChatModel(Protocol):
     @property
     def name(self) -> str: ...
 
-    def complete(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> str: ...
+    def complete(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 1024, meter: UsageMeter | None = None
+    ) -> str:
+        """The reply; the call's usage is added to `meter` when one is given."""
+        ...
 
-    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> Iterator[str]: ...
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 1024, meter: UsageMeter | None = None
+    ) -> Iterator[str]:
+        """The reply in pieces; its usage is added to `meter` when the reply is complete."""
+        ...

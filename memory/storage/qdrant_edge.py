@@ -129,10 +129,11 @@ class EdgeIndex:
         min_score: float | None = None,
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
+        exact: bool = False,
     ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []
-        params = None if ef is None else qe.SearchParams(hnsw_ef=ef)
+        params = _params(ef, exact)
         requests = [
             qe.QueryRequest(
                 query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
@@ -148,10 +149,16 @@ class EdgeIndex:
         return [[make_hit(p.payload, p.score, with_payload) for p in points] for points in results]
 
     @edge_errors("search")
-    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+    def search_points(
+        self, vectors: np.ndarray, limit: int, ef: int | None = None, exact: bool = False
+    ) -> list[list[tuple[str, float]]]:
+        params = _params(ef, exact)
         requests = [
             qe.QueryRequest(
-                query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()), limit=limit, with_payload=False
+                query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
+                limit=limit,
+                with_payload=False,
+                params=params,
             )
             for v in vectors
         ]
@@ -205,6 +212,13 @@ def _load(path: Path, dim: int) -> qe.EdgeShard:
             raise
     edge_salvage.rebuild(path, lambda fresh: _create(fresh, dim))
     return qe.EdgeShard.load(str(path))
+
+
+def _params(ef: int | None, exact: bool) -> qe.SearchParams | None:
+    """A full scan (`exact`: segments with an HNSW index are scanned too), or HNSW with breadth `ef`."""
+    if not exact and ef is None:
+        return None
+    return qe.SearchParams(hnsw_ef=ef, exact=exact)
 
 
 def _filter(where: Match | None) -> qe.Filter | None:

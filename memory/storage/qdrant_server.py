@@ -93,10 +93,11 @@ class QdrantIndex:
         min_score: float | None = None,
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
+        exact: bool = False,
     ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []
-        params = None if ef is None else models.SearchParams(hnsw_ef=ef)
+        params = _params(ef, exact)
         requests = [
             models.QueryRequest(
                 query=np.asarray(v, dtype=np.float32).tolist(),
@@ -112,11 +113,16 @@ class QdrantIndex:
         return [[make_hit(p.payload, p.score, with_payload) for p in r.points] for r in responses]
 
     @_server("search")
-    def search_points(self, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+    def search_points(
+        self, vectors: np.ndarray, limit: int, ef: int | None = None, exact: bool = False
+    ) -> list[list[tuple[str, float]]]:
         if len(vectors) == 0:
             return []
+        params = _params(ef, exact)
         requests = [
-            models.QueryRequest(query=np.asarray(v, dtype=np.float32).tolist(), limit=limit, with_payload=False)
+            models.QueryRequest(
+                query=np.asarray(v, dtype=np.float32).tolist(), limit=limit, with_payload=False, params=params
+            )
             for v in vectors
         ]
         responses = self._client.query_batch_points(self._name, requests=requests)
@@ -138,6 +144,13 @@ class QdrantIndex:
 
     def flush(self) -> None:
         """Writes are acknowledged with wait=True: nothing to flush."""
+
+
+def _params(ef: int | None, exact: bool) -> models.SearchParams | None:
+    """A full scan (`exact`: the server bypasses its HNSW index), or HNSW with breadth `ef`."""
+    if not exact and ef is None:
+        return None
+    return models.SearchParams(hnsw_ef=ef, exact=exact)
 
 
 def _filter(where: Match | None) -> models.Filter | None:

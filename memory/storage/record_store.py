@@ -15,15 +15,15 @@ from typing import TypeVar
 import numpy as np
 
 from memrag.memory.errors import CorruptRecord
-from memrag.memory.ports import Payload, VectorHit, VectorIndex, VectorRecord, VectorStore
+from memrag.memory.ports import Match, Payload, VectorHit, VectorIndex, VectorRecord, VectorStore
 from memrag.memory.storage import records
 from memrag.memory.storage.points import UNREADABLE
+from memrag.memory.storage.search_mode import search_mode
 from memrag.memory.types import Document, Entity, Fact, Passage
 
 # Documents carry no embedding; the store still wants a vector, so they get a constant one.
 _DOCUMENT_DIM = 1
 _DOCUMENT_VECTOR = np.ones(_DOCUMENT_DIM, dtype=np.float32)
-SYNONYM_FIRST_LIMIT = 16
 T = TypeVar("T")
 log = logging.getLogger("memrag.storage")
 
@@ -97,23 +97,31 @@ class RecordStore:
         return {str(p["id"]) for p in self.facts.get(ids) if UNREADABLE not in p}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
-        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not), ≤ limit each.
-
-        Most entities have few such neighbours: a narrow first search (cheap: HNSW's breadth
-        follows the limit) answers them, and only rows that came back full are searched again.
-        """
-        first = min(limit, SYNONYM_FIRST_LIMIT)
-        found = self._synonym_search(vectors, first, threshold, ef=first)
-        full = [row for row, hits in enumerate(found) if len(hits) >= first]
-        if full and limit > first:
-            for row, hits in zip(full, self._synonym_search(vectors[full], limit, threshold, ef=None), strict=True):
-                found[row] = hits
+        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not): of the
+        `limit` nearest, best first. Exact while the collection is small enough (search_mode.py), so an
+        entity's synonyms do not depend on the order the memory was built in. Eligibility is checked on
+        the hits, not as a filter: Qdrant's HNSW search with a filter on an unindexed field was 5x slower."""
+        found = self.nearest(self.entities, vectors, limit, min_score=threshold, with_payload=["synonym_eligible"])
         return [[h for h in hits if (h.payload or {}).get("synonym_eligible") == 1] for hits in found]
 
-    def _synonym_search(
-        self, vectors: np.ndarray, limit: int, threshold: float, ef: int | None
+    def nearest(
+        self,
+        index: VectorIndex,
+        vectors: np.ndarray,
+        limit: int,
+        *,
+        min_score: float | None = None,
+        with_payload: bool | Sequence[str] = False,
+        where: Match | None = None,
     ) -> list[list[VectorHit]]:
-        return self.entities.search_batch(vectors, limit, min_score=threshold, with_payload=["synonym_eligible"], ef=ef)
+        """The nearest records of `index` per vector, searched in its mode (exact or HNSW: search_mode.py)."""
+        mode = search_mode(index.count(), limit)
+        return index.search_batch(vectors, limit, where, min_score, with_payload, ef=mode.ef, exact=mode.exact)
+
+    def nearest_points(self, index: VectorIndex, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
+        """As `nearest`, point ids and scores only (no payload read)."""
+        mode = search_mode(index.count(), limit)
+        return index.search_points(vectors, limit, ef=mode.ef, exact=mode.exact)
 
     def all_documents(self) -> Iterator[Document]:
         return self._decoded("documents", self.documents.scroll(), records.document_from)

@@ -5,11 +5,15 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from memrag.memory.ids import point_uuid
 from memrag.memory.ports import VectorIndex, VectorRecord
+from memrag.memory.storage import qdrant_edge
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.qdrant_server import QdrantStore
+from tests.coarse_hnsw import coarse_hnsw
 
 DIM = 8
+WIDE = 32  # random vectors this wide have no clear neighbours: a coarse HNSW graph misses some
 
 
 def _vec(*values):
@@ -107,19 +111,36 @@ def test_min_score_drops_weak_hits(index):
     assert [h.id for h in hits] == ["a", "b"]
 
 
-def test_synonym_candidates_widen_the_search_only_for_crowded_entities(tmp_path):
-    from memrag.memory.storage import record_store as store_module
-    from memrag.memory.storage.record_store import RecordStore
-    from memrag.memory.types import Entity
-
-    rng = np.random.default_rng(0)
-    base = rng.standard_normal(DIM)
-    crowd = base + 0.05 * rng.standard_normal((40, DIM))  # 40 near-copies: all synonyms of each other
-    vectors = (crowd / np.linalg.norm(crowd, axis=1, keepdims=True)).astype(np.float32)
-    store = RecordStore(EdgeStore(tmp_path), DIM)
-    entities = [Entity(f"e{i}", f"name {i}") for i in range(40)]
-    store.put_entities(entities, vectors, [i != 0 for i in range(40)])  # e0 has a short name
-    (hits,) = store.search_synonym_candidates(vectors[:1], limit=100, threshold=0.8)
-    assert len(hits) == 39 > store_module.SYNONYM_FIRST_LIMIT  # widened past the first narrow search
-    assert "e0" not in {h.id for h in hits}
+@pytest.fixture(params=["edge", "qdrant-memory"])
+def indexed(request, tmp_path, monkeypatch):
+    """An index of 2,000 random vectors whose HNSW index is built (Edge; the client's local mode
+    has none) and the vectors themselves."""
+    monkeypatch.setattr(qdrant_edge, "_create", coarse_hnsw)
+    store = (
+        EdgeStore(tmp_path, optimize_every=10**9) if request.param == "edge" else QdrantStore.connect(":memory:", "t_")
+    )
+    index = store.open_index("things", WIDE)
+    vectors = np.random.default_rng(1).standard_normal((2000, WIDE)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index.upsert([VectorRecord(f"r{i}", v, {}) for i, v in enumerate(vectors)])
+    if request.param == "edge":
+        index.optimize()
+    yield request.param, index, vectors
     store.close()
+
+
+def _true_nearest(vectors, queries, limit):
+    sims = queries.astype(np.float64) @ vectors.astype(np.float64).T
+    return [[f"r{i}" for i in np.argsort(-row, kind="stable")[:limit]] for row in sims]
+
+
+def test_exact_search_finds_the_true_nearest_where_hnsw_does_not(indexed):
+    kind, index, vectors = indexed
+    queries = np.random.default_rng(2).standard_normal((40, WIDE)).astype(np.float32)
+    truth = _true_nearest(vectors, queries, 10)
+    assert [[h.id for h in row] for row in index.search_batch(queries, 10, exact=True)] == truth
+    by_point = [[point_uuid(i) for i in row] for row in truth]
+    assert [[p for p, _ in row] for row in index.search_points(queries, 10, exact=True)] == by_point
+    approximate = [[h.id for h in row] for row in index.search_batch(queries, 10, ef=10)]
+    assert (approximate != truth) == (kind == "edge")  # Edge's coarse HNSW misses: the exact flag mattered
+    assert index.count() == len(vectors)
