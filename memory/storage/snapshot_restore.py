@@ -168,6 +168,8 @@ def _check_room(staging: Path, size: int, reserve: int) -> None:
 def _write_file(source: IO[bytes], member: tarfile.TarInfo, staging: Path, path: str) -> _Written:
     """Copy the member's data to `staging/path`, a new file (holes left as holes, as the store wrote them)."""
     dest = staging / path
+    if not dest.resolve().is_relative_to(staging.resolve()):  # `path` was checked; this is a second lock
+        raise SnapshotError(f"member {path!r} would land outside the target: refused")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
