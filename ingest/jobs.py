@@ -21,6 +21,7 @@ from typing import Literal, Protocol
 from memrag.memory.engine import Engine
 from memrag.memory.errors import NotFound
 from memrag.memory.indexing.prepare import AddReport
+from memrag.memory.llm.usage import Usage, total
 from memrag.memory.types import DocumentInput
 
 JobKind = Literal["add", "delete"]
@@ -74,6 +75,8 @@ class Job:
     errors: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
     updated_at: float = 0.0
+    usage: Usage = field(default_factory=Usage)  # LLM calls, tokens, embedding seconds of its slices (in-process)
+    document_usage: dict[str, Usage] = field(default_factory=dict)  # document id → its extraction's cost
 
 
 def new_job(namespace: str, kind: JobKind, documents: int) -> Job:
@@ -92,13 +95,27 @@ class SliceResult:
     failed: dict[str, str] = field(default_factory=dict)
     deleted: tuple[str, ...] = ()
     superseded: tuple[str, ...] = ()
+    usage: dict[str, Usage] = field(default_factory=dict)  # document id → LLM cost of its extraction
+    embed_seconds: float = 0.0
 
     @staticmethod
     def of(report: AddReport, superseded: Sequence[str] = ()) -> SliceResult:
         """A failure of a superseded document is no failure: its newer write decides."""
         failed = {d: why for d, why in report.failed.items() if d not in superseded}
         added, unchanged = tuple(report.documents_added), tuple(report.documents_unchanged)
-        return SliceResult(added, unchanged, failed, superseded=tuple(superseded))
+        return SliceResult(
+            added,
+            unchanged,
+            failed,
+            superseded=tuple(superseded),
+            usage=dict(report.usage),
+            embed_seconds=report.embed_seconds,
+        )
+
+    @property
+    def cost(self) -> Usage:
+        """The slice's LLM usage and embedding seconds together."""
+        return total(list(self.usage.values())) + Usage(embed_seconds=self.embed_seconds)
 
     def document_states(self, job_id: str) -> dict[str, DocumentState]:
         states = {d: DocumentState("indexed", job_id) for d in self.added + self.unchanged}
@@ -135,6 +152,8 @@ def summarize(job: Job, results: list[SliceResult]) -> Job:
         deleted=sum(len(r.deleted) for r in results),
         superseded=sum(len(r.superseded) for r in results),
         errors=errors,
+        usage=total([r.cost for r in results]),
+        document_usage={d: u for r in results for d, u in r.usage.items()},
     )
 
 
@@ -180,6 +199,7 @@ class MemoryJobBoard:
         self._jobs: dict[str, Job] = {}
         self._slices: dict[str, dict[int, SliceResult]] = {}
         self._docs: dict[tuple[str, str], DocumentState] = {}
+        self._spent: dict[str, Usage] = {}  # namespace → every applied slice's cost since the board was made
         self._lock = threading.Lock()
 
     def create(self, job: Job, document_ids: list[str]) -> None:
@@ -222,6 +242,7 @@ class MemoryJobBoard:
                 return
             self._slices[job_id][slice_no] = result
             namespace = self._jobs[job_id].namespace
+            self._spent[namespace] = self._spent.get(namespace, Usage()) + result.cost
             for doc_id, state in result.document_states(job_id).items():
                 self._docs[(namespace, doc_id)] = state
             self._jobs[job_id] = replace(self._jobs[job_id], updated_at=time.time())
@@ -232,6 +253,11 @@ class MemoryJobBoard:
 
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
         return self._docs.get((namespace, doc_id))
+
+    def spent(self) -> dict[str, Usage]:
+        """What the jobs of each namespace have cost so far (monotonic: for Prometheus counters)."""
+        with self._lock:
+            return dict(self._spent)
 
 
 def slices(documents: Sequence[DocumentInput]) -> Iterator[tuple[int, list[DocumentInput]]]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from memrag.memory.llm.usage import UsageMeter
+from memrag.memory.llm.usage import Usage, UsageMeter
 from memrag.memory.types import Extraction, ScoredFact
 
 Payload = dict[str, Any]
@@ -117,6 +117,15 @@ class Extractor(Protocol):
     def name(self) -> str: ...
 
     def extract(self, passages: Sequence[str]) -> list[Extraction]: ...
+
+
+@runtime_checkable
+class MeteredExtractor(Extractor, Protocol):
+    """An extractor that pays for its work (an LLM): what each passage cost, and what passages will cost."""
+
+    def extract_metered(self, passages: Sequence[str]) -> tuple[list[Extraction], list[Usage]]: ...
+
+    def estimate(self, passages: Sequence[str]) -> Usage: ...
 
 
 class RecognitionFilter(Protocol):

@@ -14,7 +14,8 @@ from memrag.memory.errors import ModelError
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.ids import content_id, document_id, passage_id
 from memrag.memory.indexing.batch import PreparedBatch, PreparedDocument, Vectors, records_of
-from memrag.memory.ports import Chunker, Embedder, Extractor
+from memrag.memory.llm.usage import Usage, total
+from memrag.memory.ports import Chunker, Embedder, Extractor, MeteredExtractor
 from memrag.memory.types import Document, DocumentInput, Extraction, Passage
 from memrag.memory.validation import check_documents
 
@@ -31,6 +32,7 @@ class AddReport:
     new_facts: int = 0
     dropped_triples: int = 0
     embed_seconds: float = 0.0
+    usage: dict[str, Usage] = field(default_factory=dict)  # document id → LLM cost of its extraction
 
 
 class Preparer:
@@ -76,16 +78,38 @@ class Preparer:
     ) -> dict[str, Extraction]:
         """OpenIE for every passage; if the batch fails, document by document, failures recorded."""
         flat = list(dict.fromkeys(t for texts in texts_by_doc for t in texts))
+        costs: dict[str, Usage] = {}
         try:
-            return dict(zip(flat, self.extractor.extract(flat), strict=True))
-        except ModelError:
-            found: dict[str, Extraction] = {}  # isolate the failing documents; the rest go on
+            found = self._extract_texts(flat, costs)
+        except ModelError:  # isolate the failing documents; the rest go on
+            found = self._extract_each(docs, texts_by_doc, costs, report)
+        _charge(docs, texts_by_doc, costs, report)
+        return found
+
+    def _extract_each(
+        self,
+        docs: Sequence[tuple[str, DocumentInput]],
+        texts_by_doc: list[list[str]],
+        costs: dict[str, Usage],
+        report: AddReport,
+    ) -> dict[str, Extraction]:
+        """Document by document, a failing one recorded in the report."""
+        found: dict[str, Extraction] = {}
         for (doc_id, _), texts in zip(docs, texts_by_doc, strict=True):
             try:
-                found.update(zip(texts, self.extractor.extract(texts), strict=True))
+                found.update(self._extract_texts(texts, costs))
             except ModelError as exc:
                 report.failed[doc_id] = f"extraction failed: {exc}"
         return found
+
+    def _extract_texts(self, texts: list[str], costs: dict[str, Usage]) -> dict[str, Extraction]:
+        """Extractions by passage text; what each passage cost (an LLM extractor's) is added to `costs`."""
+        if not isinstance(self.extractor, MeteredExtractor):
+            return dict(zip(texts, self.extractor.extract(texts), strict=True))
+        extractions, usages = self.extractor.extract_metered(texts)
+        for text, usage in zip(texts, usages, strict=True):
+            costs[text] = costs.get(text, Usage()) + usage
+        return dict(zip(texts, extractions, strict=True))
 
     def _passage_texts(self, doc: DocumentInput) -> list[str]:
         return self.chunker.split(doc.text, doc.title)
@@ -111,6 +135,19 @@ class Preparer:
             report.dropped_triples,
             seconds,
         )
+
+
+def _charge(
+    docs: Sequence[tuple[str, DocumentInput]], texts_by_doc: list[list[str]], costs: dict[str, Usage], report: AddReport
+) -> None:
+    """Each document's extraction cost in the report: its passages' (a passage two documents share
+    is charged to the first). What a failing batch spent before it failed is lost with it."""
+    charged: set[str] = set()
+    for (doc_id, _), texts in zip(docs, texts_by_doc, strict=True):
+        mine = [t for t in dict.fromkeys(texts) if t in costs and t not in charged]
+        charged.update(mine)
+        if mine:
+            report.usage[doc_id] = total([costs[t] for t in mine])
 
 
 def identify(inputs: Sequence[DocumentInput]) -> list[tuple[str, DocumentInput]]:

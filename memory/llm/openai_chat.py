@@ -2,7 +2,9 @@
 
 Retries with exponential backoff on 429, 5xx and timeouts (honouring Retry-After); at most
 `max_concurrency` requests in flight (one client per process shares them: memory/wiring.py);
-calls and tokens are counted for cost figures.
+calls and tokens are counted for cost figures: the client's lifetime totals in `usage`, and each
+call's own into the `UsageMeter` its caller passes (the tokens the endpoint reports; for a reply
+that reports none, a streamed one, counted with `count_tokens`).
 
 Every failure is a ModelError naming the model and what went wrong (the status, a timeout, a
 stream cut short), never the endpoint's URL or the body it answered, which may echo the prompt
@@ -16,21 +18,22 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from memrag.memory.errors import ModelError
+from memrag.memory.llm.usage import Usage, UsageMeter, approximate_tokens, prompt_tokens
 
 log = logging.getLogger("memrag.llm")
 _RETRIED_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
 @dataclass
-class Usage:
-    """What the endpoint reported; `calls` counts successful requests."""
+class ClientUsage:
+    """This client's totals since it was made; `calls` counts successful requests."""
 
     calls: int = 0
     prompt_tokens: int = 0
@@ -50,7 +53,9 @@ class OpenAIChat:
         max_retries: int = 4,
         max_concurrency: int = 8,
         backoff_s: float = 0.5,
+        count_tokens: Callable[[str], int] = approximate_tokens,
     ) -> None:
+        """`count_tokens` counts the tokens of a reply the endpoint reports no usage for."""
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
         self._model = model
@@ -58,24 +63,29 @@ class OpenAIChat:
         self._backoff_s = backoff_s
         self._slots = threading.Semaphore(max_concurrency)
         self._lock = threading.Lock()
-        self.usage = Usage()
+        self._count_tokens = count_tokens
+        self.usage = ClientUsage()
 
     @property
     def name(self) -> str:
         return self._model
 
-    def complete(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> str:
+    def complete(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 1024, meter: UsageMeter | None = None
+    ) -> str:
         body = {"model": self._model, "messages": list(messages), "max_tokens": max_tokens, "temperature": 0}
         data: Any = self._post(body)
         try:
             text = str(data["choices"][0]["message"]["content"] or "")
         except (KeyError, IndexError, TypeError) as exc:
             raise ModelError(f"the LLM ({self._model}) answered without choices[0].message.content") from exc
-        usage = data.get("usage")
-        self._count(usage if isinstance(usage, dict) else {})
+        reported = data.get("usage")
+        self._count(self._call_usage(messages, text, reported if isinstance(reported, dict) else {}), meter)
         return text
 
-    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int = 1024) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int = 1024, meter: UsageMeter | None = None
+    ) -> Iterator[str]:
         """The reply in pieces. A reply that ends before the endpoint says it is complete ([DONE] or a
         finish_reason) is a ModelError, not a short answer. Not retried: pieces already given
         cannot be taken back."""
@@ -85,10 +95,11 @@ class OpenAIChat:
                 if response.status_code != 200:
                     response.read()
                     raise self._refused(response)
-                finished = False
+                finished, pieces = False, []
                 for line in response.iter_lines():
                     piece, finished = _sse_event(line)
                     if piece:
+                        pieces.append(piece)
                         yield piece
                     if finished:
                         break
@@ -98,8 +109,7 @@ class OpenAIChat:
             raise ModelError(f"the LLM ({self._model}) stream failed ({type(exc).__name__}); try again") from exc
         if not finished:
             raise ModelError(f"the LLM ({self._model}) stream ended before the answer was complete; try again")
-        with self._lock:
-            self.usage.calls += 1
+        self._count(self._call_usage(messages, "".join(pieces), {}), meter)
 
     def _post(self, body: dict[str, object]) -> dict[str, object]:
         for attempt in range(self._max_retries + 1):
@@ -133,11 +143,25 @@ class OpenAIChat:
         hint = " (check MEMRAG_LLM_API_KEY)" if response.status_code in (401, 403) else ""
         return ModelError(f"the LLM ({self._model}) answered HTTP {response.status_code}{hint}")
 
-    def _count(self, usage: dict[str, object]) -> None:
+    def _call_usage(self, messages: Sequence[dict[str, str]], reply: str, reported: dict[str, object]) -> Usage:
+        """One call's usage: the endpoint's token counts, or, where it reports none, counted here."""
+        prompt, completion = _token_count(reported, "prompt_tokens"), _token_count(reported, "completion_tokens")
+        counted = 0
+        if prompt is None:
+            prompt = prompt_tokens(messages, self._count_tokens)
+            counted += prompt
+        if completion is None:
+            completion = self._count_tokens(reply)
+            counted += completion
+        return Usage(llm_calls=1, prompt_tokens=prompt, completion_tokens=completion, counted_tokens=counted)
+
+    def _count(self, call: Usage, meter: UsageMeter | None) -> None:
         with self._lock:
             self.usage.calls += 1
-            self.usage.prompt_tokens += int(str(usage.get("prompt_tokens", 0) or 0))
-            self.usage.completion_tokens += int(str(usage.get("completion_tokens", 0) or 0))
+            self.usage.prompt_tokens += call.prompt_tokens
+            self.usage.completion_tokens += call.completion_tokens
+        if meter is not None:
+            meter.add(call)
 
     def close(self) -> None:
         self._http.close()
@@ -151,6 +175,12 @@ def _json_body(response: httpx.Response, model: str) -> dict[str, object]:
     if not isinstance(data, dict):
         raise ModelError(f"the LLM ({model}) answered 200 with JSON that is not an object")
     return data
+
+
+def _token_count(reported: dict[str, object], key: str) -> int | None:
+    """A token count the endpoint reported (a non-negative integer), or None."""
+    value = reported.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

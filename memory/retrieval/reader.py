@@ -9,6 +9,7 @@ from typing import Protocol
 
 from memrag.memory.extraction.offline import split_title
 from memrag.memory.llm.prompts import reader_messages
+from memrag.memory.llm.usage import Usage, UsageMeter
 from memrag.memory.ports import ChatModel
 from memrag.memory.types import Hit
 
@@ -31,6 +32,7 @@ class Answer:
     text: str
     citations: tuple[Citation, ...]
     reader: str  # "llm:<model>" or "extractive (no LLM)"
+    usage: Usage | None = None  # what reading cost (the reader's LLM call); None: not measured (a stream)
 
 
 def cite(text: str, hits: Sequence[Hit]) -> tuple[Citation, ...]:
@@ -111,9 +113,10 @@ class LlmReader:
         return f"llm:{self._chat.name}"
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        reply = self._chat.complete(reader_messages(question, [h.text for h in hits]), max_tokens=300)
+        meter = UsageMeter()
+        reply = self._chat.complete(reader_messages(question, [h.text for h in hits]), max_tokens=300, meter=meter)
         text = shown_marks_only(reply, len(hits)).strip()
-        return Answer(text, cite(text, hits), self.name)
+        return Answer(text, cite(text, hits), self.name, meter.total)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
         """Answer text piece by piece (citations: `cite` on the joined text)."""
@@ -136,10 +139,10 @@ class ExtractiveReader:
                 if words and (best is None or score > best[0]):
                     best = (score, number, sentence.strip())
         if best is None:
-            return Answer("Nothing in memory answers this.", (), self.name)
+            return Answer("Nothing in memory answers this.", (), self.name, Usage())
         quoted = _MARK.sub("", best[2]).strip()  # a document's own "[2]" is not a citation: only ours is
         text = f"{quoted} [{best[1]}]"
-        return Answer(text, cite(text, hits), self.name)
+        return Answer(text, cite(text, hits), self.name, Usage())
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
         yield from re.findall(r"\S+\s*", self.answer(question, hits).text)
