@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from memrag.api import errors, routes_admin, routes_chat, routes_documents, routes_graph, routes_ops, routes_query
 from memrag.api.limits import BodyLimit
+from memrag.api.mcp_http import McpEndpoint
 from memrag.api.ops_metrics import OpsCollector
 from memrag.api.prometheus import CountRequests, Metrics
 from memrag.api.services import Services, build
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     settings = settings or (services.settings if services else Settings())
     metrics = services.metrics if services else Metrics()
+    mcp = McpEndpoint()  # MCP tools over streamable HTTP (api/mcp_http.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,7 +39,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ops = OpsCollector(app.state.services)  # queue depth, finished jobs, log lag, graph sizes: read at scrape
         metrics.registry.register(ops)
         try:
-            yield
+            async with mcp.running(app.state.services):
+                yield
         finally:
             metrics.registry.unregister(ops)
             app.state.probes.shutdown(wait=False, cancel_futures=True)
@@ -50,4 +53,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     for module in (routes_admin, routes_documents, routes_query, routes_graph, routes_chat, routes_ops):
         app.include_router(module.router)
+    app.router.routes.append(mcp.route())  # /mcp, out of the OpenAPI schema
     return app

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from memrag.cli.eval_commands import add_eval_parser
 from memrag.cli.graph_commands import add_graph_parser
 from memrag.cli.ingesting import ingest, worker
+from memrag.cli.mcp_command import add_mcp_parser
 from memrag.cli.snapshot_commands import add_snapshot_parsers
 from memrag.memory.errors import MemragError
 from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     add_eval_parser(sub)
     add_graph_parser(sub)
     add_snapshot_parsers(sub)
+    add_mcp_parser(sub)
 
     imp = sub.add_parser("import-hipporag", help="index a corpus with the triples of a HippoRAG OpenIE file")
     imp.add_argument("openie", type=Path)
