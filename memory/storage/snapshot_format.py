@@ -16,12 +16,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from memrag.memory.errors import InvalidInput
+from memrag.memory.validation import InvalidValue, check_namespace
 
 FORMAT = "memrag-snapshot"
 VERSION = 1
 MANIFEST = "manifest.json"
 DATA = "data"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_ENTRY = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")  # a Redis stream entry id
 _MAX_NAME = 1024  # characters in a file's path inside the data directory
 
 
@@ -98,16 +100,27 @@ def parse_manifest(raw: bytes) -> Manifest:
         )
     try:
         return Manifest(
-            created=str(body["created"]),
-            namespace=None if body["namespace"] is None else str(body["namespace"]),
-            namespaces=tuple(str(n) for n in body["namespaces"]),
-            positions={str(k): str(v) for k, v in dict(body["positions"]).items()},
+            created=str(body["created"])[:40],
+            namespace=None if body["namespace"] is None else _namespace(body["namespace"]),
+            namespaces=tuple(_namespace(n) for n in body["namespaces"]),
+            positions={_namespace(k): _entry(v) for k, v in dict(body["positions"]).items()},
             files=tuple(_file(entry) for entry in body["files"]),
         )
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidValue):
         raise SnapshotError(
             "the snapshot's manifest lacks a field or has one of the wrong kind: not restorable"
         ) from None
+
+
+def _namespace(value: Any) -> str:
+    """A namespace the manifest names (printed, and a folder name): held to the rules of every namespace."""
+    return check_namespace(value)
+
+
+def _entry(value: Any) -> str:
+    if not isinstance(value, str) or not _ENTRY.fullmatch(value):
+        raise ValueError("not a stream entry id")
+    return value
 
 
 def _file(entry: Any) -> SnapshotFile:

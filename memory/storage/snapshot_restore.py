@@ -31,7 +31,8 @@ from memrag.memory.storage.snapshot_format import (
 from memrag.memory.storage.snapshot_sparse import restore_file
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_READ_FAILURES = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile)
+# ValueError: tarfile's own, for a number in a header it cannot read
+_READ_FAILURES = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, ValueError)
 
 
 @dataclass(frozen=True)

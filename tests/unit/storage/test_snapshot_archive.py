@@ -201,6 +201,13 @@ HOSTILE = {
         "after its manifest",
     ),
     "no manifest": (good_members(), "has no manifest"),
+    "manifest naming a namespace with a path": (
+        [
+            *good_members(),
+            member("manifest.json", manifest_of(GOOD).replace(b'"namespace": null', b'"namespace": "../x"')),
+        ],
+        "has one of the wrong kind",
+    ),
     "manifest of something else": ([member("manifest.json", b'{"format": "zip"}')], "not a memrag snapshot"),
 }
 
