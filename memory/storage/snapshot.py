@@ -63,7 +63,7 @@ def write_snapshot(data_dir: Path, out: Path, namespace: str | None = None) -> M
         for name in names:
             held.enter_context(closing(_lock(data_dir, name)))
         staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=out.parent, prefix=".memrag-snapshot-")))
-        sqlite_sources, stores = _collect(data_dir, staging, namespace)
+        sqlite_sources, stores = _collect(data_dir, staging, namespace, names)
         positions = _positions(staging, sqlite_sources)
         return _write_archive(
             [*sqlite_sources, *stores], out, lambda files: Manifest(_now(), namespace, tuple(names), positions, files)
@@ -100,14 +100,18 @@ def _lock(data_dir: Path, namespace: str) -> IO[str]:
     )
 
 
-def _collect(data_dir: Path, staging: Path, namespace: str | None) -> tuple[list[_Source], list[_Source]]:
-    """SQLite files (staged through the backup API) and the other files: stores and plain files."""
+def _collect(
+    data_dir: Path, staging: Path, namespace: str | None, locked: list[str]
+) -> tuple[list[_Source], list[_Source]]:
+    """SQLite files (staged through the backup API) and the other files: the `locked` namespaces'
+    stores (a namespace made since they were listed is not taken) and plain files."""
     if namespace is None:
-        paths = sorted(_walk(data_dir, ""))
+        paths = sorted(_walk(data_dir, "", (NAMESPACES, *DERIVED)))
     else:
         positions = [f"{POSITIONS}/{ORDER_DB}", f"{POSITIONS}/{namespace}"]
         paths = [p for p in positions if (data_dir / p).is_file()]
-        paths += sorted(_walk(data_dir / NAMESPACES / namespace, f"{NAMESPACES}/{namespace}/"))
+    for name in locked:
+        paths += sorted(_walk(data_dir / NAMESPACES / name, f"{NAMESPACES}/{name}/", ()))
     sqlite_sources: list[_Source] = []
     others: list[_Source] = []
     for path in paths:
@@ -120,11 +124,12 @@ def _collect(data_dir: Path, staging: Path, namespace: str | None) -> tuple[list
     return sqlite_sources, others
 
 
-def _walk(folder: Path, prefix: str) -> Iterator[str]:
-    """Paths (relative to the data directory) of the files under `folder`; a link or special file refuses."""
+def _walk(folder: Path, prefix: str, left_out: tuple[str, ...]) -> Iterator[str]:
+    """Paths (relative to the data directory) of the files under `folder` but those `left_out`; a link or
+    special file refuses the snapshot."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         path = prefix + entry.name
-        if path in DERIVED or entry.name.endswith(_SKIPPED_SUFFIXES):
+        if path in left_out or entry.name.endswith(_SKIPPED_SUFFIXES):
             continue
         if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
             raise SnapshotError(
@@ -132,7 +137,7 @@ def _walk(folder: Path, prefix: str) -> Iterator[str]:
                 "files only; move it out of the data directory"
             )
         if entry.is_dir():
-            yield from _walk(Path(entry.path), path + "/")
+            yield from _walk(Path(entry.path), path + "/", left_out)
         else:
             yield path
 
