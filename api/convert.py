@@ -8,14 +8,18 @@ from memrag.api.schemas import (
     AskOut,
     CitationOut,
     DocumentOut,
+    EstimateOut,
     FactOut,
     HitOut,
     JobAccepted,
     JobOut,
     RetrieveOut,
     SeedOut,
+    UsageOut,
 )
 from memrag.ingest.jobs import DocumentState, Job
+from memrag.memory.indexing.estimate import Estimate
+from memrag.memory.llm.usage import Usage
 from memrag.memory.retrieval.reader import Answer, Citation
 from memrag.memory.types import Document, Retrieval, ScoredFact, Seed
 
@@ -39,6 +43,24 @@ def job_out(job: Job) -> JobOut:
         errors=job.errors,
         created_at=job.created_at,
         updated_at=job.updated_at,
+        usage=usage_out(job.usage),
+        document_usage={d: usage_out(u) for d, u in job.document_usage.items()},
+    )
+
+
+def usage_out(usage: Usage) -> UsageOut:
+    return UsageOut.model_validate(usage.as_dict())
+
+
+def estimate_out(estimate: Estimate) -> EstimateOut:
+    return EstimateOut(
+        documents=estimate.documents,
+        unchanged_documents=estimate.unchanged_documents,
+        passages=estimate.passages,
+        extractor=estimate.extractor,
+        llm_calls=estimate.usage.llm_calls,
+        prompt_tokens=estimate.usage.prompt_tokens,
+        completion_tokens=estimate.usage.completion_tokens,
     )
 
 
@@ -94,4 +116,11 @@ def citations_out(citations: Sequence[Citation]) -> list[CitationOut]:
 
 
 def answer_out(answer: Answer, result: Retrieval) -> AskOut:
-    return AskOut(answer=answer.text, citations=citations_out(answer.citations), reader=answer.reader, mode=result.mode)
+    usage = usage_out(answer.usage) if answer.usage is not None else None
+    return AskOut(
+        answer=answer.text,
+        citations=citations_out(answer.citations),
+        reader=answer.reader,
+        mode=result.mode,
+        usage=usage,
+    )

@@ -21,9 +21,11 @@ from memrag.api.services import Services
 from memrag.ingest.applier import Applier
 from memrag.ingest.follower import ChangeFollower
 from memrag.ingest.job_stats import FinishedJobs, entries_after
+from memrag.ingest.jobs import MemoryJobBoard
 from memrag.ingest.local_jobs import LocalJobs
 from memrag.ingest.redis_queue import DELAYED, GROUP, JOBS, NAMESPACES, changes_key, log_key
 from memrag.ingest.retention import positions_key
+from memrag.memory.llm.usage import Usage
 
 log = logging.getLogger("memrag.metrics")
 WRITER = "writer"  # the applier name whose lag is reported as role="writer" (`--consumer writer`)
@@ -38,7 +40,7 @@ class OpsCollector(Collector):
         return []  # computed at scrape time only (registering must not touch Redis)
 
     def collect(self) -> Iterator[Metric]:
-        for part in (self._queue_depth, self._finished_jobs, self._log_lag, self._graph_nodes):
+        for part in (self._queue_depth, self._finished_jobs, self._log_lag, self._graph_nodes, self._spent):
             try:
                 yield from part()
             except Exception:  # one failing source (Redis down) must not take the other metrics with it
@@ -98,6 +100,35 @@ class OpsCollector(Collector):
         for namespace, engine in sorted(self._svc.engines.opened().items()):
             nodes.add_metric([namespace], engine.graph.size)
         yield nodes
+
+    def _spent(self) -> Iterator[Metric]:
+        """LLM calls, tokens and embedding seconds per namespace: of the jobs this process ran (in-process
+        jobs) and of the answers it gave (not streamed ones)."""
+        board = self._svc.jobs.board
+        by_work = {"answer": self._svc.metrics.answers_spent.read()}
+        if isinstance(board, MemoryJobBoard):
+            by_work["ingest"] = board.spent()
+        yield from usage_counters(by_work)
+
+
+def usage_counters(by_work: dict[str, dict[str, Usage]]) -> Iterator[Metric]:
+    """Counter families of usage by work ("ingest", "answer") and namespace."""
+    calls = CounterMetricFamily("memrag_llm_calls", "LLM requests answered", labels=["namespace", "work"])
+    tokens = CounterMetricFamily(
+        "memrag_llm_tokens",
+        "LLM tokens by kind (prompt, completion): the endpoint's, or counted by memrag where it gave none",
+        labels=["namespace", "work", "kind"],
+    )
+    embedding = CounterMetricFamily(
+        "memrag_embedding_seconds", "time inside the embedder", labels=["namespace", "work"]
+    )
+    for work, spent in sorted(by_work.items()):
+        for namespace, usage in sorted(spent.items()):
+            calls.add_metric([namespace, work], usage.llm_calls)
+            tokens.add_metric([namespace, work, "prompt"], usage.prompt_tokens)
+            tokens.add_metric([namespace, work, "completion"], usage.completion_tokens)
+            embedding.add_metric([namespace, work], usage.embed_seconds)
+    yield from (calls, tokens, embedding)
 
 
 def _text(value: bytes | str) -> str:

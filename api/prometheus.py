@@ -8,10 +8,13 @@ status (200 went out first): it is counted in `memrag_stream_errors` by the stat
 
 from __future__ import annotations
 
+import threading
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from memrag.memory.llm.usage import Usage
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -41,9 +44,31 @@ class Metrics:
         self.jobs = Counter("memrag_jobs_submitted", "jobs submitted by kind", ["kind"], registry=self.registry)
         self.ready = Gauge("memrag_ready", "1 when this process's readiness checks pass", registry=self.registry)
         ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, process_cpu_seconds_total, ...
+        self.answers_spent = SpentByNamespace()  # exported with the jobs' by ops_metrics.OpsCollector
+
+    def count_answer(self, namespace: str, usage: Usage | None) -> None:
+        """What one answer's reading cost (None: not measured, a streamed answer)."""
+        if usage is not None:
+            self.answers_spent.add(namespace, usage)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class SpentByNamespace:
+    """Running usage totals per namespace (thread-safe; only ever grow, as counters must)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spent: dict[str, Usage] = {}
+
+    def add(self, namespace: str, usage: Usage) -> None:
+        with self._lock:
+            self._spent[namespace] = self._spent.get(namespace, Usage()) + usage
+
+    def read(self) -> dict[str, Usage]:
+        with self._lock:
+            return dict(self._spent)
 
 
 class CountRequests:

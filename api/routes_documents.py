@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from memrag.api.convert import accepted, document_out, job_out
 from memrag.api.deps import CallerDep, EngineDep, NamespaceDep, ServicesDep
+from memrag.api.dry_run import DRY_RUN_RESPONSE, DryRun, dry_run_answer
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import DocumentIn, DocumentOut, DocumentPage, DocumentsIn, DocumentUpdate, JobAccepted, JobOut
 from memrag.memory.errors import NotFound
@@ -21,10 +23,20 @@ def _input(doc: DocumentIn | DocumentUpdate, doc_id: str | None) -> DocumentInpu
     return DocumentInput(text=doc.text, id=doc_id, title=doc.title or "", metadata=doc.metadata or {})
 
 
-@router.post("/namespaces/{ns}/documents", status_code=202, response_model=JobAccepted, responses=responses(429))
-def add_documents(body: DocumentsIn, ns: NamespaceDep, svc: ServicesDep) -> JobAccepted:
+@router.post(
+    "/namespaces/{ns}/documents",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={**responses(429), **DRY_RUN_RESPONSE},
+)
+def add_documents(
+    body: DocumentsIn, ns: NamespaceDep, svc: ServicesDep, dry_run: DryRun = False
+) -> JobAccepted | JSONResponse:
     """Queue documents for indexing; poll `GET /v1/jobs/{job_id}` for progress. 429 when too many
-    documents wait already (in all, or of this namespace): send again after `Retry-After` seconds."""
+    documents wait already (in all, or of this namespace): send again after `Retry-After` seconds.
+    With `dry_run=true`: 200 with what the add would cost (passages, LLM calls, tokens), nothing queued."""
+    if dry_run:
+        return dry_run_answer(svc.engines(ns), [_input(d, d.id) for d in body.documents])
     job = svc.jobs.submit_add(ns, [_input(d, d.id) for d in body.documents])
     svc.metrics.jobs.labels("add").inc()
     return accepted(job)

@@ -51,7 +51,9 @@ def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep, svc: ServicesDep) -> A
     else:
         result = engine.retrieve(body.question, params)
     if not body.stream:
-        return _answer_out(engine.reader.answer(body.question, result.hits), result, explained)
+        answer = engine.reader.answer(body.question, result.hits)
+        svc.metrics.count_answer(ns, answer.usage)
+        return _answer_out(answer, result, explained)
     parts = primed(stream_answer(engine.reader, body.question, result.hits))  # a model down before any piece: 502
     return EventStream(_ask_events(parts, result, explained), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
 

@@ -106,6 +106,17 @@ class JobAccepted(BaseModel):
     documents: int
 
 
+class UsageOut(BaseModel):
+    """LLM calls and tokens (the endpoint's figures; `counted_tokens` of them counted by memrag where the
+    endpoint reported none, an approximation) and seconds spent embedding."""
+
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    counted_tokens: int
+    embed_seconds: float
+
+
 class JobOut(BaseModel):
     job_id: str
     namespace: str
@@ -124,6 +135,23 @@ class JobOut(BaseModel):
     errors: dict[str, str] = Field(description="document id → why it was not indexed")
     created_at: float
     updated_at: float
+    usage: UsageOut | None = Field(
+        default=None, description="what the job's applied slices cost (in-process jobs: Redis workers report none yet)"
+    )
+    document_usage: dict[str, UsageOut] = Field(default_factory=dict, description="document id → its OpenIE cost")
+
+
+class EstimateOut(BaseModel):
+    """What an add would cost, computed without calling the LLM, embedding or storing anything."""
+
+    dry_run: Literal[True] = True
+    documents: int
+    unchanged_documents: int = Field(description="stored already with the same content: skipped, free")
+    passages: int = Field(description="passages to index, cut as indexing will cut them")
+    extractor: str
+    llm_calls: int = Field(description="expected: two per passage whose OpenIE is not cached (LLM extractor)")
+    prompt_tokens: int = Field(description="expected, in approximate tokens (characters ÷ 4)")
+    completion_tokens: int = Field(description="expected, from GPT-3.5's reply lengths per passage token")
 
 
 class DocumentOut(BaseModel):
@@ -239,6 +267,7 @@ class AskOut(BaseModel):
     citations: list[CitationOut]
     reader: str
     mode: Literal["graph", "dense_fallback", "dense"]
+    usage: UsageOut | None = Field(default=None, description="what reading cost (null for streamed answers)")
     explanations: list[ExplanationOut] | None = Field(
         default=None, description="with `explain`: for each retrieved passage, the walks that carried its mass"
     )
