@@ -121,3 +121,17 @@ def test_a_neighbourhood_is_bounded_centred_and_refuses_bad_requests(engine):
         engine.neighbourhood(GraphQuery(passage="no-such-passage"))
     with pytest.raises(NotFound):
         engine.neighbourhood(GraphQuery(entity="no such entity anywhere"))
+
+
+def test_an_export_after_a_delete_holds_only_what_the_graph_still_has(tmp_path: Path):
+    recorded, _ = load_openie_file(FIXTURES / "musique_small.json")
+    engine = make_engine(tmp_path / "store", recorded)
+    engine.add([DocumentInput(text=passage, id=f"doc{i}") for i, passage in enumerate(list(recorded)[:6])])
+    engine.delete("doc0")
+    stats = engine.graph.stats()
+    view = engine.graph_view()
+    back = to_networkx(view.nodes, view.edges)
+    assert engine.graph.size > stats.entities + stats.passages  # the deleted passage's nodes are still numbered
+    assert back.number_of_nodes() == stats.entities + stats.passages
+    assert back.number_of_edges() == sum(1 for _ in engine.graph.edges())
+    engine.close()
