@@ -7,7 +7,9 @@ Two measurements, each printed as one JSON line:
   (no graph), after building the engine (graph rebuilt from the store) and a few queries — each
   after a GC and `malloc_trim` so that freed temporaries do not count; `graph_anon_mb` is the
   growth of the heap alone (RssAnon: the graph), `graph_mb` adds the store's pages mapped while
-  reading it (RssFile) — and retrieval p50 (no query embedding).
+  reading it (RssFile); the peak RSS while rebuilding (VmHWM, reset after opening the store: the
+  figure a memory limit must hold); the rebuild's wall and CPU seconds; the store's disk per
+  collection; and retrieval p50 (no query embedding).
 - `ingest --docs N`: real text (MuSiQue, 2Wiki, HotpotQA passages under shared/data) through
   in-process jobs with the offline extractor and MiniLM on ONNX Runtime with `--threads` embedding
   threads, into a fresh data directory: documents/s by wall clock and per CPU-second of the process
@@ -60,19 +62,33 @@ def rss_mb(kind: str = "VmRSS") -> float:
 
 
 def disk_mb(path: Path) -> float:
+    """Disk blocks under `path` (du), in MB."""
     return (
         int(subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True, check=True).stdout.split()[0])
         / 1024
     )
 
 
+def collections_disk_mb(store_path: Path) -> dict[str, float]:
+    """Disk of each collection directory of a store (not bench_scaling's `recorded.pkl` beside them)."""
+    return {d.name: round(disk_mb(d), 1) for d in sorted(store_path.iterdir()) if d.is_dir()}
+
+
+def reset_peak_rss() -> None:
+    """Start VmHWM over from the current RSS (Linux: `5` to clear_refs), so the peak is the rebuild's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def measure_graph(store_path: Path, queries: int) -> dict[str, object]:
     base = rss_mb()
     store = RecordStore(EdgeStore(store_path), DIM)
     opened, opened_anon = rss_mb(), rss_mb("RssAnon")
-    started = time.perf_counter()
+    reset_peak_rss()
+    started, cpu0 = time.perf_counter(), time.process_time()
     engine = Engine(store, RandomEmbedder(), RecordedExtractor({}), WholeDocumentChunker(), KeepTopFacts())
-    build_s = time.perf_counter() - started
+    build_s, build_cpu_s = time.perf_counter() - started, time.process_time() - cpu0
+    peak = rss_mb("VmHWM")
     built = rss_mb()
     params = RetrievalParams(top_k=10)
     for q in range(3):
@@ -85,20 +101,24 @@ def measure_graph(store_path: Path, queries: int) -> dict[str, object]:
     served, served_anon, served_file = rss_mb(), rss_mb("RssAnon"), rss_mb("RssFile")
     stats = engine.graph.stats()
     engine.close()
+    collections = collections_disk_mb(store_path)
     return {
         "store": str(store_path),
-        "store_disk_mb": round(disk_mb(store_path), 1),
+        "store_disk_mb": round(sum(collections.values()), 1),
+        "collections_disk_mb": collections,
         "passages": stats.passages,
         "entities": stats.entities,
         "graph_nodes": stats.passages + stats.entities,
         "rss_imports_mb": round(base, 1),
         "rss_store_open_mb": round(opened, 1),
+        "rss_peak_during_build_mb": round(peak, 1),
         "rss_graph_built_mb": round(built, 1),
         "rss_after_queries_mb": round(served, 1),
         "graph_mb": round(served - opened, 1),
         "graph_anon_mb": round(served_anon - opened_anon, 1),
         "rss_file_after_queries_mb": round(served_file, 1),
         "graph_build_s": round(build_s, 1),
+        "graph_build_cpu_s": round(build_cpu_s, 1),
         "retrieve_p50_ms": round(1000 * statistics.median(latencies), 2),
     }
 
