@@ -116,15 +116,13 @@ def indexed(request, tmp_path, monkeypatch):
     """An index of 2,000 random vectors whose HNSW index is built (Edge; the client's local mode
     has none) and the vectors themselves."""
     monkeypatch.setattr(qdrant_edge, "_create", coarse_hnsw)
-    store = (
-        EdgeStore(tmp_path, optimize_every=10**9) if request.param == "edge" else QdrantStore.connect(":memory:", "t_")
-    )
+    # Edge optimises (builds the HNSW index) once the 2,000 records are written
+    edge = request.param == "edge"
+    store = EdgeStore(tmp_path, optimize_every=2000) if edge else QdrantStore.connect(":memory:", "t_")
     index = store.open_index("things", WIDE)
     vectors = np.random.default_rng(1).standard_normal((2000, WIDE)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     index.upsert([VectorRecord(f"r{i}", v, {}) for i, v in enumerate(vectors)])
-    if request.param == "edge":
-        index.optimize()
     yield request.param, index, vectors
     store.close()
 
