@@ -12,6 +12,7 @@ from memrag.api.deps import CallerDep, EngineDep, NamespaceDep, ServicesDep
 from memrag.api.dry_run import DRY_RUN_RESPONSE, DryRun, dry_run_answer
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import DocumentIn, DocumentOut, DocumentPage, DocumentsIn, DocumentUpdate, JobAccepted, JobOut
+from memrag.api.services import Services
 from memrag.memory.errors import NotFound
 from memrag.memory.types import DocumentInput
 
@@ -29,7 +30,7 @@ def _input(doc: DocumentIn | DocumentUpdate, doc_id: str | None) -> DocumentInpu
     response_model=JobAccepted,
     responses={**responses(429), **DRY_RUN_RESPONSE},
 )
-def add_documents(
+def post_documents(
     body: DocumentsIn, ns: NamespaceDep, svc: ServicesDep, dry_run: DryRun = False
 ) -> JobAccepted | JSONResponse:
     """Queue documents for indexing; poll `GET /v1/jobs/{job_id}` for progress. 429 when too many
@@ -37,6 +38,11 @@ def add_documents(
     With `dry_run=true`: 200 with what the add would cost (passages, LLM calls, tokens), nothing queued."""
     if dry_run:
         return dry_run_answer(svc.engines(ns), [_input(d, d.id) for d in body.documents])
+    return add_documents(body, ns, svc)
+
+
+def add_documents(body: DocumentsIn, ns: str, svc: Services) -> JobAccepted:
+    """Queue the documents as an add job (the route above, and MCP's `remember`)."""
     job = svc.jobs.submit_add(ns, [_input(d, d.id) for d in body.documents])
     svc.metrics.jobs.labels("add").inc()
     return accepted(job)
