@@ -41,6 +41,12 @@ def _setup(g: MemoryGraph, seeds: dict[str, float]):
     return reset, converged_walk(g.rows().walk(g.size), g.degree, reset, D)
 
 
+def _at(g: MemoryGraph, name: str) -> int:
+    index = g.node_index(name)
+    assert index is not None
+    return index
+
+
 def _names(g: MemoryGraph, nodes: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(g.node_id(i) for i in nodes)
 
@@ -48,7 +54,7 @@ def _names(g: MemoryGraph, nodes: tuple[int, ...]) -> tuple[str, ...]:
 def test_the_heaviest_walks_to_a_passage_carry_the_shares_worked_out_by_hand():
     g = _graph()
     reset, walk = _setup(g, {"A": 1.0})
-    found = explain_node(g, walk, g.node_index("P2"), ExplainLimits(max_paths=3))
+    found = explain_node(g, walk, _at(g, "P2"), ExplainLimits(max_paths=3))
     got = [(_names(g, p.nodes), p.share) for p in found.paths]
     want = [(("A", "B", "P2"), 1 / 72), (("A", "B", "C", "P2"), 1 / 288), (("A", "P1", "B", "P2"), 1 / 576)]
     assert [n for n, _ in got] == [n for n, _ in want]
@@ -77,10 +83,10 @@ def test_a_seeded_passage_lists_its_own_restart_and_a_walk_never_reached_has_non
     g = _graph()
     g.add_passage("P4", ["D"], [])  # an island: no walk from the seeds reaches it
     _, walk = _setup(g, {"A": 1.0, "P1": 0.05})
-    own = explain_node(g, walk, g.node_index("P1"))
+    own = explain_node(g, walk, _at(g, "P1"))
     assert ("P1",) in [_names(g, p.nodes) for p in own.paths]
     assert [p.share for p in own.paths if len(p.nodes) == 1] == pytest.approx([0.5 * 0.05 / 1.05])
-    island = explain_node(g, walk, g.node_index("P4"))
+    island = explain_node(g, walk, _at(g, "P4"))
     assert island.mass == 0 and island.paths == () and island.unattributed == 0
 
 
@@ -88,7 +94,7 @@ def test_dangling_mass_restarts_at_the_seeds_so_the_decomposition_still_sums():
     g = _graph()
     g.add_passage("P5", [], [])  # no entities: a dangling node
     _, walk = _setup(g, {"A": 1.0, "P5": 0.5})
-    found = explain_node(g, walk, g.node_index("P2"), ExplainLimits(12, 8, 5000, max_paths=10_000))
+    found = explain_node(g, walk, _at(g, "P2"), ExplainLimits(12, 8, 5000, max_paths=10_000))
     assert walk.restart.sum() > 1 - D  # the dangling node's mass came back
     assert sum(p.share for p in found.paths) + found.unattributed == pytest.approx(walk.mass[g.node_index("P2")])
     assert found.unattributed < 0.01 * found.mass  # nearly all of it listed: the restarts account for it
