@@ -20,7 +20,9 @@ from memrag.ingest.loaders import LoadError, load_paths
 from memrag.ingest.redis_queue import connect
 from memrag.ingest.wiring import make_jobs, retry_policy, store_sync
 from memrag.ingest.worker import Worker
+from memrag.memory.engine import Engine
 from memrag.memory.errors import InvalidInput
+from memrag.memory.indexing.estimate import estimate_add
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
 from memrag.memory.validation import check_document, check_namespace
@@ -38,6 +40,11 @@ def ingest(args: argparse.Namespace) -> int:
     for error in [*loaded.errors, *refused]:
         print(f"memrag: skipped {error.source}: {error.reason}", file=sys.stderr)
     engines = Engines(settings)
+    if args.estimate:
+        try:
+            return _estimate(engines(namespace), docs)
+        finally:
+            engines.close()
     jobs = make_jobs(settings, engines)
     submitted = [jobs.submit_add(namespace, docs[i : i + JOB_DOCUMENTS]) for i in range(0, len(docs), JOB_DOCUMENTS)]
     if args.no_wait:
@@ -50,6 +57,16 @@ def ingest(args: argparse.Namespace) -> int:
         jobs.close()
         engines.close()
     return _summary(finished, len(loaded.errors) + len(refused))
+
+
+def _estimate(engine: Engine, docs: list[DocumentInput]) -> int:
+    """What adding `docs` would cost, printed; nothing is extracted, embedded or stored."""
+    guess = estimate_add(engine.preparer, engine.store, docs)
+    print(f"documents {guess.documents} ({guess.unchanged_documents} unchanged), passages {guess.passages}")
+    print(f"extractor {guess.extractor}: expected LLM calls {guess.usage.llm_calls}")
+    print(f"expected tokens: prompt {guess.usage.prompt_tokens}, completion {guess.usage.completion_tokens}")
+    print("(tokens approximate: characters ÷ 4; replies as long as GPT-3.5's per passage token)")
+    return 0
 
 
 def _within_bounds(documents: list[DocumentInput]) -> tuple[list[DocumentInput], list[LoadError]]:

@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("paths", type=Path, nargs="+")
     ing.add_argument("--namespace", default=None)
     ing.add_argument("--no-wait", action="store_true", help="print the job ids and return")
+    ing.add_argument(
+        "--estimate", action="store_true", help="print passages, expected LLM calls and tokens; add nothing"
+    )
     ing.set_defaults(run=ingest)
 
     wk = sub.add_parser("worker", help="take ingestion jobs from Redis (MEMRAG_REDIS_URL)")
