@@ -24,7 +24,9 @@ def test_estimate_prints_the_cost_and_spends_nothing(tmp_path, monkeypatch, caps
         out = capsys.readouterr().out
         assert "documents 2 (0 unchanged), passages 2" in out
         assert "extractor llm:scripted: expected LLM calls 4" in out
-        prompt = int(re.search(r"prompt (\d+)", out).group(1))
+        found = re.search(r"prompt (\d+)", out)
+        assert found is not None
+        prompt = int(found.group(1))
         assert prompt > 2 * 100  # two system prompts of ~100+ tokens per passage, and the passages
         assert llm.requests == []  # nothing was extracted
         assert main(["ingest", "--estimate", str(note)]) == 0  # nothing was stored: still a new document
