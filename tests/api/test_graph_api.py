@@ -1,6 +1,7 @@
 """The graph over real HTTP (uvicorn on loopback, a real engine on Qdrant Edge with recorded triples):
 explanations behind `explain`, the bounded `/graph` neighbourhood, its 400s, and namespace isolation."""
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -82,6 +83,9 @@ def test_retrieve_and_ask_explain_each_passage_only_when_asked(memory):
     asked = lights.post("/v1/namespaces/lights/ask", json={"question": QUESTION, "explain": True}).json()
     assert {e["passage_id"] for e in asked["explanations"]} >= {c["passage_id"] for c in asked["citations"]}
     assert "explanations" not in lights.post("/v1/namespaces/lights/ask", json={"question": QUESTION}).json()
+    streamed = lights.post("/v1/namespaces/lights/ask", json={"question": QUESTION, "explain": True, "stream": True})
+    done = json.loads(streamed.text.strip().split("\n\n")[-1].split("data: ", 1)[1])
+    assert done["explanations"] == asked["explanations"]  # the streamed answer's last event carries them too
 
 
 def test_the_neighbourhood_of_a_passage_an_entity_and_a_question(memory):
