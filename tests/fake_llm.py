@@ -30,7 +30,13 @@ class Scripted:
 
 
 class FakeLLM:
-    def __init__(self, default: Callable[[list[dict]], str | Scripted] | None = None) -> None:
+    def __init__(
+        self,
+        default: Callable[[list[dict]], str | Scripted] | None = None,
+        count_tokens: Callable[[str], int] = lambda text: len(text.split()),
+    ) -> None:
+        """`count_tokens` is how the server counts the `usage` it reports (default: whitespace words)."""
+        self.count_tokens = count_tokens
         self.queue: deque[Scripted] = deque()
         self.requests: list[dict] = []
         self.in_flight = 0
@@ -104,8 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif body.get("stream"):
             self._stream(reply)
         else:
-            words = sum(len(m.get("content", "").split()) for m in body.get("messages", []))
-            usage = {"prompt_tokens": words, "completion_tokens": len(reply.content.split())}
+            prompt = sum(self.fake.count_tokens(m.get("content", "")) for m in body.get("messages", []))
+            usage = {"prompt_tokens": prompt, "completion_tokens": self.fake.count_tokens(reply.content)}
             message = {"role": "assistant", "content": reply.content}
             self._send(200, {"choices": [{"index": 0, "message": message}], "usage": usage}, {})
 
