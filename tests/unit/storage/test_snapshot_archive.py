@@ -256,3 +256,12 @@ def test_the_commands_report_success_and_refusals_without_a_traceback(tmp_path, 
     err = capsys.readouterr().err
     assert "is not empty" in err and "cannot be read as a tar file" in err and "inside the data directory" in err
     assert "Traceback" not in err
+
+
+def test_a_link_inside_the_data_directory_refuses_the_snapshot_naming_it(tmp_path):
+    data = tmp_path / "data"
+    (data / "cache").mkdir(parents=True)
+    (data / "cache" / "elsewhere").symlink_to(tmp_path)  # copying through it would archive files outside
+    with pytest.raises(SnapshotError, match="'cache/elsewhere', which is not a plain file or folder"):
+        write_snapshot(data, tmp_path / "out.tar")
+    assert not (tmp_path / "out.tar").exists()
