@@ -131,7 +131,16 @@ def slice_to_json(result: SliceResult) -> str:
 def slice_from_json(raw: str | bytes) -> SliceResult:
     d = json.loads(raw)
     superseded = tuple(d.get("superseded", ()))
-    return SliceResult(tuple(d["added"]), tuple(d["unchanged"]), dict(d["failed"]), tuple(d["deleted"]), superseded)
+    usage = {doc: Usage.of_dict(u) for doc, u in dict(d.get("usage") or {}).items()}  # absent before usage
+    return SliceResult(
+        tuple(d["added"]),
+        tuple(d["unchanged"]),
+        dict(d["failed"]),
+        tuple(d["deleted"]),
+        superseded,
+        usage,
+        float(d.get("embed_seconds") or 0.0),
+    )
 
 
 def summarize(job: Job, results: list[SliceResult]) -> Job:

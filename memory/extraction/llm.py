@@ -74,13 +74,14 @@ class LlmExtractor:
         """The LLM calls and tokens extracting these passages is expected to cost: nothing for a
         cached one; else the two prompts as they will be sent (the entity list inside the second
         one estimated), and replies as long as GPT-3.5's were per passage token."""
-        expected = Usage()
+        cost = Usage()
         for passage in dict.fromkeys(passages):
             if self._cache.get(self._key(passage)) is None:
-                expected = expected + self._expected(passage)
-        return expected
+                cost = cost + self.expected(passage)
+        return cost
 
-    def _expected(self, passage: str) -> Usage:
+    def expected(self, passage: str) -> Usage:
+        """What extracting one passage is expected to cost, were it not cached."""
         size = self._count_tokens(passage)
         entities_reply = round(size * NER_REPLY_PER_PASSAGE_TOKEN)
         no_entities = self._count_tokens(json.dumps({"named_entities": []}))
