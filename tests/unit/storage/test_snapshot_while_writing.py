@@ -42,7 +42,8 @@ for i, text in enumerate(TEXTS):
 """
 
 
-def served(store: Path) -> tuple[object, ...]:
+def served(store: Path) -> tuple[list[str], bool, dict[tuple[str, str], float], object]:
+    """Document ids, whether every document has all its passages, the graph, a ranking."""
     engine = make_engine(store, RECORDED)
     try:
         documents = engine.list_documents()
