@@ -8,11 +8,13 @@ import threading
 import time
 
 import pytest
+from pydantic import ValidationError
 
 from memrag.ingest.bounds import QueueLimits
 from memrag.ingest.local_jobs import LocalJobs
 from memrag.memory.engine import Engine
 from memrag.memory.errors import InvalidInput, QueueFull
+from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
 from tests.helpers import extractions, make_engine
 from tests.ingest.gate import GatedExtractor
@@ -143,3 +145,12 @@ def test_close_finishes_the_slice_in_hand_and_the_next_start_resumes_the_rest_on
     assert len(engine.list_documents()) == 80 and _text(engine, "n70") == UPDATED
     jobs.close()
     engine.close()
+
+
+def test_the_bound_comes_from_the_settings(monkeypatch):
+    monkeypatch.setenv("MEMRAG_QUEUE_MAX_DOCUMENTS", "1000")
+    monkeypatch.setenv("MEMRAG_QUEUE_NAMESPACE_SHARE", "0.25")
+    assert QueueLimits.of(Settings()) == QueueLimits(total=1000, per_namespace=250)
+    assert QueueLimits.of(Settings(queue_max_documents=3, queue_namespace_share=0.1)).per_namespace == 1
+    with pytest.raises(ValidationError, match="queue_namespace_share"):
+        Settings(queue_namespace_share=0)
