@@ -267,7 +267,7 @@ class AskOut(BaseModel):
     citations: list[CitationOut]
     reader: str
     mode: Literal["graph", "dense_fallback", "dense"]
-    usage: UsageOut | None = Field(default=None, description="what reading cost (null for streamed answers)")
+    usage: UsageOut | None = Field(default=None, description="what reading cost (a stream's tokens counted by memrag)")
     explanations: list[ExplanationOut] | None = Field(
         default=None, description="with `explain`: for each retrieved passage, the walks that carried its mass"
     )

@@ -32,7 +32,7 @@ class Answer:
     text: str
     citations: tuple[Citation, ...]
     reader: str  # "llm:<model>" or "extractive (no LLM)"
-    usage: Usage | None = None  # what reading cost (the reader's LLM call); None: not measured (a stream)
+    usage: Usage | None = None  # what reading cost (the reader's LLM call); None: not known (another reader)
 
 
 def cite(text: str, hits: Sequence[Hit]) -> tuple[Citation, ...]:
@@ -82,13 +82,20 @@ def shown_marks_stream(pieces: Iterable[str], shown: int) -> Iterator[str]:
 
 def stream_answer(reader: Reader, question: str, hits: Sequence[Hit]) -> Iterator[str | Answer]:
     """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its
-    citations. Markers naming no passage shown are dropped from the pieces as they pass."""
+    citations (and its usage, for memrag's own readers). Markers naming no passage shown are
+    dropped from the pieces as they pass."""
+    meter = UsageMeter()
+    if isinstance(reader, LlmReader):
+        generated = reader.stream_metered(question, hits, meter)
+    else:
+        generated = reader.stream(question, hits)
     pieces: list[str] = []
-    for piece in shown_marks_stream(reader.stream(question, hits), len(hits)):
+    for piece in shown_marks_stream(generated, len(hits)):
         pieces.append(piece)
         yield piece
     text = "".join(pieces)
-    yield Answer(text, cite(text, hits), reader.name)
+    known = isinstance(reader, LlmReader | ExtractiveReader)  # another reader's cost is not known here
+    yield Answer(text, cite(text, hits), reader.name, meter.total if known else None)
 
 
 class Reader(Protocol):
@@ -120,7 +127,12 @@ class LlmReader:
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
         """Answer text piece by piece (citations: `cite` on the joined text)."""
-        return self._chat.stream(reader_messages(question, [h.text for h in hits]), max_tokens=300)
+        return self.stream_metered(question, hits, None)
+
+    def stream_metered(self, question: str, hits: Sequence[Hit], meter: UsageMeter | None) -> Iterator[str]:
+        """`stream`, the call's usage added to `meter` once the reply is complete."""
+        messages = reader_messages(question, [h.text for h in hits])
+        return self._chat.stream(messages, max_tokens=300, meter=meter)
 
 
 class ExtractiveReader:
