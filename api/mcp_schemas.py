@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from memrag.api.schemas import FactOut, SeedOut
+from memrag.api.schemas import ExplanationOut, FactOut, SeedOut
 
 
 class Remembered(BaseModel):
@@ -22,7 +22,11 @@ class PassageReason(BaseModel):
     text: str
     facts: list[FactOut] = Field(description="the query's facts that name an entity of this passage")
     seeds: list[SeedOut] = Field(description="the walk's entity seeds this passage mentions, with their weights")
-    why: str = Field(description="the same in one sentence")
+    walks: ExplanationOut | None = Field(
+        default=None,
+        description="graph mode: the walks from the seeds that carried its PPR mass, with shares",
+    )
+    why: str = Field(description="the heaviest walk and the facts, in one sentence")
 
 
 class Explanation(BaseModel):

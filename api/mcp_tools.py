@@ -108,18 +108,26 @@ def explanation(result: RetrieveOut) -> Explanation:
 
 
 def _reason(hit: HitOut, mode: str) -> PassageReason:
+    kept = hit.model_dump(include={"passage_id", "document_id", "score", "text", "facts", "seeds"})
+    return PassageReason(**kept, walks=hit.explanation, why=_why(hit, mode))
+
+
+def _why(hit: HitOut, mode: str) -> str:
+    """The heaviest walk (its nodes and share of the passage's mass) and the facts that named its entities."""
     if mode != "graph":
         why = "ranked by embedding similarity to the query (no fact of the memory matched it)"
+    elif hit.explanation and hit.explanation.paths and hit.explanation.mass > 0:
+        top = hit.explanation.paths[0]
+        share = f"{top.share / hit.explanation.mass:.0%} of its mass"
+        route = " → ".join(node.label if node.kind == "entity" else "this passage" for node in top.nodes)
+        why = f"the graph walk reached it along {route} ({share})" if len(top.nodes) > 1 else f"a dense seed ({share})"
     elif hit.seeds:
-        names = ", ".join(seed.name for seed in hit.seeds)
-        why = f"reached by the graph walk from seed entities it mentions: {names}"
+        why = "reached by the graph walk from seed entities it mentions: " + ", ".join(s.name for s in hit.seeds)
     else:
-        why = "reached by the graph walk through entities linked to the seeds (it mentions no seed itself)"
+        why = "reached by the graph walk through entities linked to the seeds"
     if hit.facts:
         why += "; matching facts: " + "; ".join(f"({f.subject}, {f.predicate}, {f.object})" for f in hit.facts)
-    return PassageReason(
-        **hit.model_dump(include={"passage_id", "document_id", "score", "text", "facts", "seeds"}), why=why
-    )
+    return why
 
 
 def build_server(backend_of: BackendOf, name: str = "memrag") -> MemragMCP:
@@ -155,10 +163,10 @@ def build_server(backend_of: BackendOf, name: str = "memrag") -> MemragMCP:
 
     @server.tool(annotations=READ_ONLY)
     def explain(query: Query, ctx: Context, k: RecallK = 5) -> Explanation:
-        """Why each passage is retrieved for the query: the retrieval mode, the entity seeds and the
-        facts that brought each passage up."""
+        """Why each passage is retrieved for the query: the retrieval mode, the facts and entity seeds,
+        and the graph walks from the seeds that carried each passage's score (with their shares)."""
         backend = backend_of(ctx)
-        return explanation(tool_call(lambda: backend.recall(RetrieveIn(query=query, top_k=k))))
+        return explanation(tool_call(lambda: backend.recall(RetrieveIn(query=query, top_k=k, explain=True))))
 
     @server.tool(annotations=DESTRUCTIVE)
     def forget(document_id: DocId, ctx: Context) -> JobAccepted:

@@ -70,7 +70,14 @@ async def round_trip(client: Client) -> str:
     answer = await call(client, "ask", question="Who wrote the first computer program?", k=3)
     assert doc_id in {c["document_id"] for c in answer["citations"]}, answer
     why = await call(client, "explain", query="Who wrote the first computer program?", k=3)
-    assert why["passages"][0]["document_id"] == doc_id and why["passages"][0]["why"]
+    top = why["passages"][0]
+    assert top["document_id"] == doc_id and top["why"]
+    if why["mode"] == "graph":  # the walks that carried the passage's mass, with their shares
+        walks = top["walks"]
+        assert (
+            walks["paths"]
+            and abs(sum(p["share"] for p in walks["paths"]) + walks["unattributed"] - walks["mass"]) < 1e-6
+        )
 
     forgotten = await call(client, "forget", document_id=doc_id)
     assert (await wait_job(client, forgotten["job_id"]))["deleted"] == 1
