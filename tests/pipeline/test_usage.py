@@ -9,7 +9,7 @@ from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.llm.prompts import ner_messages
 from memrag.memory.llm.usage import Usage, UsageMeter, approximate_tokens, prompt_tokens
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.reader import LlmReader, stream_answer
+from memrag.memory.retrieval.reader import Answer, LlmReader, stream_answer
 from memrag.memory.storage.json_cache import SqliteJsonCache
 from memrag.memory.types import DocumentInput
 from tests.fake_llm import FakeLLM
@@ -87,7 +87,8 @@ def test_a_streamed_answer_carries_its_counted_usage(tmp_path, llm):
     hits = engine.retrieve("capital of France", RetrievalParams(top_k=1)).hits
     llm.enqueue("Paris is the capital [1]")
     *pieces, answer = stream_answer(LlmReader(OpenAIChat(llm.base_url, "scripted")), "capital of France", hits)
-    assert answer.text == "".join(pieces) and answer.usage.llm_calls == 1
+    assert isinstance(answer, Answer) and answer.usage is not None
+    assert answer.text == "".join(str(p) for p in pieces) and answer.usage.llm_calls == 1
     assert answer.usage.completion_tokens == approximate_tokens("Paris is the capital [1] ")  # the server sent no usage
     assert answer.usage.counted_tokens == answer.usage.prompt_tokens + answer.usage.completion_tokens
     engine.close()
