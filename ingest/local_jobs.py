@@ -196,22 +196,34 @@ class LocalJobs:
             return None if self._closing else self._queues.take_turn()
 
     def _step(self, task: _Task) -> None:
-        """Run the task's next slice; end the job after its last one, or at its first failure."""
-        job = task.job
+        """Run the task's next slice; end the job after its last one, or at its first failure. The end
+        is booked (bound, journal, order) before the board shows it: whoever sees it can send again."""
+        job, slice_no = task.job, task.next_slice
         if not task.started:
             self.board.start_attempt(job.id)
             task.started = True
-        try:
-            if not task.finished:
-                self._run_slice(task)
-        except Exception as exc:  # a job boundary: the reason is kept on the job, the thread goes on
-            log.exception("job %s failed", job.id)
-            self.board.fail(job.id, f"{type(exc).__name__}: {exc}")
+        result, failure = None, ""
+        if not task.finished:
+            try:
+                result = self._run_slice(task)
+            except Exception as exc:  # a job boundary: the reason is kept on the job, the thread goes on
+                log.exception("job %s failed", job.id)
+                failure = f"{type(exc).__name__}: {exc}"
+        if failure:
             task.next_slice = len(task.parts)
+        elif result is not None:
+            task.next_slice += 1
         if task.finished:
             self._end(task)
+        if failure:
+            self.board.fail(job.id, failure)
+        elif result is not None:
+            self.board.record_slice(job.id, slice_no, result)
+        if task.finished:
+            self.finished[(job.kind, self.board.get(job.id).status)] += 1
 
-    def _run_slice(self, task: _Task) -> None:
+    def _run_slice(self, task: _Task) -> SliceResult:
+        """Apply the task's next slice and journal it as applied."""
         job, slice_no = task.job, task.next_slice
         engine = self._engine_for(job.namespace)
         order = self._orders[job.namespace]
@@ -230,8 +242,7 @@ class LocalJobs:
             order.update(order.written(written, job.seq, deleted=False), None)
             result = SliceResult.of(report, superseded)
         self._journal.record_slice(job.id, slice_no, result)
-        self.board.record_slice(job.id, slice_no, result)
-        task.next_slice += 1
+        return result
 
     def _end(self, task: _Task) -> None:
         """The job ended (done or failed): it leaves the journal and the bound; the order forgets what
@@ -244,7 +255,6 @@ class LocalJobs:
         self._orders[job.namespace].update({}, low)
         self._journal.finish(job.id)
         self.waiting_documents.release(job.namespace, task.waiting)
-        self.finished[(job.kind, self.board.get(job.id).status)] += 1
 
 
 def _parts(job: Job, payload: bytes) -> list[list[DocumentInput]] | list[list[str]]:
