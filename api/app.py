@@ -8,7 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from memrag.api import errors, routes_admin, routes_chat, routes_documents, routes_graph, routes_ops, routes_query
+from memrag.api import (
+    errors,
+    routes_admin,
+    routes_chat,
+    routes_console,
+    routes_documents,
+    routes_graph,
+    routes_ops,
+    routes_query,
+    routes_stats,
+)
 from memrag.api.limits import BodyLimit
 from memrag.api.mcp_http import McpEndpoint
 from memrag.api.ops_metrics import OpsCollector
@@ -51,7 +61,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)  # before anything reads the body
     app.add_middleware(CountRequests, metrics=metrics)  # outermost: counts every status, 413 and 500 included
 
-    for module in (routes_admin, routes_documents, routes_query, routes_graph, routes_chat, routes_ops):
+    for module in (
+        routes_admin,
+        routes_documents,
+        routes_query,
+        routes_graph,
+        routes_stats,
+        routes_chat,
+        routes_ops,
+        routes_console,  # the web console at /console (api/console/)
+    ):
         app.include_router(module.router)
     app.router.routes.append(mcp.route())  # /mcp, out of the OpenAPI schema
     return app

@@ -1,0 +1,83 @@
+// Drawing a neighbourhood with sigma.js (WebGL) over a graphology graph, laid out by ForceAtlas2.
+//
+// Level of detail for big graphs: labels only on nodes drawn large enough (sigma's label grid),
+// edges hidden while the camera moves, and fewer layout iterations as the graph grows.
+
+import Graph from "graphology";
+import forceAtlas2 from "graphology-layout-forceatlas2";
+import Sigma from "sigma";
+
+export const COLOURS = { entity: "#0b5cad", passage: "#a34700", focus: "#b3123c" };
+const EDGE_COLOURS = { context: "#c9ced6", relation: "#5b6470", synonym: "#7c4dbd", "relation+synonym": "#7c4dbd" };
+const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+
+// Layout iterations by size: a few hundred nodes settle well; 5,000 must still appear within a second or so.
+export const iterationsFor = (n) => (n <= 300 ? 200 : n <= 1500 ? 60 : 15);
+
+// graphology graph from the API's {nodes, edges}; nodes start on a sunflower spiral in the order the API
+// gives them (centres first, then hop by hop), so centres sit in the middle before the layout runs.
+export function buildGraph(data, focus = new Set()) {
+  const graph = new Graph({ type: "undirected" });
+  data.nodes.forEach((node, i) => {
+    const r = Math.sqrt(i + 0.5);
+    graph.addNode(node.id, {
+      x: r * Math.cos(i * GOLDEN_ANGLE),
+      y: r * Math.sin(i * GOLDEN_ANGLE),
+      label: node.label || node.id,
+      kind: node.kind,
+      color: focus.has(node.id) ? COLOURS.focus : COLOURS[node.kind],
+      zIndex: focus.has(node.id) ? 1 : 0,
+    });
+  });
+  for (const edge of data.edges) {
+    if (!graph.hasNode(edge.source) || !graph.hasNode(edge.target) || graph.hasEdge(edge.source, edge.target)) continue;
+    graph.addEdge(edge.source, edge.target, {
+      weight: edge.weight,
+      kind: edge.kind,
+      color: EDGE_COLOURS[edge.kind] ?? EDGE_COLOURS.context,
+      size: edge.kind === "context" ? 0.5 : Math.min(3, 0.5 + edge.weight / 2),
+    });
+  }
+  graph.forEachNode((id) => {
+    const grown = 3 + Math.min(10, 1.5 * Math.sqrt(graph.degree(id)));
+    graph.setNodeAttribute(id, "size", focus.has(id) ? grown + 4 : grown);
+  });
+  if (graph.order > 1) {
+    const settings = { ...forceAtlas2.inferSettings(graph), barnesHutOptimize: graph.order > 400, edgeWeightInfluence: 0.5 };
+    forceAtlas2.assign(graph, { iterations: iterationsFor(graph.order), settings });
+  }
+  return graph;
+}
+
+export class GraphView {
+  constructor(container, onSelect = () => {}) {
+    this.container = container;
+    this.onSelect = onSelect;
+    this.renderer = null;
+  }
+
+  // Replaces whatever was drawn; returns the graphology graph (for node lists and tests).
+  show(data, focus = new Set()) {
+    this.clear();
+    const graph = buildGraph(data, focus);
+    const big = graph.order > 1000;
+    this.renderer = new Sigma(graph, this.container, {
+      allowInvalidContainer: true,
+      hideEdgesOnMove: big,
+      labelRenderedSizeThreshold: big ? 12 : 7,
+      labelDensity: big ? 0.4 : 1,
+      labelColor: { color: "#1f2328" },
+      labelFont: "system-ui, sans-serif",
+      zIndex: true,
+    });
+    this.renderer.on("clickNode", ({ node }) => this.onSelect(node, graph.getNodeAttributes(node)));
+    this.graph = graph;
+    return graph;
+  }
+
+  clear() {
+    this.renderer?.kill();
+    this.renderer = null;
+    this.graph = null;
+  }
+}

@@ -1,0 +1,113 @@
+"""The web console in headless Chromium against a live memrag: sign in, add two documents (pasted and
+uploaded), watch the job finish, ask, see the answer stream, open a citation's passage and its graph;
+axe-core finds no serious accessibility violation and the page breaks no CSP rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.live import Live
+from tests.browser.chrome import run_axe, screenshot, serious
+
+pytestmark = pytest.mark.model
+
+LIGHTHOUSE = "The Tarnholm lighthouse was designed by Ingrid Vale in 1893. It stands on the northern cape."
+HARBOUR = "Ingrid Vale was born in Bergen. She later built the harbour of Oslo."
+QUESTION = "Who designed the Tarnholm lighthouse?"
+
+
+def wait_for(driver: Any, condition: str, timeout: float = 60) -> Any:
+    """Waits until the JavaScript expression `condition` is truthy, and returns its value."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: d.execute_script(f"return {condition}"))
+
+
+def by_id(driver: Any, element_id: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, element_id)
+
+
+def csp_violations(driver: Any) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def sign_in(driver: Any, live: Live, key: str) -> None:
+    driver.get(f"{live.url}/console/")
+    by_id(driver, "key").send_keys(key)
+    by_id(driver, "sign-in-form").submit()
+    wait_for(driver, "!document.getElementById('app').hidden")
+
+
+def add_two_documents(driver: Any, tmp_path: Path) -> None:
+    by_id(driver, "tab-documents").click()
+    by_id(driver, "doc-id").send_keys("lighthouse")
+    by_id(driver, "doc-title").send_keys("Tarnholm lighthouse")
+    by_id(driver, "doc-text").send_keys(LIGHTHOUSE)
+    by_id(driver, "add-form").submit()
+    upload = tmp_path / "harbour.md"
+    upload.write_text(f"# Harbour\n\n{HARBOUR}\n", encoding="utf-8")
+    wait_for(driver, "document.getElementById('add-status').textContent.startsWith('Queued')")
+    by_id(driver, "files").send_keys(str(upload))
+    by_id(driver, "upload-form").submit()
+    wait_for(driver, "document.querySelectorAll('#jobs li.job.done').length === 2", timeout=120)
+    wait_for(
+        driver,
+        "document.querySelectorAll('#docs tbody tr').length === 2 && "
+        "document.querySelector('#docs tbody').textContent.includes('harbour.md')",
+    )
+
+
+def ask_and_count_pieces(driver: Any) -> int:
+    """Asks in the page; returns how many answer pieces (SSE `answer` events) it showed before the whole answer."""
+    by_id(driver, "tab-ask").click()
+    by_id(driver, "question").send_keys(QUESTION)
+    by_id(driver, "ask-form").submit()
+    wait_for(driver, "document.getElementById('ask-status').textContent.startsWith('Answered')")
+    return int(by_id(driver, "answer").get_attribute("data-deltas") or 0)
+
+
+def test_add_ask_cite_and_see_the_graph(live: Live, chrome: Any, tmp_path: Path) -> None:
+    ns, key = live.namespace_with_key()
+    sign_in(chrome, live, key)
+    assert by_id(chrome, "namespace").get_attribute("value") == ns
+    assert chrome.execute_script("return sessionStorage.getItem('memrag.key')") == key
+    assert chrome.execute_script("return localStorage.length + document.cookie.length") == 0
+    screenshot(chrome, "1-signed-in")
+
+    add_two_documents(chrome, tmp_path)
+    screenshot(chrome, "2-documents")
+
+    pieces = ask_and_count_pieces(chrome)
+    assert pieces > 3, "the answer did not arrive as a stream of pieces"  # the offline reader streams word by word
+    assert "Ingrid Vale" in by_id(chrome, "answer").text
+    citation = wait_for(chrome, "document.querySelector('#citations button.citation')")
+    assert "lighthouse" in citation.text
+    citation.click()
+    wait_for(chrome, "!document.getElementById('passage-box').hidden")
+    assert LIGHTHOUSE in by_id(chrome, "passage-text").text
+    wait_for(
+        chrome,
+        "document.querySelector('#passage-graph canvas') && document.getElementById('passage-graph').dataset.nodes",
+    )
+    assert int(by_id(chrome, "passage-graph").get_attribute("data-nodes")) >= 3  # the passage and its entities
+    assert "ingrid vale" in by_id(chrome, "passage-paths").text.lower() + by_id(chrome, "passage-facts").text.lower()
+    screenshot(chrome, "3-answer-citation-graph")
+
+    assert serious(run_axe(chrome)) == []
+    assert csp_violations(chrome) == []
+
+
+def test_overview_counts_and_a_wrong_key(live: Live, chrome: Any) -> None:
+    chrome.execute_script("sessionStorage.clear()")
+    chrome.get(f"{live.url}/console/")
+    by_id(chrome, "key").send_keys("not-a-key")
+    by_id(chrome, "sign-in-form").submit()
+    wait_for(chrome, "document.getElementById('sign-in-error').textContent")
+    assert "not known" in by_id(chrome, "sign-in-error").text
+    assert serious(run_axe(chrome)) == []
+    screenshot(chrome, "0-wrong-key")
