@@ -15,13 +15,14 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from memrag.ingest.jobs import Job
+from memrag.ingest.bounds import QueueLimits
+from memrag.ingest.jobs import Job, JobQueue
 from memrag.ingest.loaders import LoadError, load_paths
 from memrag.ingest.redis_queue import connect
 from memrag.ingest.wiring import make_jobs, retry_policy, store_sync
 from memrag.ingest.worker import Worker
 from memrag.memory.engine import Engine
-from memrag.memory.errors import InvalidInput
+from memrag.memory.errors import InvalidInput, QueueFull
 from memrag.memory.indexing.estimate import estimate_add
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
@@ -30,6 +31,7 @@ from memrag.memory.wiring import Engines, open_preparer
 
 JOB_DOCUMENTS = 256  # documents per submitted job
 NO_WORKER_HINT_S = 10.0
+ROOM_POLL_S = 1.0  # how often a full queue is asked again: jobs end every few seconds
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -46,7 +48,8 @@ def ingest(args: argparse.Namespace) -> int:
         finally:
             engines.close()
     jobs = make_jobs(settings, engines)
-    submitted = [jobs.submit_add(namespace, docs[i : i + JOB_DOCUMENTS]) for i in range(0, len(docs), JOB_DOCUMENTS)]
+    per_job = min(JOB_DOCUMENTS, QueueLimits.of(settings).largest_job)
+    submitted = [_submit_when_room(jobs, namespace, docs[i : i + per_job]) for i in range(0, len(docs), per_job)]
     if args.no_wait:
         for job in submitted:
             print(job.id)
@@ -57,6 +60,20 @@ def ingest(args: argparse.Namespace) -> int:
         jobs.close()
         engines.close()
     return _summary(finished, len(loaded.errors) + len(refused))
+
+
+def _submit_when_room(jobs: JobQueue, namespace: str, docs: list[DocumentInput]) -> Job:
+    """Submit one job, waiting while the queue is full (a corpus larger than the queue's bound
+    goes in as earlier jobs end, instead of stopping half-way)."""
+    told = False
+    while True:
+        try:
+            return jobs.submit_add(namespace, docs)
+        except QueueFull as full:
+            if not told:
+                print(f"\nmemrag: the job queue is full, waiting for room ({full})", file=sys.stderr)
+                told = True
+            time.sleep(min(ROOM_POLL_S, full.retry_after_s))
 
 
 def _estimate(engine: Engine, docs: list[DocumentInput]) -> int:

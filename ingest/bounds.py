@@ -33,9 +33,14 @@ class QueueLimits:
         share = max(1, int(settings.queue_max_documents * settings.queue_namespace_share))
         return QueueLimits(settings.queue_max_documents, share)
 
+    @property
+    def largest_job(self) -> int:
+        """The most documents one add job may hold."""
+        return min(self.total, self.per_namespace)
+
     def check(self, namespace: str, asked: int, in_namespace: int, in_all: int) -> None:
         """Raise unless `asked` more documents fit beside `in_namespace` (of `namespace`) and `in_all` waiting."""
-        largest = min(self.total, self.per_namespace)
+        largest = self.largest_job
         if asked > largest:
             raise InvalidInput(
                 f"a job of {asked:,} documents is larger than a namespace's queue ({largest:,} documents): "

@@ -53,3 +53,19 @@ def test_bad_settings_are_named_not_raised(tmp_path, monkeypatch, capsys, env, n
     assert main(["retrieve", "anything"]) == 2
     err = capsys.readouterr().err
     assert f"invalid settings — {named}:" in err and "Traceback" not in err
+
+
+def test_ingest_of_more_documents_than_the_queue_holds_waits_for_room_and_adds_them_all(
+    tmp_path, monkeypatch, capsys, model_cache
+):
+    """A corpus larger than the queue's bound goes in as earlier jobs end (it used to stop with
+    "larger than a namespace's queue" or a full queue half-way)."""
+    monkeypatch.setenv("MEMRAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEMRAG_EMBEDDING_CACHE", str(model_cache))
+    monkeypatch.setenv("MEMRAG_QUEUE_MAX_DOCUMENTS", "12")  # 6 per namespace
+    monkeypatch.delenv("MEMRAG_LLM_BASE_URL", raising=False)
+    corpus = tmp_path / "notes.jsonl"
+    rows = [f'{{"id": "n{i}", "text": "Harbour note {i}: the ferry number {i} leaves at dawn."}}' for i in range(20)]
+    corpus.write_text("\n".join(rows) + "\n")
+    assert main(["ingest", str(corpus)]) == 0
+    assert "added 20, unchanged 0, skipped 0" in capsys.readouterr().out
