@@ -23,6 +23,7 @@ from memrag.ingest.follower import ChangeFollower
 from memrag.ingest.job_stats import FinishedJobs, entries_after
 from memrag.ingest.jobs import MemoryJobBoard
 from memrag.ingest.local_jobs import LocalJobs
+from memrag.ingest.redis_board import RedisJobBoard
 from memrag.ingest.redis_queue import DELAYED, GROUP, JOBS, NAMESPACES, changes_key, log_key
 from memrag.ingest.retention import positions_key
 from memrag.memory.llm.usage import Usage
@@ -102,11 +103,11 @@ class OpsCollector(Collector):
         yield nodes
 
     def _spent(self) -> Iterator[Metric]:
-        """LLM calls, tokens and embedding seconds per namespace: of the jobs this process ran (in-process
-        jobs) and of the answers it gave (not streamed ones)."""
+        """LLM calls, tokens and embedding seconds per namespace: of the jobs (this process's in-process
+        jobs; with Redis, every worker's, cluster-wide) and of the answers this process gave (not streamed ones)."""
         board = self._svc.jobs.board
         by_work = {"answer": self._svc.metrics.answers_spent.read()}
-        if isinstance(board, MemoryJobBoard):
+        if isinstance(board, MemoryJobBoard | RedisJobBoard):
             by_work["ingest"] = board.spent()
         yield from usage_counters(by_work)
 

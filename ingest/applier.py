@@ -151,7 +151,7 @@ class Applier:
                 _, stale_failures = order.split(batch.failed, seq)
                 kept = set(admitted)
                 report = engine.apply(replace(batch, items=tuple(i for i in batch.items if i.document.id in kept)))
-                result = SliceResult.of(report, superseded + stale_failures)
+                result = SliceResult.of(report, superseded + stale_failures, usage=batch.usage)
                 changes = order.written(admitted, seq, deleted=False)
             else:
                 admitted, superseded = order.split(json.loads(fields[b"ids"]), seq)

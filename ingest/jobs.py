@@ -14,7 +14,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -75,7 +75,7 @@ class Job:
     errors: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
     updated_at: float = 0.0
-    usage: Usage = field(default_factory=Usage)  # LLM calls, tokens, embedding seconds of its slices (in-process)
+    usage: Usage = field(default_factory=Usage)  # LLM calls, tokens, embedding seconds of its applied slices
     document_usage: dict[str, Usage] = field(default_factory=dict)  # document id → its extraction's cost
 
 
@@ -99,8 +99,10 @@ class SliceResult:
     embed_seconds: float = 0.0
 
     @staticmethod
-    def of(report: AddReport, superseded: Sequence[str] = ()) -> SliceResult:
-        """A failure of a superseded document is no failure: its newer write decides."""
+    def of(report: AddReport, superseded: Sequence[str] = (), usage: Mapping[str, Usage] | None = None) -> SliceResult:
+        """A failure of a superseded document is no failure: its newer write decides. `usage`: what
+        preparing cost where that was not in this report (a worker's batch), superseded documents'
+        included (it was spent); else the report's."""
         failed = {d: why for d, why in report.failed.items() if d not in superseded}
         added, unchanged = tuple(report.documents_added), tuple(report.documents_unchanged)
         return SliceResult(
@@ -108,7 +110,7 @@ class SliceResult:
             unchanged,
             failed,
             superseded=tuple(superseded),
-            usage=dict(report.usage),
+            usage=dict(report.usage if usage is None else usage),
             embed_seconds=report.embed_seconds,
         )
 

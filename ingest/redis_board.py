@@ -2,7 +2,10 @@
 
 Keys (prefix `memrag:`): `job:{id}` a hash of the job's fields plus one `slice:{n}` field per
 applied slice (HSETNX: the first record of a slice wins, so re-applied work counts once);
-`job:{id}:input` the documents to process (deleted when the job ends); `docs:{ns}` document id → state.
+`job:{id}:input` the documents to process (deleted when the job ends); `docs:{ns}` document id → state;
+`spent:{ns}` what the namespace's applied slices cost (usage fields → totals, only growing), added in
+the same script as the slice's HSETNX so that a slice is charged exactly when it is first recorded;
+`spent` the namespaces that have spent something.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import Any
 
 import redis
 
-from memrag.ingest.jobs import DocumentState, Job, SliceResult, summarize
+from memrag.ingest.jobs import DocumentState, Job, SliceResult, slice_from_json, slice_to_json, summarize
 from memrag.ingest.redis_errors import translate_redis_errors
 from memrag.memory.errors import NotFound
+from memrag.memory.llm.usage import Usage
 
 PREFIX = "memrag:"
 JOB_TTL_S = 7 * 24 * 3600  # a job's record is kept a week, then expires (its input too, if the job never ended)
@@ -33,6 +37,15 @@ _META = (
     "created_at",
     "updated_at",
 )
+SPENT = f"{PREFIX}spent"
+# KEYS: the job hash, the namespace's spent hash, SPENT; ARGV: slice field, slice JSON, namespace,
+# then (usage field, amount) pairs. Charges the namespace only if this call recorded the slice.
+_RECORD_SLICE = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if #ARGV > 3 then redis.call('SADD', KEYS[3], ARGV[3]) end
+for i = 4, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
 
 
 def job_key(job_id: str) -> str:
@@ -47,12 +60,17 @@ def docs_key(namespace: str) -> str:
     return f"{PREFIX}docs:{namespace}"
 
 
+def spent_key(namespace: str) -> str:
+    return f"{PREFIX}spent:{namespace}"
+
+
 @translate_redis_errors
 class RedisJobBoard:
     """JobBoard over Redis; safe for any number of workers and writers at once. Redis down: StorageError."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._r: Any = client  # redis-py types replies as unions; ours are raw bytes (no decode_responses)
+        self._record_slice = client.register_script(_RECORD_SLICE)
 
     def create(self, job: Job, document_ids: list[str]) -> None:
         fields = {k: json.dumps(v) for k, v in asdict(job).items() if k in _META}
@@ -71,7 +89,7 @@ class RedisJobBoard:
         fields = {k.decode(): v for k, v in raw.items()}
         meta: dict[str, Any] = {k: json.loads(fields[k]) for k in _META if k in fields}
         job = Job(id=job_id, **meta)
-        results = [_slice_from(v) for k, v in fields.items() if k.startswith("slice:")]
+        results = [slice_from_json(v) for k, v in fields.items() if k.startswith("slice:")]
         return summarize(job, results)
 
     def start_attempt(self, job_id: str) -> Job:
@@ -87,7 +105,9 @@ class RedisJobBoard:
 
     def record_slice(self, job_id: str, slice_no: int, result: SliceResult) -> None:
         job = self.get(job_id)
-        if not self._r.hsetnx(job_key(job_id), f"slice:{slice_no}", json.dumps(asdict(result))):
+        charge = [x for k, v in result.cost.as_dict().items() if v for x in (k, v)]
+        keys = [job_key(job_id), spent_key(job.namespace), SPENT]
+        if not self._record_slice(keys=keys, args=[f"slice:{slice_no}", slice_to_json(result), job.namespace, *charge]):
             return
         states = {d: json.dumps(asdict(s)) for d, s in result.document_states(job_id).items()}
         with self._r.pipeline() as tx:
@@ -97,6 +117,15 @@ class RedisJobBoard:
             if job.applied_slices + 1 >= job.slices:  # the job is done: its input is needed no more
                 tx.delete(input_key(job_id))
             tx.execute()
+
+    def spent(self) -> dict[str, Usage]:
+        """What the jobs of each namespace have cost, cluster-wide (monotonic: for Prometheus counters)."""
+        namespaces = sorted(n.decode() for n in self._r.smembers(SPENT))
+        with self._r.pipeline(transaction=False) as batch:
+            for namespace in namespaces:
+                batch.hgetall(spent_key(namespace))
+            totals = batch.execute()
+        return {n: _usage_of(raw) for n, raw in zip(namespaces, totals, strict=True)}
 
     def fail(self, job_id: str, reason: str) -> None:
         with self._r.pipeline() as tx:
@@ -125,7 +154,7 @@ def failed_fields(reason: str) -> dict[str, str]:
     return {"status": json.dumps("failed"), "error": json.dumps(reason), "updated_at": json.dumps(time.time())}
 
 
-def _slice_from(raw: bytes) -> SliceResult:
-    d = json.loads(raw)
-    superseded = tuple(d.get("superseded", ()))  # absent from slices recorded before numbering
-    return SliceResult(tuple(d["added"]), tuple(d["unchanged"]), dict(d["failed"]), tuple(d["deleted"]), superseded)
+def _usage_of(raw: dict[bytes, bytes]) -> Usage:
+    """A `spent:{ns}` hash as usage (HINCRBYFLOAT keeps every figure as a decimal string)."""
+    figures = {k.decode(): float(v) for k, v in raw.items()}
+    return Usage.of_dict({k: v if k == "embed_seconds" else round(v) for k, v in figures.items()})

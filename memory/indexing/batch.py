@@ -2,13 +2,15 @@
 
 Preparing needs no store, so workers in other processes can do it; applying it is
 idempotent (content-hash ids). `encode`/`decode` carry a batch between processes as bytes:
-a JSON header (the records in the payloads the store keeps) and float32 matrices,
-validated on the way back (never unpickled).
+a JSON header (the records in the payloads the store keeps, and what preparing each document
+cost) and float32 matrices, validated on the way back (never unpickled). Batches of format 2
+(written before they carried their cost) still decode, with zero usage.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,11 +20,13 @@ import numpy as np
 
 from memrag.memory.errors import InvalidInput, StorageError
 from memrag.memory.extraction.normalise import PassageFacts
+from memrag.memory.llm.usage import Usage
 from memrag.memory.storage import records
 from memrag.memory.types import Document, Fact, Passage
 from memrag.memory.validation import InvalidValue, check_id, check_metadata, check_text, check_title
 
-_FORMAT = "memrag-batch-2"  # 2: records as their store payloads (storage/records.py)
+_FORMAT = "memrag-batch-3"  # 2: records as their store payloads (storage/records.py); 3: + usage
+_READABLE = ("memrag-batch-2", _FORMAT)  # a 2 has no usage: it decodes with none
 _HEADER = struct.Struct("<I")
 
 
@@ -56,7 +60,10 @@ class Vectors:
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """Documents to write, the vectors of their records, and what went wrong preparing them."""
+    """Documents to write, the vectors of their records, and what went wrong preparing them.
+
+    `usage` is what preparing cost, by document id (its extraction's LLM calls and tokens): it
+    travels with the batch so that the writer records it with the slice, once, whoever prepared it."""
 
     items: tuple[PreparedDocument, ...]
     entities: Vectors
@@ -65,6 +72,7 @@ class PreparedBatch:
     failed: dict[str, str] = field(default_factory=dict)
     dropped_triples: int = 0
     embed_seconds: float = 0.0
+    usage: dict[str, Usage] = field(default_factory=dict)
 
 
 def check(batch: PreparedBatch, dim: int) -> None:
@@ -107,6 +115,7 @@ def encode(batch: PreparedBatch) -> bytes:
         "failed": batch.failed,
         "dropped_triples": batch.dropped_triples,
         "embed_seconds": batch.embed_seconds,
+        "usage": {doc_id: usage.as_dict() for doc_id, usage in batch.usage.items()},
     }
     raw = json.dumps(header, ensure_ascii=False).encode()
     arrays = [np.ascontiguousarray(v.matrix, dtype=np.float32) for v in (batch.entities, batch.facts, batch.passages)]
@@ -118,8 +127,8 @@ def decode(blob: bytes) -> PreparedBatch:
     try:
         (length,) = _HEADER.unpack_from(blob)
         header = json.loads(blob[_HEADER.size : _HEADER.size + length])
-        if header.get("format") != _FORMAT:
-            raise ValueError(f"format {header.get('format')!r}, expected {_FORMAT!r}")
+        if header.get("format") not in _READABLE:
+            raise ValueError(f"format {header.get('format')!r}, expected one of {_READABLE}")
         dim = int(header["dim"])
         offset = _HEADER.size + length
         vectors: list[Vectors] = []
@@ -141,9 +150,18 @@ def decode(blob: bytes) -> PreparedBatch:
             failed,
             int(header["dropped_triples"]),
             float(header["embed_seconds"]),
+            _usage_from(header.get("usage", {})),
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, struct.error, StorageError) as exc:
         raise InvalidInput(f"not a prepared batch ({exc}); it was not written by this version of memrag") from exc
+
+
+def _usage_from(raw: dict[str, Any]) -> dict[str, Usage]:
+    """Each document's usage; a negative or non-finite figure is refused (the totals it adds to only grow)."""
+    usage = {str(doc_id): Usage.of_dict(figures) for doc_id, figures in raw.items()}
+    if not all(0 <= value < math.inf for u in usage.values() for value in u.as_dict().values()):
+        raise ValueError("a usage figure that is negative or not finite")
+    return usage
 
 
 def _item_json(item: PreparedDocument) -> dict[str, object]:

@@ -134,6 +134,7 @@ class Preparer:
             dict(report.failed),
             report.dropped_triples,
             seconds,
+            dict(report.usage),
         )
 
 
