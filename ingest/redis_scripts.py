@@ -8,7 +8,9 @@ add jobs accepted and not ended (`bounds.py`): a job reserves its count before i
 that counts the job as finished (`job_stats.py`, with `RELEASE_WAITING`), once whoever ends it.
 Every step a worker takes on a job it holds is fenced: it happens only while the worker still
 holds the job's entry in the consumer group, so a worker whose job was taken over (it hung past
-the visibility timeout) can no longer log, acknowledge or retry it.
+the visibility timeout) can no longer log, acknowledge, retry or requeue it. A job with slices left
+gives its turn after each logged slice while other jobs wait (`_TURN`): jobs take turns a slice at a
+time, so a one-document job never waits behind a whole big job.
 """
 
 from __future__ import annotations
@@ -118,6 +120,29 @@ return 1
 """
 )
 
+# KEYS: jobs stream. ARGV: group, consumer, job entry id, job id. A held job with slices left gives its
+# turn when other jobs wait in the stream (entries after the group's last delivered one): its entry is
+# acknowledged, deleted, and appended again at the back marked `turn` (its next delivery resumes it from
+# its first unlogged slice; a turn is not an attempt). It stays in `pending:{ns}`, so the writes logged
+# meanwhile keep the low-water mark at or below its number. Returns 1: turn given; 2: no job waits (it
+# keeps its hold); 0: not held.
+_TURN = (
+    _HELD
+    + """
+local last = nil
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local fields = {}
+  for i = 1, #group, 2 do fields[group[i]] = group[i + 1] end
+  if fields['name'] == ARGV[1] then last = fields['last-delivered-id'] end
+end
+if not last or #redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', 1) == 0 then return 2 end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+redis.call('XADD', KEYS[1], '*', 'job', ARGV[4], 'turn', '1')
+return 1
+"""
+)
+
 # KEYS: jobs stream, delayed set, job hash. ARGV: group, consumer, job entry id, job id, due time, error.
 _RETRY = (
     _HELD
@@ -155,6 +180,7 @@ class Scripts:
         self.renew: Any = client.register_script(_RENEW)
         self.release: Any = client.register_script(_RELEASE)
         self.retry: Any = client.register_script(_RETRY)
+        self.turn: Any = client.register_script(_TURN)
         self.trim: Any = client.register_script(_TRIM)
         self.reserve: Any = client.register_script(_RESERVE)
         self.release_waiting: Any = client.register_script(RELEASE_WAITING + "return 1\n")

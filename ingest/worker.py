@@ -9,6 +9,12 @@ Every step on a held job is fenced (`redis_scripts.py`): a worker that lost its 
 acknowledge or retry nothing of it. A failing job is retried with exponential backoff and
 parked as failed after `max_attempts` failures; a job taken over more than `max_attempts` times
 (its workers keep dying) is parked too.
+
+Jobs take turns a slice at a time: after each logged slice, a job with slices left goes to the back
+of the stream if other jobs wait there (`redis_scripts._TURN`), and its next delivery resumes it from
+its first unlogged slice, neither an attempt nor a takeover. So a one-document job of any namespace
+waits for one slice of each job ahead of it, not for the whole of them. Per-document order holds
+across turns: the job stays numbered in `pending:{ns}` until its last slice is logged (`ordering.py`).
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ class LeaseLost(Exception):
     """Another worker took this job over (this one was taken for dead): it leaves the job alone."""
 
 
+Delivery = tuple[bytes, str, bool]  # a stream entry's id, its job id, and whether it is the job's next turn
+
+
 class Worker:
     """One consumer of the job stream; `run` until `stop` is set (SIGTERM finishes the current slice)."""
 
@@ -66,7 +75,7 @@ class Worker:
         run_until(stop, lambda: self.step(block_ms=1000), f"worker {self.consumer}")
 
     def step(self, block_ms: int) -> bool:
-        """Process at most one job to its end; False when none was waiting."""
+        """Hold at most one job until it ends or gives its turn; False when none was waiting."""
         held = self.take(block_ms)
         if held is None:
             return False
@@ -76,35 +85,35 @@ class Worker:
 
     def take(self, block_ms: int) -> JobRun | None:
         """Hold the next job: one abandoned by a dead worker (a takeover, not an attempt), else a new
-        delivery (an attempt: the first, or a retry whose backoff is over)."""
-        self._promote_due_retries()
+        delivery (an attempt: the first, or a retry whose backoff is over; or a job's next turn)."""
+        self.promote_due_retries()
         abandoned = self._claim_abandoned()
         if abandoned is not None:
-            entry_id, job_id = abandoned
+            entry_id, job_id, _ = abandoned
             log.info("job %s taken over by %s", job_id, self.consumer)
             job = self.board.record_takeover(job_id)
         else:
             delivered = self._read_new(block_ms)
             if delivered is None:
                 return None
-            entry_id, job_id = delivered
-            job = self.board.start_attempt(job_id)
+            entry_id, job_id, turn = delivered
+            job = self.board.get(job_id) if turn else self.board.start_attempt(job_id)
         self.redis.hset(job_key(job_id), "worker", self.consumer)  # who holds it, for operators
         return JobRun(self, entry_id, job)
 
-    def _promote_due_retries(self) -> None:
+    def promote_due_retries(self) -> None:
         for job_id in self.redis.zrangebyscore(DELAYED, "-inf", time.time()):
             with self.redis.pipeline() as tx:  # MULTI: the retry is moved whole or not at all
                 tx.zrem(DELAYED, job_id)
                 tx.xadd(JOBS, {"job": job_id})
                 tx.execute()
 
-    def _claim_abandoned(self) -> tuple[bytes, str] | None:
+    def _claim_abandoned(self) -> Delivery | None:
         idle_ms = int(self.policy.visibility_s * 1000)
         _, claimed, _ = self.redis.xautoclaim(JOBS, GROUP, self.consumer, idle_ms, "0-0", count=1)
         return _entry(claimed)
 
-    def _read_new(self, block_ms: int) -> tuple[bytes, str] | None:
+    def _read_new(self, block_ms: int) -> Delivery | None:
         found = self.redis.xreadgroup(GROUP, self.consumer, {JOBS: ">"}, count=1, block=block_ms)
         return _entry(found[0][1]) if found else None
 
@@ -154,6 +163,8 @@ class JobRun:
                     return self._end()
             if self._todo:
                 self._log_slice(*self._todo.pop(0))
+                if self._todo and self._give_turn():
+                    return self._end()
                 return True
             self._release()
         except LeaseLost:
@@ -204,6 +215,17 @@ class JobRun:
         if not self._w.scripts.append(keys=keys, args=[*self._w.held_args(self.entry_id), slice_no, *entry]):
             raise LeaseLost(self.job.id)
 
+    def _give_turn(self) -> bool:
+        """Send the job to the back of the stream if other jobs wait (True: it left this worker)."""
+        self._w.promote_due_retries()  # a retry whose backoff is over waits too
+        args = [*self._w.held_args(self.entry_id), self.job.id]
+        given = int(self._w.scripts.turn(keys=[JOBS], args=args))
+        if not given:
+            raise LeaseLost(self.job.id)
+        if given == 1:
+            log.debug("job %s gives its turn after a slice", self.job.id)
+        return given == 1
+
     def _release(self, **ended: str) -> None:
         """Every slice is logged, the job had ended, or it is parked (`ended`: the job's fields to set,
         with the release): acknowledge it; it logs no more."""
@@ -227,8 +249,8 @@ class JobRun:
         self._w.finished.count(self.job.id, "failed")  # counted only if the release parked it
 
 
-def _entry(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> tuple[bytes, str] | None:
+def _entry(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> Delivery | None:
     if not entries:
         return None
     entry_id, fields = entries[0]
-    return entry_id, fields[b"job"].decode()
+    return entry_id, fields[b"job"].decode(), b"turn" in fields
