@@ -1,7 +1,8 @@
 """Jobs through Redis: submitting them, and the streams that carry them to workers and writers.
 
 Streams (prefix `memrag:`): `jobs` (consumer group `workers`) holds job ids; a worker that
-dies leaves its entry pending and another takes it over after the visibility timeout.
+dies leaves its entry pending and another takes it over after the visibility timeout; a job with
+slices left goes back to its end after each slice while other jobs wait (a `turn`: `worker.py`).
 `jobs:delayed` (sorted set) holds retries until their backoff is over. `log:{ns}` is the
 ordered log of prepared batches and deletes of a namespace, which the store's writer (and
 any replica) applies in order, trimmed only below what all of them applied (`retention.py`);
