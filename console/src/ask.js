@@ -67,9 +67,10 @@ export class Ask {
   }
 
   showPaths(explanation) {
-    const items = (explanation?.paths ?? []).map((path) =>
-      el("li", { text: `${path.nodes.map((n) => n.label).join(" → ")} (${percent(path.share, explanation.mass)})` }),
-    );
+    const items = (explanation?.paths ?? []).map((path) => {
+      const walk = path.nodes.length === 1 ? "a dense seed itself" : path.nodes.map((n) => n.label).join(" → ");
+      return el("li", { text: `${walk} (${percent(path.share, explanation.mass)})` });
+    });
     if (!items.length) items.push(el("li", { class: "muted", text: "No walk from an entity seed reached this passage." }));
     $("passage-paths").replaceChildren(...items);
   }

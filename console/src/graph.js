@@ -12,7 +12,7 @@ const EDGE_COLOURS = { context: "#c9ced6", relation: "#5b6470", synonym: "#7c4db
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
 
 // Layout iterations by size: a few hundred nodes settle well; 5,000 must still appear within a second or so.
-export const iterationsFor = (n) => (n <= 300 ? 200 : n <= 1500 ? 60 : 15);
+export const iterationsFor = (n) => (n <= 300 ? 100 : n <= 1500 ? 40 : 15);
 
 // graphology graph from the API's {nodes, edges}; nodes start on a sunflower spiral in the order the API
 // gives them (centres first, then hop by hop), so centres sit in the middle before the layout runs.
@@ -61,11 +61,12 @@ export class GraphView {
     this.clear();
     const graph = buildGraph(data, focus);
     const big = graph.order > 1000;
+    const small = graph.order <= 150; // every label fits
     this.renderer = new Sigma(graph, this.container, {
       allowInvalidContainer: true,
       hideEdgesOnMove: big,
-      labelRenderedSizeThreshold: big ? 12 : 7,
-      labelDensity: big ? 0.4 : 1,
+      labelRenderedSizeThreshold: small ? 0 : big ? 12 : 7,
+      labelDensity: small ? 10 : big ? 0.4 : 1,
       labelColor: { color: "#1f2328" },
       labelFont: "system-ui, sans-serif",
       zIndex: true,
