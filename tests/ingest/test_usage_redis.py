@@ -4,6 +4,7 @@ written before batches carried usage (format 2) still decodes and applies, with 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -125,6 +126,36 @@ def test_an_entry_applied_again_is_charged_once(rig: RedisRig, llm: FakeLLM) -> 
     replica.close()
     assert rig.jobs.get(job_id).usage == first.usage and first.usage.llm_calls == 6 == len(llm.requests)
     assert board.spent()["costs"] == spent
+
+
+def test_a_slice_prepared_again_after_a_takeover_is_charged_for_the_batch_that_was_logged(
+    rig: RedisRig, llm: FakeLLM, tmp_path: Path
+) -> None:
+    """A worker taken for dead prepares its slice anyway and cannot log it; the worker that took the
+    job over prepares it again (a cache of its own) and logs it: the job reports one preparation."""
+    slow = rig.workers[0]
+    chat = OpenAIChat(llm.base_url, "scripted")
+    other = Worker(
+        rig.client,
+        Preparer(
+            slow.preparer.embedder, LlmExtractor(chat, SqliteJsonCache(tmp_path / "b.sqlite")), slow.preparer.chunker
+        ),
+        "w-other",
+        RetryPolicy(visibility_s=0.2),
+    )
+    job_id = rig.jobs.submit_add("costs", DOCS[:3]).id
+    held = slow.take(block_ms=10)
+    assert held is not None
+    time.sleep(0.3)  # past the visibility timeout: the job looks abandoned
+    taken = other.take(block_ms=10)
+    assert taken is not None and taken.job.takeovers == 1
+    assert held.advance() is False  # prepared (six calls), then refused the log: the job is not its own
+    assert len(llm.requests) == 6
+    while taken.advance():
+        pass
+    done = rig.drain([job_id])[0]
+    assert len(llm.requests) == 12 and done.status == "done"
+    assert done.usage.llm_calls == 6 == RedisJobBoard(rig.client).spent()["costs"].llm_calls
 
 
 def test_a_batch_of_format_2_decodes_with_no_usage() -> None:
