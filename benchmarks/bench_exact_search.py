@@ -14,7 +14,7 @@ synthetic clusters (cosine to their centre spread around the synonym threshold).
 Times are CPU time of this process, all its threads (time.process_time), so that other work on
 a shared machine does not inflate them; the build is the upsert and the optimisation.
 
-Run: nice -n 10 .venv/bin/python -m benchmarks.bench_exact_search [--sizes 10000 50000 200000]
+Run: nice -n 10 .venv/bin/python -m benchmarks.bench_exact_search [--sizes 10000 50000 100000]
          [--vectors-from ~/.cache/memrag/embeddings.sqlite]
 """
 
@@ -147,7 +147,7 @@ def measure(size: int, stored: np.ndarray, queries: np.ndarray) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 200_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--vectors-from", type=Path, help="an embedding cache (SQLite) to take real vectors from")
     args = parser.parse_args()

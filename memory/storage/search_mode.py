@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 # Why 50k (benchmarks/bench_exact_search.py, real MiniLM vectors, CPU seconds on a loaded 2-core
 # machine): a synonym batch (1,000 new entities, limit 100) costs 0.71 s exact against 3.6 s with
-# HNSW at WIDE_EF at 10k points, 2.6 s against 3.4 s at 50k: up to here exactness is cheaper than
-# the breadth HNSW needs to find every pair; beyond it a full scan grows with the collection, HNSW
-# barely. One question's search costs 7 ms exact against 2.7 ms at 10k, 17 against 2 at 50k.
+# HNSW at WIDE_EF at 10k points, 2.6 s against 3.4 s at 50k, 4.3 s against 2.2 s at 100k: up to
+# here exactness is cheaper than the breadth HNSW needs to find every pair; beyond it a full scan
+# grows with the collection, HNSW barely. One question's search costs 7 ms exact against 2.7 ms at
+# 10k, 17 against 2 at 50k (CPU, the search pool's idle spinning included).
 EXACT_SEARCH_MAX_POINTS = 50_000
 # HNSW breadth above the bound. The synonym search used 16 and found 98.6–99.2% of the pairs at
 # cosine ≥ 0.8 (the misses broke streamed ≡ batch on musique-100); at 256 it found all of them.
