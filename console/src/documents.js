@@ -122,6 +122,8 @@ export class Documents {
     if (doc.reason) state.append(el("div", { class: "error", text: doc.reason }));
     const remove = el("button", { type: "button", class: "danger", text: "Delete", "aria-label": `Delete ${doc.id}` });
     remove.addEventListener("click", () => this.remove(doc.id));
+    const replace = el("button", { type: "button", class: "link", text: "Replace", "aria-label": `Replace the text of ${doc.id}` });
+    replace.addEventListener("click", () => this.prepareReplace(doc));
     return el(
       "tr",
       {},
@@ -129,8 +131,17 @@ export class Documents {
       el("td", { text: doc.title }),
       state,
       el("td", { text: fmt(doc.passage_ids.length) }),
-      el("td", {}, remove),
+      el("td", { class: "actions" }, replace, remove),
     );
+  }
+
+  // Sending a document again under its id replaces it (a new job re-indexes it; same text: nothing changes).
+  prepareReplace(doc) {
+    $("doc-id").value = doc.id;
+    $("doc-title").value = doc.title;
+    $("doc-text").value = "";
+    $("doc-text").focus();
+    say("add-status", `Paste the new text of ${doc.id} and add it: it replaces the stored one.`);
   }
 
   async remove(docId) {

@@ -64,7 +64,8 @@ export class GraphView {
     const small = graph.order <= 150; // every label fits
     this.renderer = new Sigma(graph, this.container, {
       allowInvalidContainer: true,
-      hideEdgesOnMove: big,
+      hideEdgesOnMove: !small, // while the camera moves: the costly part of a frame in software WebGL
+      hideLabelsOnMove: big,
       labelRenderedSizeThreshold: small ? 0 : big ? 12 : 7,
       labelDensity: small ? 10 : big ? 0.4 : 1,
       labelColor: { color: "#1f2328" },

@@ -36,6 +36,16 @@ def csp_violations(driver: Any) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
 
 
+def shown_counts(driver: Any) -> dict[str, str]:
+    """The Overview's figures as shown (label → text), once they have loaded."""
+    wait_for(driver, "document.querySelectorAll('#stats dd').length === 6")
+    pairs: list[list[str]] = driver.execute_script(
+        "return [...document.querySelectorAll('#stats .stat')]"
+        ".map(s => [s.firstChild.textContent, s.lastChild.textContent])"
+    )
+    return {label: value for label, value in pairs}
+
+
 def sign_in(driver: Any, live: Live, key: str) -> None:
     driver.get(f"{live.url}/console/")
     by_id(driver, "key").send_keys(key)
@@ -77,6 +87,7 @@ def test_add_ask_cite_and_see_the_graph(live: Live, chrome: Any, tmp_path: Path)
     assert by_id(chrome, "namespace").get_attribute("value") == ns
     assert chrome.execute_script("return sessionStorage.getItem('memrag.key')") == key
     assert chrome.execute_script("return localStorage.length + document.cookie.length") == 0
+    assert shown_counts(chrome)["Documents"] == "0"
     screenshot(chrome, "1-signed-in")
 
     add_two_documents(chrome, tmp_path)
@@ -100,6 +111,12 @@ def test_add_ask_cite_and_see_the_graph(live: Live, chrome: Any, tmp_path: Path)
 
     assert serious(run_axe(chrome)) == []
     assert csp_violations(chrome) == []
+
+    by_id(chrome, "tab-overview").click()
+    wait_for(chrome, "document.querySelector('#stats dd') && document.querySelector('#stats dd').textContent === '2'")
+    counts = shown_counts(chrome)
+    assert counts["Passages"] == "2" and int(counts["Entities"]) >= 3
+    screenshot(chrome, "4-overview")
 
 
 def test_overview_counts_and_a_wrong_key(live: Live, chrome: Any) -> None:
