@@ -29,17 +29,19 @@ export function buildGraph(data, focus = new Set()) {
       zIndex: focus.has(node.id) ? 1 : 0,
     });
   });
+  const thin = data.nodes.length > 1000 ? 0.4 : 1; // thousands of edges: hairlines, so structure shows through
   for (const edge of data.edges) {
     if (!graph.hasNode(edge.source) || !graph.hasNode(edge.target) || graph.hasEdge(edge.source, edge.target)) continue;
     graph.addEdge(edge.source, edge.target, {
       weight: edge.weight,
       kind: edge.kind,
       color: EDGE_COLOURS[edge.kind] ?? EDGE_COLOURS.context,
-      size: edge.kind === "context" ? 0.5 : Math.min(3, 0.5 + edge.weight / 2),
+      size: thin * (edge.kind === "context" ? 0.5 : Math.min(3, 0.5 + edge.weight / 2)),
     });
   }
+  const [base, growth, most] = graph.order > 1000 ? [1, 0.5, 5] : [3, 1.5, 10]; // thousands of nodes: small discs
   graph.forEachNode((id) => {
-    const grown = 3 + Math.min(10, 1.5 * Math.sqrt(graph.degree(id)));
+    const grown = base + Math.min(most, growth * Math.sqrt(graph.degree(id)));
     graph.setNodeAttribute(id, "size", focus.has(id) ? grown + 4 : grown);
   });
   if (graph.order > 1) {

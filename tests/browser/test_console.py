@@ -107,6 +107,8 @@ def test_add_ask_cite_and_see_the_graph(live: Live, chrome: Any, tmp_path: Path)
     )
     assert int(by_id(chrome, "passage-graph").get_attribute("data-nodes")) >= 3  # the passage and its entities
     assert "ingrid vale" in by_id(chrome, "passage-paths").text.lower() + by_id(chrome, "passage-facts").text.lower()
+    wait_for(chrome, "document.querySelector('#passage-facts li')")
+    chrome.execute_script("document.getElementById('passage-graph').scrollIntoView({block: 'end'})")
     screenshot(chrome, "3-answer-citation-graph")
 
     assert serious(run_axe(chrome)) == []
