@@ -42,7 +42,7 @@ export class Explore {
   select(id, attrs) {
     const open = el("button", { type: "button", text: "Centre here" });
     open.addEventListener("click", () => this.recentre(id, attrs.kind));
-    $("graph-selected").replaceChildren(`${attrs.kind}: ${attrs.label} `, open);
+    $("graph-selected").replaceChildren(`${attrs.kind}: ${attrs.fullLabel} `, open);
   }
 
   recentre(id, kind) {

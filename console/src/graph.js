@@ -23,7 +23,8 @@ export function buildGraph(data, focus = new Set()) {
     graph.addNode(node.id, {
       x: r * Math.cos(i * GOLDEN_ANGLE),
       y: r * Math.sin(i * GOLDEN_ANGLE),
-      label: node.label || node.id,
+      label: shortLabel(node.label || node.id),
+      fullLabel: node.label || node.id,
       kind: node.kind,
       color: focus.has(node.id) ? COLOURS.focus : COLOURS[node.kind],
       zIndex: focus.has(node.id) ? 1 : 0,
@@ -50,6 +51,9 @@ export function buildGraph(data, focus = new Set()) {
   }
   return graph;
 }
+
+// A passage's label is its first line: cut it so labels do not run across the whole drawing.
+const shortLabel = (label) => (label.length > 40 ? `${label.slice(0, 39)}…` : label);
 
 export class GraphView {
   constructor(container, onSelect = () => {}) {

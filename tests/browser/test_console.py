@@ -46,8 +46,15 @@ def shown_counts(driver: Any) -> dict[str, str]:
     return {label: value for label, value in pairs}
 
 
-def sign_in(driver: Any, live: Live, key: str) -> None:
+def fresh_page(driver: Any, live: Live) -> None:
+    """The console signed out: the tab's session storage cleared."""
     driver.get(f"{live.url}/console/")
+    driver.execute_script("sessionStorage.clear()")
+    driver.refresh()
+
+
+def sign_in(driver: Any, live: Live, key: str) -> None:
+    fresh_page(driver, live)
     by_id(driver, "key").send_keys(key)
     by_id(driver, "sign-in-form").submit()
     wait_for(driver, "!document.getElementById('app').hidden")
@@ -122,11 +129,39 @@ def test_add_ask_cite_and_see_the_graph(live: Live, chrome: Any, tmp_path: Path)
 
 
 def test_overview_counts_and_a_wrong_key(live: Live, chrome: Any) -> None:
-    chrome.execute_script("sessionStorage.clear()")
-    chrome.get(f"{live.url}/console/")
+    fresh_page(chrome, live)
     by_id(chrome, "key").send_keys("not-a-key")
     by_id(chrome, "sign-in-form").submit()
     wait_for(chrome, "document.getElementById('sign-in-error').textContent")
     assert "not known" in by_id(chrome, "sign-in-error").text
     assert serious(run_axe(chrome)) == []
     screenshot(chrome, "0-wrong-key")
+
+
+def test_graph_tab_draws_an_entity_and_recentres_from_the_list(live: Live, chrome: Any) -> None:
+    ns, key = live.namespace_with_key()
+    docs = [{"id": "lighthouse", "text": LIGHTHOUSE}, {"id": "harbour", "text": HARBOUR}]
+    with live.client(key) as c:
+        job = c.post(f"/v1/namespaces/{ns}/documents", json={"documents": docs}).json()
+    assert live.wait_job(key, job["job_id"])["status"] == "done"
+    sign_in(chrome, live, key)
+    by_id(chrome, "tab-graph").click()
+    by_id(chrome, "graph-kind").send_keys("an entity")
+    by_id(chrome, "graph-centre").send_keys("Ingrid Vale")
+    by_id(chrome, "graph-form").submit()
+    wait_for(chrome, "/^\\d+ nodes/.test(document.getElementById('graph-status').textContent)")
+    assert chrome.execute_script("return !!document.querySelector('#graph-main canvas')")
+    passages = wait_for(
+        chrome,
+        "[...document.querySelectorAll('#graph-nodes button')].filter(b => b.textContent.startsWith('passage:'))",
+    )
+    assert len(passages) == 2  # Ingrid Vale is named in both documents
+    by_id(chrome, "graph-nodes").find_element("xpath", "..").click()  # open the <details> list
+    passages[0].click()
+    wait_for(
+        chrome,
+        "document.getElementById('graph-kind').value === 'passage' && "
+        "/^\\d+ nodes/.test(document.getElementById('graph-status').textContent)",
+    )
+    screenshot(chrome, "5-graph-tab")
+    assert serious(run_axe(chrome)) == []
