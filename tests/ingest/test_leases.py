@@ -16,7 +16,7 @@ from tests.ingest.rig import RedisRig
 
 TEXTS = [f"Station {i} on the line is named after {name}." for i, name in enumerate(["Ada"] * 20)]
 RECORDED = extractions({t: [(f"station {i}", "named after", "ada")] for i, t in enumerate(TEXTS)})
-VISIBILITY_S = 0.3
+VISIBILITY_S = 1.0  # the heartbeat renews every third of it: wide enough for a loaded 2-core machine
 
 
 def docs(count: int) -> list[DocumentInput]:
