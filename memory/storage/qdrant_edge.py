@@ -185,8 +185,8 @@ class EdgeIndex:
             offset = after
 
     @edge_errors("count records")
-    def count(self) -> int:
-        return int(self._shard.count(qe.CountRequest(exact=True)))
+    def count(self, exact: bool = True) -> int:
+        return int(self._shard.count(qe.CountRequest(exact=exact)))
 
     @edge_errors("flush writes to disk")
     def flush(self) -> None:

@@ -139,8 +139,8 @@ class QdrantIndex:
                 return
 
     @_server("count records")
-    def count(self) -> int:
-        return int(self._client.count(self._name, exact=True).count)
+    def count(self, exact: bool = True) -> int:
+        return int(self._client.count(self._name, exact=exact).count)
 
     def flush(self) -> None:
         """Writes are acknowledged with wait=True: nothing to flush."""

@@ -115,12 +115,12 @@ class RecordStore:
         where: Match | None = None,
     ) -> list[list[VectorHit]]:
         """The nearest records of `index` per vector, searched in its mode (exact or HNSW: search_mode.py)."""
-        mode = search_mode(index.count(), limit)
+        mode = search_mode(index.count(exact=False), limit)
         return index.search_batch(vectors, limit, where, min_score, with_payload, ef=mode.ef, exact=mode.exact)
 
     def nearest_points(self, index: VectorIndex, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
         """As `nearest`, point ids and scores only (no payload read)."""
-        mode = search_mode(index.count(), limit)
+        mode = search_mode(index.count(exact=False), limit)
         return index.search_points(vectors, limit, ef=mode.ef, exact=mode.exact)
 
     def all_documents(self) -> Iterator[Document]:
