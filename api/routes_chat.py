@@ -21,11 +21,12 @@ from memrag.api.convert import citations_out
 from memrag.api.deps import CallerDep, ServicesDep, visible_namespace
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import CitationOut
-from memrag.api.streaming import EventStream, primed
+from memrag.api.streaming import EventStream, counted_answers, primed
 from memrag.memory import validation
 from memrag.memory.errors import InvalidInput
+from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.reader import Answer, Citation, stream_answer
+from memrag.memory.retrieval.reader import Answer, Citation, plus_retrieval_cost, stream_answer
 from memrag.memory.validation import MAX_CHAT_CONTENT_CHARS, MAX_CHAT_MESSAGES
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=responses(*COMMON, 404, 502, 503))
@@ -122,13 +123,16 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Cha
     namespace = visible_namespace(svc, who, body.model)
     question = _question(body.messages)
     engine = svc.engines(namespace)
-    hits = engine.retrieve(question, RetrievalParams()).hits
+    meter = UsageMeter()  # what retrieval's own LLM call (recognition) cost: part of the answer's cost
+    hits = engine.retrieve(question, RetrievalParams(), meter=meter).hits
     reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
-        parts = primed(stream_answer(engine.reader, question, hits))  # a model down before any piece: 502
+        answering = stream_answer(engine.reader, question, hits, meter.total)
+        parts = primed(counted_answers(answering, svc.metrics, namespace))  # a model down before any piece: 502
         chunks = _chunks(reply_id, created, body.model, parts)
         return EventStream(chunks, _error_chunk, svc.metrics, "/v1/chat/completions")
-    answer = engine.reader.answer(question, hits)
+    answer = plus_retrieval_cost(engine.reader.answer(question, hits), meter.total)
+    svc.metrics.count_answer(namespace, answer.usage)
     content = answer.text + _sources(answer.citations)
     words = sum(len(h.text.split()) for h in hits) + len(question.split())
     return ChatResponse(

@@ -14,10 +14,11 @@ from memrag.api.convert_graph import explanations_out, with_explanations
 from memrag.api.deps import EngineDep, NamespaceDep, ServicesDep
 from memrag.api.errors import COMMON, responses
 from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
-from memrag.api.streaming import EventStream, primed
+from memrag.api.streaming import EventStream, counted_answers, primed
+from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.explanations import Explanation
-from memrag.memory.retrieval.reader import Answer, stream_answer
+from memrag.memory.retrieval.reader import Answer, plus_retrieval_cost, stream_answer
 from memrag.memory.types import Retrieval
 
 router = APIRouter(prefix="/v1", tags=["query"], responses=responses(*COMMON, 404, 502, 503))
@@ -46,15 +47,17 @@ def ask(body: AskIn, ns: NamespaceDep, engine: EngineDep, svc: ServicesDep) -> A
     """An answer grounded in the namespace's memory, citing passages and documents."""
     params = RetrievalParams(top_k=body.top_k)
     explained: tuple[Explanation, ...] | None = None
+    meter = UsageMeter()  # what retrieval's own LLM call (recognition) cost: part of the answer's cost
     if body.explain:
-        result, explained = engine.retrieve_explained(body.question, params)
+        result, explained = engine.retrieve_explained(body.question, params, meter=meter)
     else:
-        result = engine.retrieve(body.question, params)
+        result = engine.retrieve(body.question, params, meter=meter)
     if not body.stream:
-        answer = engine.reader.answer(body.question, result.hits)
+        answer = plus_retrieval_cost(engine.reader.answer(body.question, result.hits), meter.total)
         svc.metrics.count_answer(ns, answer.usage)
         return _answer_out(answer, result, explained)
-    parts = primed(stream_answer(engine.reader, body.question, result.hits))  # a model down before any piece: 502
+    answering = stream_answer(engine.reader, body.question, result.hits, meter.total)
+    parts = primed(counted_answers(answering, svc.metrics, ns))  # a model down before any piece: 502
     return EventStream(_ask_events(parts, result, explained), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
 
 

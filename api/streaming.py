@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from memrag.api.errors import described
 from memrag.api.prometheus import Metrics
+from memrag.memory.retrieval.reader import Answer
 
 T = TypeVar("T")
 ErrorEvent = Callable[[int, str, str], str]  # (status, title, detail) → the event that ends the stream
@@ -41,6 +42,22 @@ def primed(parts: Iterator[T]) -> Generator[T, None, None]:
                 close()
 
     return rest()
+
+
+def counted_answers(
+    parts: Iterator[str | Answer], metrics: Metrics, namespace: str
+) -> Generator[str | Answer, None, None]:
+    """`parts` passed through, the final `Answer`'s usage counted in `metrics` (a streamed answer is
+    an answer too); closing the result closes `parts`."""
+    try:
+        for part in parts:
+            if isinstance(part, Answer):
+                metrics.count_answer(namespace, part.usage)
+            yield part
+    finally:
+        close = getattr(parts, "close", None)
+        if callable(close):
+            close()
 
 
 class EventStream(StreamingResponse):

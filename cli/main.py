@@ -17,6 +17,7 @@ from memrag.cli.mcp_command import add_mcp_parser
 from memrag.cli.snapshot_commands import add_snapshot_parsers
 from memrag.memory.errors import MemragError
 from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
+from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.reader import Answer, stream_answer
 from memrag.memory.settings import Settings
@@ -116,8 +117,9 @@ def _ask(args: argparse.Namespace) -> int:
     engine = open_engine(Settings(), args.namespace, writer=False)  # only reads: sweeps no write in progress
     try:
         if args.stream:
-            retrieval = engine.retrieve(args.question, RetrievalParams(top_k=args.top_k))
-            for part in stream_answer(engine.reader, args.question, retrieval.hits):
+            meter = UsageMeter()
+            retrieval = engine.retrieve(args.question, RetrievalParams(top_k=args.top_k), meter=meter)
+            for part in stream_answer(engine.reader, args.question, retrieval.hits, meter.total):
                 if isinstance(part, Answer):
                     answer = part
                 else:

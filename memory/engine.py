@@ -14,12 +14,13 @@ from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.indexing.batch import PreparedBatch, check
 from memrag.memory.indexing.prepare import AddReport, Preparer
 from memrag.memory.indexing.write import Indexer, apply_to_graph
+from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import IndexParams, RetrievalParams
 from memrag.memory.ports import Chunker, Closeable, Embedder, Extractor, RecognitionFilter
 from memrag.memory.retrieval.explanations import Explanation, explain_passages
 from memrag.memory.retrieval.graph_labels import GraphQuery, GraphView, centre_of, neighbourhood_view, whole_graph
 from memrag.memory.retrieval.pipeline import RankedPassages, Retriever
-from memrag.memory.retrieval.reader import Answer, ExtractiveReader, Reader
+from memrag.memory.retrieval.reader import Answer, ExtractiveReader, Reader, plus_retrieval_cost
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import Document, DocumentInput, Hit, Passage, Retrieval
 from memrag.memory.validation import check_question, check_top_k
@@ -202,25 +203,37 @@ class Engine:
         with self._lock:
             return self._retriever.rank(query, vector, params)
 
-    def retrieve(self, query: str, params: RetrievalParams, vector: np.ndarray | None = None) -> Retrieval:
-        """Ranked hits with their texts and provenance, read under one lock: one version of every document."""
-        return self._retrieve(query, params, vector, None)[0]
+    def retrieve(
+        self,
+        query: str,
+        params: RetrievalParams,
+        vector: np.ndarray | None = None,
+        meter: UsageMeter | None = None,
+    ) -> Retrieval:
+        """Ranked hits with their texts and provenance, read under one lock: one version of every document.
+        `meter` collects what retrieval's own LLM call (recognition, when an LLM does it) cost."""
+        return self._retrieve(query, params, vector, None, meter)[0]
 
     def retrieve_explained(
-        self, query: str, params: RetrievalParams, limits: ExplainLimits | None = None
+        self, query: str, params: RetrievalParams, limits: ExplainLimits | None = None, meter: UsageMeter | None = None
     ) -> tuple[Retrieval, tuple[Explanation, ...]]:
         """`retrieve`, and for each hit (in order) the walks that carried its PPR mass, from the same
         graph version (`retrieval/explanations.py`); no explanations when no walk ran (dense modes)."""
-        return self._retrieve(query, params, None, limits or ExplainLimits())
+        return self._retrieve(query, params, None, limits or ExplainLimits(), meter)
 
     def _retrieve(
-        self, query: str, params: RetrievalParams, vector: np.ndarray | None, explain: ExplainLimits | None
+        self,
+        query: str,
+        params: RetrievalParams,
+        vector: np.ndarray | None,
+        explain: ExplainLimits | None,
+        meter: UsageMeter | None,
     ) -> tuple[Retrieval, tuple[Explanation, ...]]:
         _check_query(query, params)
         vector = self.query_embedder.embed([query])[0] if vector is None else vector
         explained: tuple[Explanation, ...] = ()
         with self._lock:
-            ranking = self._retriever.rank(query, vector, params)
+            ranking = self._retriever.rank(query, vector, params, meter)
             stored = {p.id: p for p in self.store.get_passages([pid for pid, _ in ranking.passages])}
             if explain is not None and ranking.mode == "graph":
                 found = [pid for pid, _ in ranking.passages if pid in stored]
@@ -235,15 +248,18 @@ class Engine:
 
     def ask(self, question: str, params: RetrievalParams) -> tuple[Answer, Retrieval]:
         """Retrieve, then read: an answer citing the passages (and documents) it used."""
-        retrieval = self.retrieve(question, params)
-        return self.reader.answer(question, retrieval.hits), retrieval
+        meter = UsageMeter()
+        retrieval = self.retrieve(question, params, meter=meter)
+        return plus_retrieval_cost(self.reader.answer(question, retrieval.hits), meter.total), retrieval
 
     def ask_explained(
         self, question: str, params: RetrievalParams, limits: ExplainLimits | None = None
     ) -> tuple[Answer, Retrieval, tuple[Explanation, ...]]:
         """`ask`, with the retrieved passages' explanations (as `retrieve_explained`)."""
-        retrieval, explained = self.retrieve_explained(question, params, limits)
-        return self.reader.answer(question, retrieval.hits), retrieval, explained
+        meter = UsageMeter()
+        retrieval, explained = self.retrieve_explained(question, params, limits, meter)
+        answer = plus_retrieval_cost(self.reader.answer(question, retrieval.hits), meter.total)
+        return answer, retrieval, explained
 
     def neighbourhood(self, around: GraphQuery) -> GraphView:
         """The labelled graph around a passage, an entity or a question's seeds and top passages (bounded)."""

@@ -132,7 +132,9 @@ class MeteredExtractor(Extractor, Protocol):
 class RecognitionFilter(Protocol):
     """Recognition memory: keeps the candidate facts relevant to the query."""
 
-    def select(self, query: str, candidates: Sequence[ScoredFact]) -> list[ScoredFact]: ...
+    def select(self, query: str, candidates: Sequence[ScoredFact], meter: UsageMeter | None = None) -> list[ScoredFact]:
+        """The facts kept; an LLM call's usage is added to `meter` when one is given."""
+        ...
 
 
 class Chunker(Protocol):

@@ -8,6 +8,7 @@ import numpy as np
 
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.graph.ppr import personalized_pagerank
+from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import RecognitionFilter
 from memrag.memory.retrieval.ordering import order_passages
@@ -46,10 +47,13 @@ class Retriever:
     def __init__(self, store: RecordStore, graph: MemoryGraph, recognition: RecognitionFilter) -> None:
         self._store, self._graph, self._recognition = store, graph, recognition
 
-    def rank(self, query: str, query_vector: np.ndarray, params: RetrievalParams) -> RankedPassages:
+    def rank(
+        self, query: str, query_vector: np.ndarray, params: RetrievalParams, meter: UsageMeter | None = None
+    ) -> RankedPassages:
+        """`meter`, when given, collects what recognition's LLM call cost (the answer's share of retrieval)."""
         if params.strategy == "dense":
             return self._dense(query_vector, params.top_k, "dense")
-        kept = tuple(self._recognition.select(query, self._candidate_facts(query_vector, params.linking_top_k)))
+        kept = tuple(self._recognition.select(query, self._candidate_facts(query_vector, params.linking_top_k), meter))
         entity_weights = entity_seed_weights(kept, self._graph.mentions, params.seed_entity_top_k)
         if not entity_weights:
             fallback = self._dense(query_vector, params.top_k, "dense_fallback")

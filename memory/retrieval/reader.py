@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from memrag.memory.extraction.offline import split_title
@@ -80,10 +80,12 @@ def shown_marks_stream(pieces: Iterable[str], shown: int) -> Iterator[str]:
         yield held  # never a whole marker: an unfinished one stays as it is
 
 
-def stream_answer(reader: Reader, question: str, hits: Sequence[Hit]) -> Iterator[str | Answer]:
+def stream_answer(
+    reader: Reader, question: str, hits: Sequence[Hit], retrieval_cost: Usage | None = None
+) -> Iterator[str | Answer]:
     """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its
-    citations (and its usage, for memrag's own readers). Markers naming no passage shown are
-    dropped from the pieces as they pass."""
+    citations (and its usage, for memrag's own readers: reading plus `retrieval_cost`). Markers
+    naming no passage shown are dropped from the pieces as they pass."""
     meter = UsageMeter()
     if isinstance(reader, LlmReader):
         generated = reader.stream_metered(question, hits, meter)
@@ -95,7 +97,14 @@ def stream_answer(reader: Reader, question: str, hits: Sequence[Hit]) -> Iterato
         yield piece
     text = "".join(pieces)
     known = isinstance(reader, LlmReader | ExtractiveReader)  # another reader's cost is not known here
-    yield Answer(text, cite(text, hits), reader.name, meter.total if known else None)
+    answer = Answer(text, cite(text, hits), reader.name, meter.total if known else None)
+    yield plus_retrieval_cost(answer, retrieval_cost or Usage())
+
+
+def plus_retrieval_cost(answer: Answer, spent: Usage) -> Answer:
+    """The answer with what retrieving for it cost (recognition's LLM call) added to its usage; an
+    answer whose usage is not known stays unknown."""
+    return answer if answer.usage is None else replace(answer, usage=answer.usage + spent)
 
 
 class Reader(Protocol):

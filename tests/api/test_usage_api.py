@@ -138,3 +138,24 @@ def test_dry_run_refuses_bad_documents_like_an_add(served):
     bad = c.post("/v1/namespaces/refusals/documents?dry_run=true", json={"documents": [{"text": ""}]})
     assert bad.status_code == 422 and "text" in bad.text
     c.close()
+
+
+def test_streamed_answers_and_chat_completions_are_counted_in_the_metrics(served):
+    """Every answer is counted in `/metrics`, not only non-streamed `/ask` (streamed `/ask` and the
+    OpenAI-compatible chat, streamed or not, used to be left out)."""
+    url, _ = served
+    c = _client(url, "answers")
+    job_id = c.post("/v1/namespaces/answers/documents", json={"documents": DOCS}).json()["job_id"]
+    deadline = time.monotonic() + 60
+    while c.get(f"/v1/jobs/{job_id}").json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    question = "Who designed the Tarnholm lighthouse?"
+    streamed = c.post("/v1/namespaces/answers/ask", json={"question": question, "stream": True})
+    assert streamed.status_code == 200 and "event: done" in streamed.text
+    chat = {"model": "answers", "messages": [{"role": "user", "content": question}]}
+    assert c.post("/v1/chat/completions", json=chat).status_code == 200
+    assert "[DONE]" in c.post("/v1/chat/completions", json={**chat, "stream": True}).text
+    metrics = httpx.get(f"{url}/metrics").text
+    assert _metric(metrics, "memrag_llm_calls", namespace="answers", work="answer") == 3
+    c.close()

@@ -2,15 +2,20 @@
 
 import pytest
 
+from memrag.memory.embedding.hashed import HashEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.llm import LlmExtractor
+from memrag.memory.indexing.chunking import WholeDocumentChunker
 from memrag.memory.indexing.estimate import estimate_add
 from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.llm.prompts import ner_messages
 from memrag.memory.llm.usage import Usage, UsageMeter, approximate_tokens, prompt_tokens
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.reader import Answer, LlmReader, stream_answer
+from memrag.memory.retrieval.recognition import LlmRecognition
 from memrag.memory.storage.json_cache import SqliteJsonCache
+from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import DocumentInput
 from tests.fake_llm import FakeLLM
 from tests.helpers import make_engine
@@ -114,4 +119,31 @@ def test_an_extractor_without_an_llm_is_estimated_free(tmp_path):
     engine = make_engine(tmp_path)
     guess = estimate_add(engine.preparer, engine.store, [DocumentInput(text="Anything at all.")])
     assert (guess.passages, guess.usage) == (1, Usage())
+    engine.close()
+
+
+def test_an_answer_carries_what_recognition_cost_too_streamed_or_not(tmp_path, llm):
+    """An answer's usage is every LLM call made for it: the recognition filter's as well as the
+    reader's (it used to count the reader's alone)."""
+    chat = OpenAIChat(llm.base_url, "scripted")
+    store = RecordStore(EdgeStore(tmp_path / "store"), 32)
+    extractor = LlmExtractor(chat, SqliteJsonCache(tmp_path / "openie.sqlite"))
+    engine = Engine(
+        store, HashEmbedder(32), extractor, WholeDocumentChunker(), LlmRecognition(chat), reader=LlmReader(chat)
+    )
+    engine.add([DocumentInput(text="Paris is the capital of France.", id="d0")])
+    recognised = '{"fact": [["paris", "capital of", "france"]]}'
+    llm.enqueue(recognised)
+    llm.enqueue("Paris [1]")
+    answer, _ = engine.ask("capital of France", RetrievalParams(top_k=1))
+    recognition_call, reading_call = llm.requests[-2:]
+    assert answer.usage == Usage(2, words(recognition_call["messages"]) + words(reading_call["messages"]), 5 + 2)
+
+    llm.enqueue(recognised)
+    llm.enqueue("Paris is the capital [1]")
+    meter = UsageMeter()
+    hits = engine.retrieve("capital of France", RetrievalParams(top_k=1), meter=meter).hits
+    assert meter.total.llm_calls == 1  # the recognition call
+    *_, streamed = stream_answer(engine.reader, "capital of France", hits, meter.total)
+    assert isinstance(streamed, Answer) and streamed.usage is not None and streamed.usage.llm_calls == 2
     engine.close()
