@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 
 from memrag.api.app import create_app
+from memrag.api.dry_run import _ESTIMATING
 from memrag.api.prometheus import Metrics
 from memrag.api.registry import SqliteRegistry
 from memrag.api.services import Services
@@ -158,4 +159,21 @@ def test_streamed_answers_and_chat_completions_are_counted_in_the_metrics(served
     assert "[DONE]" in c.post("/v1/chat/completions", json={**chat, "stream": True}).text
     metrics = httpx.get(f"{url}/metrics").text
     assert _metric(metrics, "memrag_llm_calls", namespace="answers", work="answer") == 3
+    c.close()
+
+
+def test_a_second_estimate_while_one_runs_is_429_not_another_busy_thread(served):
+    """Estimates are bounded to one at a time per process (each cuts every passage; nothing queues
+    them): a second one is told to come back, and the next after it is answered."""
+    url, _ = served
+    c = _client(url, "estimates")
+    assert _ESTIMATING.acquire(blocking=False)  # an estimate in progress
+    try:
+        busy = c.post("/v1/namespaces/estimates/documents", params={"dry_run": "true"}, json={"documents": DOCS})
+    finally:
+        _ESTIMATING.release()
+    assert busy.status_code == 429 and busy.headers["Retry-After"] == "10"
+    assert "another cost estimate is running" in busy.json()["detail"]
+    free = c.post("/v1/namespaces/estimates/documents", params={"dry_run": "true"}, json={"documents": DOCS})
+    assert free.status_code == 200 and free.json()["passages"] == 3
     c.close()
