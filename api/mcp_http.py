@@ -8,6 +8,7 @@ any request of a client (nothing to pin to one process).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +19,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from memrag.api.deps import caller, visible_namespace
 from memrag.api.errors import Forbidden, described, problem
@@ -72,8 +73,53 @@ class McpEndpoint:
         except MemragError as exc:
             await problem(*described(exc, f"{scope.get('method', '')} {PATH}"))(scope, receive, send)
             return
+        if scope.get("method") != "POST":  # stateless, JSON replies: no event stream to GET, no session to DELETE
+            refused = problem(405, "Method not allowed", "send MCP messages with POST")
+            refused.headers["Allow"] = "POST"
+            await refused(scope, receive, send)
+            return
         scope[NAMESPACE] = namespace
-        await self._manager.handle_request(scope, receive, send)
+        await self._manager.handle_request(scope, receive, send_without_validation_details(send))
+
+
+BAD_MESSAGE = "invalid JSON-RPC message: send {'jsonrpc': '2.0', 'id': <string or number>, 'method', 'params'}"
+
+
+def send_without_validation_details(send: Send) -> Send:
+    """`send`, with the SDK's parse errors (400: a validation dump naming its library, a link, the
+    input echoed) replaced by one plain message; every other response passes as it is."""
+    held: list[Message] = []
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message.get("status") == 400:
+            held.append(message)
+            return
+        if held and message["type"] == "http.response.body":
+            held.append(message)
+            if message.get("more_body"):
+                return
+            start, *parts = held
+            held.clear()
+            await _send_plain(send, start, b"".join(p.get("body", b"") for p in parts))
+            return
+        await send(message)
+
+    return sending
+
+
+async def _send_plain(send: Send, start: Message, body: bytes) -> None:
+    try:
+        reply = json.loads(body)
+        error = reply["error"]
+        if str(error.get("message", "")).startswith("Validation error"):
+            error["message"] = BAD_MESSAGE
+            body = json.dumps(reply).encode()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def key_namespace(services: Services, authorization: str | None) -> str:

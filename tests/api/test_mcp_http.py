@@ -70,3 +70,19 @@ def test_mcp_needs_a_key_of_a_namespace(live, key, status):
     assert reply.status_code == status
     assert reply.headers["content-type"] == "application/problem+json"
     assert not leaks(reply.text)
+
+
+def test_malformed_messages_and_other_methods_get_plain_answers(live):
+    """A message the SDK cannot parse used to answer with pydantic's whole validation dump (the
+    library, a link, the input echoed); a GET used to start an event stream that broke mid-response."""
+    _, key = live.namespace_with_key()
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
+    for body in ({"x": 1}, {"jsonrpc": "2.0", "id": 3}):
+        reply = httpx.post(f"{live.url}/mcp", json=body, headers=headers, timeout=30)
+        assert reply.status_code == 400
+        assert reply.json()["error"]["message"].startswith("invalid JSON-RPC message"), reply.text
+        assert "pydantic" not in reply.text and not leaks(reply.text)
+    for method in ("GET", "DELETE"):
+        reply = httpx.request(method, f"{live.url}/mcp", headers=headers, timeout=30)
+        assert (reply.status_code, reply.headers["Allow"]) == (405, "POST")
+        assert reply.headers["content-type"] == "application/problem+json"
