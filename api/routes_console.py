@@ -47,17 +47,17 @@ def served_assets(folder: Path = ASSETS) -> dict[str, Path]:
     return {p.name: p for p in folder.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
 
 
-@router.get("/console")
+@router.api_route("/console", methods=["GET", "HEAD"])
 def console_root() -> Response:
     return RedirectResponse("/console/", status_code=308)
 
 
-@router.get("/console/")
+@router.api_route("/console/", methods=["GET", "HEAD"])
 def console_page() -> Response:
     return _asset("index.html")
 
 
-@router.get("/console/{name}")
+@router.api_route("/console/{name}", methods=["GET", "HEAD"])
 def console_asset(name: str) -> Response:
     return _asset(name)
 

@@ -22,6 +22,10 @@ def test_page_and_assets_carry_a_strict_csp(live: Live) -> None:
         page = c.get("/console/")
         script = c.get("/console/console.js")
         assert c.get("/console", follow_redirects=False).headers["location"] == "/console/"
+        heads = [c.head("/console/"), c.head("/console/console.js")]  # link checkers and proxies ask HEAD
+    assert [h.status_code for h in heads] == [200, 200] and all(
+        "default-src 'self'" in h.headers["content-security-policy"] for h in heads
+    )
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     for response in (page, script):
