@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
+
+from memrag.api.app import create_app
+from memrag.api.prometheus import Metrics
+from memrag.api.registry import SqliteRegistry
+from memrag.api.services import Services
+from memrag.ingest.local_jobs import LocalJobs
+from memrag.memory.engine import Engine
+from memrag.memory.settings import Settings
+from memrag.memory.wiring import Engines
+from tests.helpers import free_port
 
 ADMIN_KEY = "test-admin-key-0123456789"
 
@@ -38,3 +53,24 @@ class Live:
                     return job
                 time.sleep(0.1)
         raise AssertionError(f"job {job_id} did not finish")
+
+
+@contextmanager
+def serving_in_thread(root: Path, admin_key: str, open_one: Callable[[str], Engine]) -> Iterator[str]:
+    """The real app on loopback in a thread of this process (its services built here, embedded jobs,
+    engines from `open_one`); yields its URL and stops it on exit."""
+    settings = Settings(data_dir=root / "data", admin_key=admin_key)
+    engines = Engines(settings, open_one=open_one)
+    services = Services(settings, engines, LocalJobs(engines), SqliteRegistry(root / "registry.sqlite"), Metrics())
+    port = free_port()
+    uv = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=30)

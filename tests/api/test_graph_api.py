@@ -2,22 +2,14 @@
 explanations behind `explain`, the bounded `/graph` neighbourhood, its 400s, and namespace isolation."""
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
-from memrag.api.app import create_app
-from memrag.api.prometheus import Metrics
-from memrag.api.registry import SqliteRegistry
-from memrag.api.services import Services
-from memrag.ingest.local_jobs import LocalJobs
-from memrag.memory.settings import Settings
-from memrag.memory.wiring import Engines
-from tests.helpers import extractions, free_port, leaks, make_engine
+from tests.api.live import serving_in_thread
+from tests.helpers import extractions, leaks, make_engine
 
 ADMIN = "graph-api-admin-key-0123"
 TABLE = {
@@ -32,19 +24,8 @@ QUESTION = "Where does the lighthouse Ingrid Vale designed stand?"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("graph-api")
-    settings = Settings(data_dir=root / "data", admin_key=ADMIN)
-    engines = Engines(settings, open_one=lambda ns: make_engine(root / ns, extractions(TABLE)))
-    services = Services(settings, engines, LocalJobs(engines), SqliteRegistry(root / "registry.sqlite"), Metrics())
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=30)
+    with serving_in_thread(root, ADMIN, lambda ns: make_engine(root / ns, extractions(TABLE))) as url:
+        yield url
 
 
 def _namespace(url: str, name: str) -> str:

@@ -2,20 +2,13 @@
 `dry_run` estimates without spending, the job and the answer report their usage, `/metrics` totals it."""
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
-from memrag.api.app import create_app
 from memrag.api.dry_run import _ESTIMATING
-from memrag.api.prometheus import Metrics
-from memrag.api.registry import SqliteRegistry
-from memrag.api.services import Services
-from memrag.ingest.local_jobs import LocalJobs
 from memrag.memory.embedding.hashed import HashEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.llm import LlmExtractor
@@ -24,13 +17,11 @@ from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.llm.prompts import READER_SYSTEM, TRIPLE_SYSTEM
 from memrag.memory.retrieval.reader import LlmReader
 from memrag.memory.retrieval.recognition import KeepTopFacts
-from memrag.memory.settings import Settings
 from memrag.memory.storage.json_cache import SqliteJsonCache
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.wiring import Engines
+from tests.api.live import serving_in_thread
 from tests.fake_llm import FakeLLM
-from tests.helpers import free_port
 from tests.scripted_reader import echo_answer
 
 ADMIN = "usage-api-admin-key-0123"
@@ -67,19 +58,8 @@ def served(tmp_path_factory) -> Iterator[tuple[str, FakeLLM]]:
             store, HashEmbedder(32), extractor, WholeDocumentChunker(), KeepTopFacts(), reader=LlmReader(chat)
         )
 
-    settings = Settings(data_dir=root / "data", admin_key=ADMIN)
-    engines = Engines(settings, open_one=open_one)
-    services = Services(settings, engines, LocalJobs(engines), SqliteRegistry(root / "registry.sqlite"), Metrics())
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", llm
-    uv.should_exit = True
-    thread.join(timeout=30)
+    with serving_in_thread(root, ADMIN, open_one) as url:
+        yield url, llm
     llm.close()
 
 
