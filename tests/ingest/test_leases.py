@@ -9,7 +9,7 @@ import pytest
 
 from memrag.ingest.redis_board import job_key
 from memrag.ingest.redis_queue import GROUP, JOBS, log_key
-from memrag.ingest.worker import RetryPolicy
+from memrag.ingest.worker import JobRun, RetryPolicy
 from memrag.memory.types import DocumentInput
 from tests.helpers import extractions
 from tests.ingest.rig import RedisRig
@@ -23,6 +23,11 @@ def docs(count: int) -> list[DocumentInput]:
     return [DocumentInput(text=t, id=f"s{i}") for i, t in enumerate(TEXTS[:count])]
 
 
+def advance_to_the_end(run: JobRun) -> None:
+    while run.advance():
+        pass
+
+
 @pytest.fixture
 def rig(tmp_path, redis_client):
     made = RedisRig(tmp_path, redis_client, RECORDED, RetryPolicy(VISIBILITY_S, 2, 0.05), workers=2)
@@ -34,7 +39,9 @@ def test_a_slice_three_times_slower_than_the_visibility_timeout_completes_once_w
     slow, other = rig.workers
     rig.extractor.delay_s = 3 * VISIBILITY_S
     job = rig.jobs.submit_add("ns", docs(1))
-    holder = threading.Thread(target=slow.step, args=(10,))
+    run = slow.take(block_ms=10)  # taken here, not in the thread: else `other` may read it first
+    assert run is not None
+    holder = threading.Thread(target=advance_to_the_end, args=(run,))
     holder.start()
     started = time.monotonic()
     while holder.is_alive():  # the other worker keeps trying to take abandoned jobs meanwhile
