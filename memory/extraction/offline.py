@@ -8,6 +8,7 @@ passage still links to what it names.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -34,12 +35,18 @@ class SpacyExtractor:
 
     def extract(self, passages: Sequence[str]) -> list[Extraction]:
         if self._nlp is None:
-            import spacy
-
-            self._nlp = spacy.load(self._model)
+            self._nlp = shared_pipeline(self._model)
         split = [split_title(text) for text in passages]
         docs = self._nlp.pipe([body for _, body in split], batch_size=self._batch_size)
         return [extract_from_doc(doc, title) for doc, (title, _) in zip(docs, split, strict=True)]
+
+
+@functools.cache
+def shared_pipeline(model: str = MODEL) -> Any:
+    """The spaCy pipeline, loaded once per process and shared by its users (extractors, the offline reader)."""
+    import spacy
+
+    return spacy.load(model)
 
 
 def split_title(text: str) -> tuple[str, str]:
