@@ -16,6 +16,7 @@ from memrag.memory.eval.counterfactual import Update, build_updates, renamed_ext
 from memrag.memory.eval.dataset import Dataset, load_dataset
 from memrag.memory.eval.forgetting import run_forget
 from memrag.memory.eval.harness import EvalOptions, format_table, run_eval
+from memrag.memory.eval.long_documents import format_chunked, run_chunked_eval
 from memrag.memory.eval.probe import Memoised
 from memrag.memory.eval.streaming import StreamOptions, run_stream
 from memrag.memory.eval.tables import format_counterfactual, format_forget, format_stream
@@ -45,6 +46,9 @@ def add_eval_parser(sub: Any) -> None:
     ev.add_argument("--dense-seeds", type=int, default=None, help="passages seeded from the dense top-N")
     ev.add_argument("--threads", type=int, default=None, help="torch threads for embedding")
     ev.add_argument("--no-cache", action="store_true", help="embed everything afresh (for timing)")
+    ev.add_argument(
+        "--chunk", action="store_true", help="cut each corpus entry with the chunker; recall over documents"
+    )
     ev.add_argument("--stream", type=int, metavar="K", help="add the corpus in K parts, scoring after each")
     ev.add_argument(
         "--stream-by",
@@ -65,6 +69,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
         raise InvalidInput("--forget PART needs --stream K")
     if args.counterfactual and args.stream is not None:
         raise InvalidInput("--counterfactual runs on its own; leave out --stream")
+    if args.chunk and (args.stream is not None or args.counterfactual):
+        raise InvalidInput("--chunk runs on its own; leave out --stream and --counterfactual")
     dataset = load_dataset(args.dataset)
     options = EvalOptions(params=_params(args))
     with tempfile.TemporaryDirectory(prefix="memrag-eval-") as scratch:
@@ -74,7 +80,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         if args.counterfactual:
             result, table = _counterfactual(args, settings, dataset, options)
         else:
-            factory = _factory(settings, Memoised(_extractor(args)))
+            factory = _factory(settings, Memoised(_extractor(args)), whole_documents=not args.chunk)
             engine = factory(data_dir)
             try:
                 result, table = _indexed(args, engine, factory, root, dataset, options)
@@ -115,13 +121,14 @@ def _extractor(args: argparse.Namespace, updates: Sequence[Update] = ()) -> Extr
     return RecordedExtractor(recorded | renamed_extractions(recorded, updates))
 
 
-def _factory(settings: Settings, extractor: Extractor) -> Factory:
-    """Engines over fresh data directories that share one embedder (and its cache) and one extractor."""
+def _factory(settings: Settings, extractor: Extractor, whole_documents: bool = True) -> Factory:
+    """Engines over fresh data directories that share one embedder (and its cache) and one extractor; each
+    corpus entry one passage, or (whole_documents=False) cut by the settings' chunker."""
     embedder = make_embedder(settings)
 
     def make(path: Path) -> Engine:
         where = settings.model_copy(update={"data_dir": path})
-        return open_engine(where, "eval", embedder=embedder, extractor=extractor, whole_documents=True)
+        return open_engine(where, "eval", embedder=embedder, extractor=extractor, whole_documents=whole_documents)
 
     return make
 
@@ -129,6 +136,9 @@ def _factory(settings: Settings, extractor: Extractor) -> Factory:
 def _indexed(
     args: argparse.Namespace, engine: Engine, factory: Factory, root: Path, dataset: Dataset, options: EvalOptions
 ) -> tuple[dict[str, Any], str]:
+    if args.chunk:
+        result = run_chunked_eval(engine, dataset, options)
+        return result, format_chunked(result)
     if args.stream is None:
         result = run_eval(engine, dataset, options)
         return result, format_table(result)
