@@ -1,76 +1,115 @@
-"""Rows of the graph's weighted adjacency for PPR: a CSR snapshot plus rows changed since."""
+"""The graph's weighted adjacency: a CSR base plus the changes since, merged in now and then.
+
+Every weight lives in numpy arrays (int32 neighbour, float64 weight: 12 bytes an entry) except
+the changes made since the last merge, kept as increments per row in dicts. A change costs O(1);
+a merge (vectorised, O(edges)) happens when the rows touched since the last one pass
+`max(min_rows, min(ratio × rows, max_rows))`, so the dicts stay bounded and the merges'
+cost per change stays small. A row's weight is base + increment; weights whose sum is below
+1e-9 in magnitude count as absent (an edge that was added and taken away again).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
+from memrag.memory.graph.growable import Growable
 
-class AdjacencySnapshot:
-    """Gathers weighted neighbours of many nodes at once; rebuilt when many rows are dirty.
+ZERO = 1e-9
 
-    Clean rows come from the CSR arrays (vectorised), dirty rows from the live dicts, so an
-    update costs O(1) and a rebuild happens after a fraction of the rows changed (amortised).
-    """
 
-    def __init__(self, compact_ratio: float, compact_min_rows: int) -> None:
-        self._ratio = compact_ratio
-        self._min_rows = compact_min_rows
+class WeightedAdjacency:
+    """Symmetric weights W[u, v]; `walk` and `spread` serve PPR, `row` everything else."""
+
+    def __init__(self, ratio: float, min_rows: int, max_rows: int = 131_072) -> None:
+        self._ratio, self._min_rows, self._max_rows = ratio, min_rows, max_rows
         self._indptr = np.zeros(1, dtype=np.int64)
-        self._indices = np.zeros(0, dtype=np.int64)
+        self._indices = np.zeros(0, dtype=np.int32)
         self._data = np.zeros(0, dtype=np.float64)
-        self._dirty: set[int] = set()
-        self._dirty_mask = np.zeros(0, dtype=bool)
-        self._adj: list[dict[int, float]] = []
-        self._changes = 0
         self._matrix = sp.csr_matrix((0, 0))
-        self._changed_cache: tuple[tuple[int, int, int], np.ndarray, sp.csr_matrix] | None = None
-        self.rebuilds = 0
+        self._delta: dict[int, dict[int, float]] = {}
+        self._dirty = Growable(np.bool_, fill=False)
+        self._changes = 0
+        self._changed_cache: tuple[tuple[int, int], np.ndarray, sp.csr_matrix] | None = None
+        self.merges = 0
 
     @property
-    def snapshot_rows(self) -> int:
+    def base_rows(self) -> int:
         return len(self._indptr) - 1
 
-    def mark_dirty(self, u: int, v: int) -> None:
+    def add(self, u: int, v: int, weight: float) -> None:
+        """W[u, v] and W[v, u] grow by `weight` (negative: shrink)."""
         self._changes += 1
-        self._dirty.add(u)
-        self._dirty.add(v)
-        for node in (u, v):
-            if node < len(self._dirty_mask):
-                self._dirty_mask[node] = True
+        for a, b in ((u, v), (v, u)):
+            row = self._delta.setdefault(a, {})
+            row[b] = row.get(b, 0.0) + weight
+            self._dirty.grow_to(a + 1)
+            self._dirty.view()[a] = True
 
-    def refresh(self, adj: list[dict[int, float]], size: int) -> None:
-        self._adj = adj
-        stale = len(self._dirty) + (size - self.snapshot_rows)
-        if stale > max(self._min_rows, self._ratio * size):
-            self.rebuild(adj, size)
+    def row(self, u: int) -> dict[int, float]:
+        """u's neighbours and their weights (absent edges left out)."""
+        merged: dict[int, float] = {}
+        if u < self.base_rows:
+            start, end = self._indptr[u], self._indptr[u + 1]
+            merged = dict(zip(self._indices[start:end].tolist(), self._data[start:end].tolist(), strict=True))
+        for v, increment in self._delta.get(u, {}).items():
+            merged[v] = merged.get(v, 0.0) + increment
+        return {v: w for v, w in merged.items() if abs(w) >= ZERO}
 
-    def rebuild(self, adj: list[dict[int, float]], size: int) -> None:
-        counts = np.fromiter((len(adj[u]) for u in range(size)), dtype=np.int64, count=size)
-        self._indptr = np.concatenate([[0], np.cumsum(counts)])
-        total = int(self._indptr[-1])
-        self._indices = np.fromiter((v for u in range(size) for v in adj[u]), dtype=np.int64, count=total)
-        self._data = np.fromiter((w for u in range(size) for w in adj[u].values()), dtype=np.float64, count=total)
-        self._dirty = set()
-        self._dirty_mask = np.zeros(size, dtype=bool)
-        self._adj = adj
+    def edges(self, size: int) -> Iterator[tuple[int, int, float]]:
+        """Every undirected edge once as (u, v, weight), u < v."""
+        self.merge(size)
+        for u in range(self.base_rows):
+            start, end = self._indptr[u], self._indptr[u + 1]
+            for v, w in zip(self._indices[start:end].tolist(), self._data[start:end].tolist(), strict=True):
+                if u < v:
+                    yield u, v, w
+
+    def refresh(self, size: int) -> None:
+        """Merge the changes in when enough rows are stale (changed, or added since the last merge)."""
+        stale = max(len(self._delta), size - self.base_rows)  # new rows are mostly changed rows too
+        if stale > max(self._min_rows, min(self._ratio * size, self._max_rows)):
+            self.merge(size)
+
+    def merge(self, size: int) -> None:
+        """Fold every change into the CSR base, which then covers `size` rows."""
+        if not self._delta and size == self.base_rows:
+            return
+        count = sum(len(row) for row in self._delta.values())
+        rows = np.fromiter((u for u, row in self._delta.items() for _ in row), dtype=np.int64, count=count)
+        cols = np.fromiter((v for row in self._delta.values() for v in row), dtype=np.int64, count=count)
+        data = np.fromiter((w for row in self._delta.values() for w in row.values()), dtype=np.float64, count=count)
+        changes = sp.csr_matrix((data, (rows, cols)), shape=(size, size))
+        merged = (self._padded(size) + changes).tocsr()
+        merged.data[np.abs(merged.data) < ZERO] = 0.0
+        merged.eliminate_zeros()
+        merged.sort_indices()
+        self._indptr = merged.indptr.astype(np.int64, copy=False)
+        self._indices = merged.indices.astype(np.int32, copy=False)
+        self._data = merged.data
         self._matrix = sp.csr_matrix((self._data, self._indices, self._indptr), shape=(size, size))
-        self.rebuilds += 1
+        self._delta = {}
+        self._dirty = Growable(np.bool_, fill=False)
+        self._changed_cache = None
+        self.merges += 1
+
+    def _padded(self, size: int) -> sp.csr_matrix:
+        indptr = np.concatenate([self._indptr, np.full(size - self.base_rows, self._indptr[-1], dtype=np.int64)])
+        return sp.csr_matrix((self._data, self._indices, indptr), shape=(size, size))
 
     def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]:
-        """x ↦ W·x over the current weights: snapshot rows, with changed rows replaced.
+        """x ↦ W·x: base rows, with the rows changed since the last merge replaced whole.
 
-        Edges change in pairs (u, v) and both ends are marked dirty, so every clean row is
-        exactly as it was in the snapshot.
+        Edges change in pairs (u, v) and both ends are marked, so every unmarked row is as it was.
         """
-        clean, snap = self._matrix, self.snapshot_rows  # clean rows only reach nodes < snap
+        clean, base = self._matrix, self.base_rows
         rows, changed = self._changed_rows(size)
 
         def apply(x: np.ndarray) -> np.ndarray:
             y = np.zeros(size)
-            y[:snap] = clean @ x[:snap]
+            y[:base] = clean @ x[:base]
             if len(rows):
                 y[rows] = changed @ x
             return y
@@ -78,30 +117,32 @@ class AdjacencySnapshot:
         return apply
 
     def _changed_rows(self, size: int) -> tuple[np.ndarray, sp.csr_matrix]:
-        key = (len(self._dirty), size, self._changes)
+        key = (self._changes, size)
         if self._changed_cache is None or self._changed_cache[0] != key:
-            rows = np.array(sorted(self._dirty | set(range(self.snapshot_rows, size))), dtype=np.int64)
-            indptr = np.concatenate([[0], np.cumsum([len(self._adj[r]) for r in rows])]).astype(np.int64)
-            indices = np.fromiter((v for r in rows for v in self._adj[r]), dtype=np.int64, count=int(indptr[-1]))
-            data = np.fromiter((w for r in rows for w in self._adj[r].values()), dtype=np.float64, count=len(indices))
+            rows = np.array(sorted(set(self._delta) | set(range(self.base_rows, size))), dtype=np.int64)
+            full = [self.row(int(r)) for r in rows]
+            indptr = np.concatenate([[0], np.cumsum([len(r) for r in full])]).astype(np.int64)
+            indices = np.fromiter((v for r in full for v in r), dtype=np.int64, count=int(indptr[-1]))
+            data = np.fromiter((w for r in full for w in r.values()), dtype=np.float64, count=len(indices))
             self._changed_cache = (key, rows, sp.csr_matrix((data, indices, indptr), shape=(len(rows), size)))
         return self._changed_cache[1], self._changed_cache[2]
 
     def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Targets and values of sending `amounts[i] * weight(nodes[i], t)` to every neighbour t."""
-        in_snapshot = nodes < self.snapshot_rows
-        clean = in_snapshot.copy()
-        clean[in_snapshot] = ~self._dirty_mask[nodes[in_snapshot]]
-        targets, values = self._gather(nodes[clean], amounts[clean])
-        dirty_nodes = nodes[~clean]
-        if len(dirty_nodes) == 0:
+        """Targets and values of sending `amounts[i] * W[nodes[i], t]` to every neighbour t (a
+        target may repeat: a base weight and its increment arrive separately)."""
+        in_base = nodes < self.base_rows
+        targets, values = self._gather(nodes[in_base], amounts[in_base])
+        dirty = self._dirty.view()
+        marked = nodes < len(dirty)
+        marked[marked] = dirty[nodes[marked]]
+        if not marked.any():
             return targets, values
         extra_t: list[int] = []
         extra_v: list[float] = []
-        for node, amount in zip(dirty_nodes.tolist(), amounts[~clean].tolist(), strict=True):
-            for target, weight in self._adj[node].items():
+        for node, amount in zip(nodes[marked].tolist(), amounts[marked].tolist(), strict=True):
+            for target, increment in self._delta[node].items():
                 extra_t.append(target)
-                extra_v.append(amount * weight)
+                extra_v.append(amount * increment)
         return (
             np.concatenate([targets, np.asarray(extra_t, dtype=np.int64)]),
             np.concatenate([values, np.asarray(extra_v, dtype=np.float64)]),
@@ -115,4 +156,4 @@ class AdjacencySnapshot:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         row_starts = np.repeat(starts - (np.cumsum(counts) - counts), counts)
         positions = row_starts + np.arange(total)
-        return self._indices[positions], self._data[positions] * np.repeat(amounts, counts)
+        return self._indices[positions].astype(np.int64), self._data[positions] * np.repeat(amounts, counts)

@@ -7,8 +7,12 @@ code ends up using them, where every relation and synonym pair is inserted twice
 - synonym entity–entity: 2 × cosine, when either entity listed the other at creation and
   both are mentioned by some passage.
 The graph is a pure function of the set of passages (with their facts) and the declared
-synonym pairs, whatever the order they arrived in. Edge weights live in per-node dicts
-(O(1) updates); `rows` serves them to PPR from a CSR snapshot plus the dirty rows.
+synonym pairs, whatever the order they arrived in.
+
+Compact by construction (about 1.2 kB a synthetic passage with its entities and facts, against
+12 kB when every node had its dicts): ids are interned once (`interning.py`), per-node
+figures are numpy columns, weights a CSR base plus recent changes (`adjacency.py`), and what
+each passage contributed is packed in one int32 array (`passage_lists.py`).
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memrag.memory.graph.adjacency import AdjacencySnapshot
+from memrag.memory.graph.adjacency import ZERO, WeightedAdjacency
+from memrag.memory.graph.growable import Growable
+from memrag.memory.graph.interning import IdTable, PointIndex
+from memrag.memory.graph.passage_lists import PassageLists
 from memrag.memory.ids import point_uuid
-
-_ZERO = 1e-9
 
 
 @dataclass(frozen=True)
@@ -34,46 +39,55 @@ class GraphStats:
 
 
 class MemoryGraph:
-    """Mutable derived index; callers hold a lock around writes."""
+    """Mutable derived index; callers hold a lock around writes.
+
+    A node is numbered when its passage is added or its entity first mentioned (or named as a
+    synonym, unnumbered until mentioned: `node_index` is None for it) and keeps its number.
+    """
 
     def __init__(self, compact_ratio: float = 0.1, compact_min_rows: int = 2048) -> None:
-        self._node: dict[str, int] = {}
-        self._ids: list[str] = []
-        self._adj: list[dict[int, float]] = []
-        self._degree = np.zeros(1024, dtype=np.float64)
-        self._live_passage = np.zeros(1024, dtype=bool)
-        self._passage_entities: dict[str, tuple[str, ...]] = {}
-        self._passage_of_point: dict[str, str] = {}
-        self._passage_pairs: dict[str, tuple[tuple[str, str], ...]] = {}
-        self._passage_facts: dict[str, tuple[str, ...]] = {}
-        self._mentions: dict[str, int] = {}
-        self._fact_mentions: dict[str, int] = {}
-        self._relation: dict[tuple[str, str], int] = {}
-        self._synonyms: dict[str, dict[str, float]] = {}
-        self._rows = AdjacencySnapshot(compact_ratio, compact_min_rows)
+        self._ids = IdTable()
+        self._facts = IdTable()
+        self._fact_mentions = Growable(np.int32)
+        self._degree = Growable(np.float64)
+        self._mentions = Growable(np.int32)
+        self._live_passage = Growable(np.bool_, fill=False)
+        self._placed = Growable(np.bool_, fill=False)  # a passage or a mentioned entity, once
+        self._passages = PassageLists()
+        self._points = PointIndex(self._point_of)
+        self._synonyms: dict[int, dict[int, float]] = {}
+        self._rows = WeightedAdjacency(compact_ratio, compact_min_rows)
+        self._context_edges = 0
+        self._relation_cache: tuple[int, int] = (-1, 0)
         self.version = 0
 
     # ---- queries -------------------------------------------------------------
     def node_index(self, record_id: str) -> int | None:
-        return self._node.get(record_id)
+        index = self._ids.find(record_id)
+        return index if index is not None and self._placed.view()[index] else None
 
     def node_id(self, index: int) -> str:
-        return self._ids[index]
+        return self._ids.name(index)
 
     def passage_of_point(self, point: str) -> str | None:
         """The passage stored under a vector-store point id, if it is in the graph."""
-        return self._passage_of_point.get(point)
+        node = self._points.find(point)
+        return None if node is None else self._ids.name(node)
 
     def passage_entities(self, passage_id: str) -> tuple[str, ...]:
         """The entity ids a passage's facts mention (empty for a passage not in the graph)."""
-        return self._passage_entities.get(passage_id, ())
+        index = self._ids.find(passage_id)
+        record = None if index is None else self._passages.get(index)
+        return () if record is None else tuple(self._ids.name(int(e)) for e in record.entities)
 
     def has_passage(self, passage_id: str) -> bool:
-        return passage_id in self._passage_entities
+        index = self._ids.find(passage_id)
+        return index is not None and bool(self._live_passage.view()[index])
 
     def mentions(self, entity_id: str) -> int:
         """Number of passages whose facts mention the entity (0 = not in the graph)."""
-        return self._mentions.get(entity_id, 0)
+        index = self._ids.find(entity_id)
+        return 0 if index is None else int(self._mentions.view()[index])
 
     @property
     def size(self) -> int:
@@ -81,140 +95,155 @@ class MemoryGraph:
 
     @property
     def degree(self) -> np.ndarray:
-        return self._degree[: len(self._ids)]
+        return self._degree.view()
 
     @property
     def live_passages(self) -> np.ndarray:
         """Boolean mask over node indices: passages currently in the graph."""
-        return self._live_passage[: len(self._ids)]
+        return self._live_passage.view()
 
     def neighbours(self, index: int) -> dict[int, float]:
-        return self._adj[index]
+        return self._rows.row(index)
 
-    def rows(self) -> AdjacencySnapshot:
-        """Row source for PPR, compacted when enough rows changed."""
-        self._rows.refresh(self._adj, len(self._ids))
+    def rows(self) -> WeightedAdjacency:
+        """Row source for PPR, its recent changes merged in when enough rows changed."""
+        self._rows.refresh(self.size)
         return self._rows
 
     def edges(self) -> Iterable[tuple[str, str, float]]:
         """Every undirected edge once, as (id, id, weight)."""
-        for u, row in enumerate(self._adj):
-            for v, weight in row.items():
-                if u < v:
-                    yield self._ids[u], self._ids[v], weight
+        for u, v, weight in self._rows.edges(self.size):
+            yield self._ids.name(u), self._ids.name(v), weight
 
     def stats(self) -> GraphStats:
-        entities = sum(1 for n in self._mentions.values() if n > 0)
-        context = sum(len(e) for e in self._passage_entities.values())
-        synonym = sum(
-            1 for a, row in self._synonyms.items() for b in row if a < b and self.mentions(a) and self.mentions(b)
+        mentions = self._mentions.view()
+        synonym = sum(1 for a, row in self._synonyms.items() for b in row if a < b and mentions[a] and mentions[b])
+        return GraphStats(
+            int(np.count_nonzero(mentions)),
+            int(np.count_nonzero(self._live_passage.view())),
+            self._context_edges,
+            self._relation_pairs(),
+            synonym,
         )
-        return GraphStats(entities, len(self._passage_entities), context, len(self._relation), synonym)
 
     # ---- writes --------------------------------------------------------------
     def add_passage(self, passage_id: str, entity_ids: Sequence[str], facts: Sequence[tuple[str, str, str]]) -> None:
         """Add a passage with its facts as (fact id, subject id, object id); no-op if present."""
-        if passage_id in self._passage_entities:
+        if self.has_passage(passage_id):
             return
         self.version += 1
-        p = self._ensure_node(passage_id)
-        self._live_passage[p] = True
-        self._passage_of_point[point_uuid(passage_id)] = passage_id
-        entities = tuple(dict.fromkeys(entity_ids))
-        self._passage_entities[passage_id] = entities
-        for entity in entities:
-            self._mention(entity, +1)
-            self._add_weight(p, self._node[entity], 1.0)
+        p = self._place(passage_id)
+        self._live_passage.view()[p] = True
+        self._points.add(point_uuid(passage_id), p)
+        nodes = {e: self._place(e) for e in dict.fromkeys(entity_ids)}
+        for node in nodes.values():
+            self._mention(node, +1)
+            self._add_weight(p, node, 1.0)
         unique = tuple(dict.fromkeys(facts))
-        self._passage_facts[passage_id] = tuple(f for f, _, _ in unique)
-        pairs = tuple(_pair(s, o) for _, s, o in unique if s != o)
-        self._passage_pairs[passage_id] = pairs
-        for fact, _, _ in unique:
-            self._fact_mentions[fact] = self._fact_mentions.get(fact, 0) + 1
+        fact_indices = [self._count_fact(f) for f, _, _ in unique]
+        pairs = [_pair(self._node_of(s, nodes), self._node_of(o, nodes)) for _, s, o in unique if s != o]
         for a, b in pairs:
-            self._relation[(a, b)] = self._relation.get((a, b), 0) + 1
-            self._add_weight(self._node[a], self._node[b], 2.0)
+            self._add_weight(a, b, 2.0)
+        self._passages.add(p, list(nodes.values()), pairs, fact_indices)
+        self._context_edges += len(nodes)
+        self._rows.refresh(self.size)
 
     def remove_passage(self, passage_id: str) -> tuple[list[str], list[str]]:
         """Remove a passage; returns (entity ids, fact ids) that no passage mentions any more."""
-        entities = self._passage_entities.pop(passage_id, None)
-        if entities is None:
+        index = self._ids.find(passage_id)
+        record = None if index is None else self._passages.get(index)
+        if index is None or record is None:
             return [], []
         self.version += 1
-        p = self._node[passage_id]
-        self._live_passage[p] = False
-        self._passage_of_point.pop(point_uuid(passage_id), None)
-        for a, b in self._passage_pairs.pop(passage_id):
-            self._relation[(a, b)] -= 1
-            if self._relation[(a, b)] == 0:
-                del self._relation[(a, b)]
-            self._add_weight(self._node[a], self._node[b], -2.0)
+        self._live_passage.view()[index] = False
+        for a, b in record.pairs.tolist():
+            self._add_weight(a, b, -2.0)
         dead_facts = []
-        for fact in self._passage_facts.pop(passage_id):
-            self._fact_mentions[fact] -= 1
-            if self._fact_mentions[fact] == 0:
-                del self._fact_mentions[fact]
-                dead_facts.append(fact)
+        fact_mentions = self._fact_mentions.view()
+        for fact in record.facts.tolist():
+            fact_mentions[fact] -= 1
+            if fact_mentions[fact] == 0:
+                dead_facts.append(self._facts.name(fact))
         dead_entities = []
-        for entity in entities:
-            self._add_weight(p, self._node[entity], -1.0)
+        for entity in record.entities.tolist():
+            self._add_weight(index, entity, -1.0)
             if self._mention(entity, -1) == 0:
-                dead_entities.append(entity)
+                dead_entities.append(self._ids.name(entity))
+        self._context_edges -= len(record.entities)
+        self._passages.remove(index)
+        self._rows.refresh(self.size)
         return dead_entities, dead_facts
 
     def declare_synonyms(self, entity_id: str, neighbours: Iterable[tuple[str, float]]) -> None:
         """Record synonym pairs found for an entity; an edge exists while both ends are mentioned."""
-        for other, score in neighbours:
-            if other == entity_id or other in self._synonyms.get(entity_id, {}):
+        entity = self._number(entity_id)
+        for other_id, score in neighbours:
+            other = self._number(other_id)
+            if other == entity or other in self._synonyms.get(entity, {}):
                 continue
             self.version += 1
-            self._synonyms.setdefault(entity_id, {})[other] = score
-            self._synonyms.setdefault(other, {})[entity_id] = score
-            if self.mentions(entity_id) and self.mentions(other):
-                self._add_weight(self._node[entity_id], self._node[other], 2.0 * score)
+            self._synonyms.setdefault(entity, {})[other] = score
+            self._synonyms.setdefault(other, {})[entity] = score
+            mentions = self._mentions.view()
+            if mentions[entity] and mentions[other]:
+                self._add_weight(entity, other, 2.0 * score)
 
     # ---- internals -----------------------------------------------------------
-    def _ensure_node(self, record_id: str) -> int:
-        index = self._node.get(record_id)
-        if index is None:
-            index = len(self._ids)
-            self._node[record_id] = index
-            self._ids.append(record_id)
-            self._adj.append({})
-            if index >= len(self._degree):
-                self._degree = np.concatenate([self._degree, np.zeros(len(self._degree))])
-                self._live_passage = np.concatenate([self._live_passage, np.zeros(len(self._live_passage), bool)])
+    def _number(self, record_id: str) -> int:
+        """The id's node index, numbering it (and growing the per-node columns) if new."""
+        index = self._ids.add(record_id)
+        for column in (self._degree, self._mentions, self._live_passage, self._placed):
+            column.grow_to(index + 1)
         return index
 
-    def _mention(self, entity_id: str, delta: int) -> int:
-        count = self._mentions.get(entity_id, 0) + delta
-        node = self._ensure_node(entity_id)
-        if count == 0:
-            del self._mentions[entity_id]
-            for other, score in self._synonyms.get(entity_id, {}).items():
-                if self.mentions(other):
-                    self._add_weight(node, self._node[other], -2.0 * score)
-        else:
-            self._mentions[entity_id] = count
-            if count == 1 and delta > 0:
-                for other, score in self._synonyms.get(entity_id, {}).items():
-                    if self.mentions(other):
-                        self._add_weight(node, self._node[other], 2.0 * score)
+    def _place(self, record_id: str) -> int:
+        index = self._number(record_id)
+        self._placed.view()[index] = True
+        return index
+
+    def _node_of(self, entity_id: str, known: dict[str, int]) -> int:
+        node = known.get(entity_id)
+        return self._place(entity_id) if node is None else node
+
+    def _count_fact(self, fact_id: str) -> int:
+        index = self._facts.add(fact_id)
+        self._fact_mentions.grow_to(index + 1)
+        self._fact_mentions.view()[index] += 1
+        return index
+
+    def _mention(self, node: int, delta: int) -> int:
+        mentions = self._mentions.view()
+        mentions[node] += delta
+        count = int(mentions[node])
+        if count == 0 or (count == 1 and delta > 0):
+            sign = 1.0 if count else -1.0
+            for other, score in self._synonyms.get(node, {}).items():
+                if mentions[other]:
+                    self._add_weight(node, other, sign * 2.0 * score)
         return count
 
     def _add_weight(self, u: int, v: int, weight: float) -> None:
-        for a, b in ((u, v), (v, u)):
-            row = self._adj[a]
-            new = row.get(b, 0.0) + weight
-            if abs(new) < _ZERO:
-                row.pop(b, None)
-            else:
-                row[b] = new
-            self._degree[a] += weight
-            if abs(self._degree[a]) < _ZERO:
-                self._degree[a] = 0.0
-        self._rows.mark_dirty(u, v)
+        degree = self._degree.view()
+        for a in (u, v):
+            degree[a] += weight
+            if abs(degree[a]) < ZERO:
+                degree[a] = 0.0
+        self._rows.add(u, v, weight)
+
+    def _relation_pairs(self) -> int:
+        """Distinct entity pairs joined by a fact of a live passage (counted once per version)."""
+        if self._relation_cache[0] != self.version:
+            pairs = self._passages.all_pairs().astype(np.int64)
+            distinct = len(np.unique((pairs[:, 0] << 32) | pairs[:, 1]))
+            self._relation_cache = (self.version, distinct)
+        return self._relation_cache[1]
+
+    def _point_of(self, node: int) -> str | None:
+        """The point id of the live passage at `node` (None if none is there)."""
+        if node >= len(self._live_passage) or not self._live_passage.view()[node]:
+            return None
+        return point_uuid(self._ids.name(node))
 
 
-def _pair(a: str, b: str) -> tuple[str, str]:
+def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
