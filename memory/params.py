@@ -30,6 +30,9 @@ class RetrievalParams:
     dense_anchor: int = 1
     rrf_k: float = 2.0
     rrf_dense_weight: float = 0.2
+    promote_fact_source: bool = (
+        False  # the walk's choice takes the last anchored place if it alone states the best fact
+    )
 
     @property
     def ppr(self) -> PprSettings:
@@ -45,7 +48,7 @@ class RetrievalParams:
     @classmethod
     def hipporag2(cls, **overrides: object) -> RetrievalParams:
         """The reference algorithm: passages ranked by PPR mass alone."""
-        return cls(**{"dense_anchor": 0, "rrf_dense_weight": 0.0, **overrides})  # type: ignore[arg-type]
+        return cls(**{"dense_anchor": 0, "rrf_dense_weight": 0.0, "promote_fact_source": False, **overrides})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

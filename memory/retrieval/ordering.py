@@ -1,36 +1,54 @@
-"""The final passage order (pure): PPR mass, fused with dense ranks, the dense top anchored first.
+"""The final passage order (pure): PPR mass, fused with dense ranks, a per-query leading set first.
 
-Three policies, each switched by a RetrievalParams field (`hipporag2()` turns the last two off):
+Three policies, each switched by a RetrievalParams field (`hipporag2()` turns them off):
 - rank by PPR mass (HippoRAG 2);
 - reciprocal-rank fusion with the dense order (`rrf_dense_weight`, `rrf_k`);
-- the dense top `dense_anchor` passages first (PPR's centrality bias tends to push the
-  first-hop passage down).
+- the leading passages (`dense_anchor`, `promote_fact_source`): the dense top ones, or the walk's
+  choice when it states the best-matching fact and they do not (retrieval/fusion.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.fusion import Evidence, QuerySignals, leading, signals
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """Passages (id, score) best first, at most `top_k`, and the signals the order was decided from."""
+
+    passages: list[tuple[str, float]]
+    signals: QuerySignals
 
 
 def order_passages(
     reached: tuple[np.ndarray, np.ndarray],
     is_passage: np.ndarray,
     id_of: Callable[[int], str],
-    dense_ids: list[str],
+    evidence: Evidence,
     params: RetrievalParams,
-) -> list[tuple[str, float]]:
-    """(passage id, score) best first, at most `params.top_k`; `reached` is (node indices, PPR mass)."""
-    ranked = by_mass(reached, is_passage, id_of, depth=max(4 * params.top_k, params.dense_seed_top_n))
+) -> Ordered:
+    """The final order; `reached` is (node indices, PPR mass)."""
+    walk = by_mass(reached, is_passage, id_of, depth=max(4 * params.top_k, params.dense_seed_top_n))
+    return fuse_orders(walk, evidence, params)
+
+
+def fuse_orders(walk: list[tuple[str, float]], evidence: Evidence, params: RetrievalParams) -> Ordered:
+    """The final order from the walk's head (id, PPR mass), best first, and the dense evidence."""
+    dense_ids = list(evidence.dense_ids)
     if params.rrf_dense_weight > 0:
-        ranked = fuse_ranks([p for p, _ in ranked], dense_ids, params.rrf_k, params.rrf_dense_weight)
+        ranked = fuse_ranks([p for p, _ in walk], dense_ids, params.rrf_k, params.rrf_dense_weight)
     else:
-        seen = {p for p, _ in ranked}
-        ranked.extend((p, 0.0) for p in dense_ids if p not in seen)
-    return anchor(ranked, dense_ids[: params.dense_anchor])[: params.top_k]
+        seen = {p for p, _ in walk}
+        ranked = walk + [(p, 0.0) for p in dense_ids if p not in seen]
+    head, promoted = leading([p for p, _ in ranked], evidence, params.dense_anchor, params.promote_fact_source)
+    final = anchor(ranked, head)[: params.top_k]
+    return Ordered(final, signals([p for p, _ in final], evidence, [m for _, m in walk], promoted))
 
 
 def by_mass(
@@ -66,4 +84,5 @@ def anchor(ranked: list[tuple[str, float]], first: list[str]) -> list[tuple[str,
         return ranked
     top = ranked[0][1]
     front = [(pid, top) for pid in first]
-    return front + [(pid, s) for pid, s in ranked if pid not in set(first)]
+    chosen = set(first)
+    return front + [(pid, s) for pid, s in ranked if pid not in chosen]

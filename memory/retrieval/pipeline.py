@@ -11,6 +11,7 @@ from memrag.memory.graph.ppr import personalized_pagerank
 from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import RecognitionFilter
+from memrag.memory.retrieval.fusion import Evidence, QuerySignals
 from memrag.memory.retrieval.ordering import order_passages
 from memrag.memory.retrieval.seeds import entity_seed_weights, min_max, passage_seed_weights
 from memrag.memory.storage.record_store import RecordStore
@@ -27,7 +28,8 @@ class RankedPassages:
     `facts`/`seeds` are the query's (what the walk started from); `provenance[i]` holds, for
     `passages[i]`, the seeds among that passage's entities and the kept facts that name them.
     `walk_seeds` is the walk's whole reset (entity and dense passage seeds, graph node id and
-    weight before normalisation): what an explanation recomputes the walk from.
+    weight before normalisation): what an explanation recomputes the walk from. `signals` are the
+    fusion's view of the query's evidence (graph mode only), for callers judging an answer's support.
     """
 
     passages: tuple[tuple[str, float], ...]
@@ -36,6 +38,7 @@ class RankedPassages:
     seeds: tuple[Seed, ...] = ()
     provenance: tuple[tuple[tuple[ScoredFact, ...], tuple[Seed, ...]], ...] = ()
     walk_seeds: tuple[tuple[str, float], ...] = ()
+    signals: QuerySignals | None = None
 
     def why(self, index: int) -> tuple[tuple[ScoredFact, ...], tuple[Seed, ...]]:
         return self.provenance[index] if index < len(self.provenance) else NO_PROVENANCE
@@ -71,12 +74,14 @@ class Retriever:
         nodes = np.array([i for i, _ in known if i is not None], dtype=np.int64)
         mass = np.array([w for i, w in known if i is not None], dtype=np.float64)
         reached = personalized_pagerank(graph.rows(), graph.degree, nodes, mass, params.ppr)
-        ranked = order_passages(reached, graph.live_passages, graph.node_id, dense_ids, params)
+        evidence = Evidence(dense_ids, dense_scores, kept, graph.passage_entities)
+        ordered = order_passages(reached, graph.live_passages, graph.node_id, evidence, params)
+        ranked = ordered.passages
         names = {f.fact.subject_id: f.fact.subject for f in kept} | {f.fact.object_id: f.fact.object for f in kept}
         seeds = tuple(Seed(e, names.get(e, e), w) for e, w in entity_weights.items())
         why = tuple(self._provenance(pid, kept, seeds) for pid, _ in ranked)
         walk_seeds = tuple((graph.node_id(int(i)), float(w)) for i, w in zip(nodes, mass, strict=True))
-        return RankedPassages(tuple(ranked), "graph", kept, seeds, why, walk_seeds)
+        return RankedPassages(tuple(ranked), "graph", kept, seeds, why, walk_seeds, ordered.signals)
 
     def _provenance(
         self, passage_id: str, kept: tuple[ScoredFact, ...], seeds: tuple[Seed, ...]
