@@ -4,8 +4,12 @@ Starts `memrag serve` on loopback, opens /console/ in the OS's Chromium (Seleniu
 where there is no GPU), and hands the Graph tab synthetic neighbourhoods shaped like the API's
 (passages joined to 3–6 entities, entities joined by relations and a few synonyms) as JSON text.
 In the page, performance.now() times: JSON parse + ForceAtlas2 layout + sigma.js set-up until the
-second animation frame after (first render); then four animated camera moves (zoom in ×8, two pans,
-zoom out: what a wheel zoom and a drag do) give the frame intervals and sigma's own render time per frame.
+second animation frame after (first render); then four gestures sent as DOM events (a wheel zoom in ×8,
+two mouse drags, a wheel zoom out) give the frame intervals while input flows, sigma's own render time
+per draw, the time to settle (the graph drawn at rest after a gesture) and the browser's CPU per frame
+(psutil: the GPU process, which rasterises software WebGL, and the page's renderer). Each size is
+measured in both modes side by side: `redraw` (sigma draws every frame of a move, edges and labels
+hidden) and `snapshot` (the picture moves as a CSS transform; sigma draws once when the gesture ends).
 
     nice -n 10 .venv/bin/python -m benchmarks.bench_console_graph [--sizes 300 1000 5000] [--move-ms 1500]
 """
@@ -33,38 +37,76 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "bench-console-admin-key-0123"
 
 FIRST_RENDER = """
-const [text, done] = arguments;
+const [text, snapshot, done] = arguments;
 const t0 = performance.now();
 const data = JSON.parse(text);
-const graph = window.memragConsole.explore.showData(data);
+const graph = window.memragConsole.explore.showData(data, {snapshot});
 const shown = performance.now();
 requestAnimationFrame(() => requestAnimationFrame(() => done({
   nodes: graph.order, edges: graph.size, show_ms: shown - t0, first_render_ms: performance.now() - t0})));
 """
 
-PAN_ZOOM = """
+GESTURES = """
+// A user's pan and zoom, as DOM events on the drawing (what a wheel and a mouse send): zoom in x8 with
+// the wheel, two drags, zoom out x8; each gesture `moveMs` long, input sent once per animation frame.
+// Frame intervals are counted while input flows; `settle_ms` is from a gesture's last input to the
+// first frame after the graph was drawn again at rest.
 const [moveMs, done] = arguments;
-const renderer = window.memragConsole.explore.view.renderer;
-const camera = renderer.getCamera();
+const view = window.memragConsole.explore.view;
+const renderer = view.renderer;
+const target = renderer.getMouseCaptor().container;
+const box = target.getBoundingClientRect();
+const centre = {clientX: box.left + box.width / 2, clientY: box.top + box.height / 2};
 const renders = [];
 const intervals = [];
+const settles = [];
 let started = 0;
 renderer.on("beforeRender", () => { started = performance.now(); });
 renderer.on("afterRender", () => renders.push(performance.now() - started));
-let moving = true;
-let last = 0;
-function tick(now) {
-  if (last) intervals.push(now - last);
-  last = now;
-  if (moving) requestAnimationFrame(tick);
+const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+const send = (type, at, extra = {}) => target.dispatchEvent(type === "wheel"
+  ? new WheelEvent("wheel", {bubbles: true, cancelable: true, ...at, ...extra})
+  : new MouseEvent(type, {bubbles: true, cancelable: true, button: 0, buttons: type === "mouseup" ? 0 : 1, ...at}));
+async function during(step) {  // calls step(fraction done) once a frame for moveMs
+  const t0 = performance.now();
+  let last = await frame();
+  for (;;) {
+    const now = await frame();
+    intervals.push(now - last);
+    last = now;
+    const done = Math.min(1, (now - t0) / moveMs);
+    step(done);
+    if (done >= 1) return;
+  }
 }
-requestAnimationFrame(tick);
-// what a wheel zoom and a drag do: animated camera moves (sigma applies its level of detail while they run)
-const moves = [{ratio: 1 / 8}, {x: 0.8, y: 0.3}, {x: 0.3, y: 0.7}, {ratio: 1, x: 0.5, y: 0.5}];
+async function settle(t0, before) {  // until sigma has drawn at rest (camera still, no gesture pending)
+  for (let i = 0; i < 600; i++) {
+    await frame();
+    const still = !renderer.getCamera().isAnimated() && !(view.gestures && view.gestures.moving);
+    if (still && renders.length > before) break;
+  }
+  await frame();
+  settles.push(performance.now() - t0);
+}
+const NOTCHES = 100 * Math.log(8) / Math.log(1.7);  // wheel deltaY for x8 at 1.7 per 100
+async function wheel(sign) {
+  let sent = 0;
+  await during((f) => { const d = sign * NOTCHES * f - sent; sent += d; send("wheel", centre, {deltaY: d}); });
+  await settle(performance.now(), renders.length);
+}
+async function drag(dx, dy) {
+  send("mousedown", centre);
+  await during((f) => send("mousemove", {clientX: centre.clientX + dx * f, clientY: centre.clientY + dy * f}));
+  const [t0, before] = [performance.now(), renders.length];  // the release may draw at once, inside send()
+  send("mouseup", {clientX: centre.clientX + dx, clientY: centre.clientY + dy});
+  await settle(t0, before);
+}
 (async () => {
-  for (const move of moves) await camera.animate(move, {duration: moveMs});
-  moving = false;
-  done({intervals, renders});
+  await wheel(-1);
+  await drag(300, 120);
+  await drag(-200, -250);
+  await wheel(1);
+  done({intervals, renders, settles});
 })().catch((e) => done({error: String(e.stack || e)}));
 """
 
@@ -133,7 +175,7 @@ def start_server(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
     cmd = [sys.executable, "-m", "memrag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{url}/healthz", proc)
+    wait_until_up(f"{url}/healthz", proc, tries=1800)  # a loaded machine takes a while to import everything
     httpx.post(f"{url}/v1/namespaces", json={"name": "bench"}, headers={"Authorization": f"Bearer {ADMIN}"})
     return proc, url
 
@@ -148,15 +190,34 @@ def open_graph_tab(driver: Any, url: str) -> None:
     driver.find_element("id", "tab-graph").click()
 
 
-def measure(driver: Any, n_nodes: int, move_ms: int) -> dict[str, Any]:
-    driver.set_script_timeout(300)
+def browser_cpu_s(driver: Any) -> dict[str, float]:
+    """CPU seconds used so far by the browser's processes, by kind (gpu-process, renderer, browser, ...)."""
+    import psutil
+
+    used: dict[str, float] = {}
+    for proc in psutil.Process(driver.service.process.pid).children(recursive=True):
+        try:
+            kind = next((a.removeprefix("--type=") for a in proc.cmdline() if a.startswith("--type=")), "browser")
+            times = proc.cpu_times()
+        except psutil.Error:  # a helper process that ended meanwhile
+            continue
+        used[kind] = used.get(kind, 0.0) + times.user + times.system
+    return used
+
+
+def measure(driver: Any, n_nodes: int, move_ms: int, snapshot: bool) -> dict[str, Any]:
+    driver.set_script_timeout(600)
     text = json.dumps(synthetic_neighbourhood(n_nodes))
-    first: dict[str, Any] = driver.execute_async_script(FIRST_RENDER, text)
-    moved: dict[str, Any] = driver.execute_async_script(PAN_ZOOM, move_ms)
+    first: dict[str, Any] = driver.execute_async_script(FIRST_RENDER, text, snapshot)
+    before = browser_cpu_s(driver)
+    moved: dict[str, Any] = driver.execute_async_script(GESTURES, move_ms)
+    after = browser_cpu_s(driver)
     if "error" in moved:
         raise RuntimeError(f"pan/zoom failed in the page: {moved['error']}")
-    screenshot(driver, f"bench-graph-{n_nodes}")
-    return first | {"intervals": moved["intervals"], "renders": moved["renders"]}
+    screenshot(driver, f"bench-graph-{n_nodes}-{'snapshot' if snapshot else 'redraw'}")
+    frames = len(moved["intervals"])
+    cpu = {kind: 1000 * (after[kind] - before.get(kind, 0.0)) / frames for kind in after}
+    return first | moved | {"mode": "snapshot" if snapshot else "redraw", "cpu_ms": cpu}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -164,20 +225,53 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+COLUMNS = (
+    ("nodes", "", 6),
+    ("edges", "", 6),
+    ("move by", "", 8),
+    ("layout+", "setup ms", 9),
+    ("first", "render ms", 10),
+    ("frame", "p50 ms", 8),
+    ("frame", "p95 ms", 8),
+    ("fps", "", 6),
+    ("redraw", "p50 ms", 8),
+    ("settle", "p50 ms", 8),
+    ("CPU/frame", "gpu ms", 10),
+    ("CPU/frame", "page ms", 10),
+)
+
+
 def report(row: dict[str, Any]) -> str:
     gaps, renders = row["intervals"], row["renders"] or [0.0]
-    fps = 1000 / statistics.mean(gaps)
-    return (
-        f"{row['nodes']:>6} {row['edges']:>6} {row['show_ms']:>9.0f} {row['first_render_ms']:>10.0f}"
-        f" {pct(gaps, 0.5):>8.1f} {pct(gaps, 0.95):>8.1f} {max(gaps):>8.1f} {fps:>6.1f}"
-        f" {pct(renders, 0.5):>8.1f} {pct(renders, 0.95):>8.1f}"
+    cpu = row["cpu_ms"]
+    cells = (
+        row["nodes"],
+        row["edges"],
+        row["mode"],
+        f"{row['show_ms']:.0f}",
+        f"{row['first_render_ms']:.0f}",
+        f"{pct(gaps, 0.5):.1f}",
+        f"{pct(gaps, 0.95):.1f}",
+        f"{1000 / statistics.mean(gaps):.1f}",
+        f"{pct(renders, 0.5):.1f}",
+        f"{pct(row['settles'], 0.5):.0f}",
+        f"{cpu.get('gpu-process', 0.0):.0f}",
+        f"{cpu.get('renderer', 0.0):.0f}",
     )
+    return " ".join(f"{cell:>{width}}" for cell, (_, _, width) in zip(cells, COLUMNS, strict=True))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 5000])
-    parser.add_argument("--move-ms", type=int, default=1500, help="duration of each of the 4 camera moves")
+    parser.add_argument("--move-ms", type=int, default=1500, help="duration of each of the 4 gestures")
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=["redraw", "snapshot"],
+        default=["redraw", "snapshot"],
+        help="redraw: sigma draws every frame of a move (edges and labels hidden); snapshot: the picture moves",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         proc, url = start_server(data_dir)
@@ -189,15 +283,8 @@ def main() -> None:
                     "const g = document.createElement('canvas').getContext('webgl2');"
                     "const i = g && g.getExtension('WEBGL_debug_renderer_info');"
                     "return 'WebGL: ' + (i ? g.getParameter(i.UNMASKED_RENDERER_WEBGL) : 'none');"
-                )
-            )
-            print(
-                f"{'nodes':>6} {'edges':>6} {'layout+':>9} {'first':>10} {'frame':>8} {'frame':>8} {'frame':>8}"
-                f" {'fps':>6} {'render':>8} {'render':>8}"
-            )
-            print(
-                f"{'':>6} {'':>6} {'setup ms':>9} {'render ms':>10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
-                f" {'':>6} {'p50 ms':>8} {'p95 ms':>8}"
+                ),
+                f"; load average {os.getloadavg()[0]:.1f}",
             )
             idle = driver.execute_async_script(IDLE_FRAMES, 60)
             print(
@@ -208,12 +295,20 @@ def main() -> None:
                 f"WebGL canvas of the graph's size cleared each frame: p50 {pct(cleared, 0.5):.1f} ms,"
                 f" p95 {pct(cleared, 0.95):.1f} ms"
             )
+            print(" ".join(f"{head:>{width}}" for head, _, width in COLUMNS))
+            print(" ".join(f"{unit:>{width}}" for _, unit, width in COLUMNS))
             for n in args.sizes:
-                print(report(measure(driver, n, args.move_ms)), flush=True)
+                for mode in args.modes:
+                    print(report(measure(driver, n, args.move_ms, mode == "snapshot")), flush=True)
+            print(f"load average {os.getloadavg()[0]:.1f} at the end")
         finally:
             driver.quit()
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
+                proc.kill()
+                proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ export class Explore {
   }
 
   // The bench's way in: draw given data (a synthetic graph) without the API.
-  showData(data) {
-    return this.view.show(data);
+  showData(data, options = {}) {
+    return this.view.show(data, new Set(), options);
   }
 }

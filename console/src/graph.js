@@ -1,15 +1,23 @@
 // Drawing a neighbourhood with sigma.js (WebGL) over a graphology graph, laid out by ForceAtlas2.
 //
-// Level of detail for big graphs: labels only on nodes drawn large enough (sigma's label grid),
-// edges hidden while the camera moves, and fewer layout iterations as the graph grows.
+// Level of detail for big graphs: labels only on nodes drawn large enough (sigma's label grid), fewer
+// layout iterations as the graph grows, and past SNAPSHOT_FROM nodes pan and zoom move a picture of the
+// nodes (gestures.js) instead of redrawing every frame; smaller graphs hide edges while the camera moves.
 
 import Graph from "graphology";
 import forceAtlas2 from "graphology-layout-forceatlas2";
 import Sigma from "sigma";
 
+import { SnapshotGestures } from "./gestures.js";
+
 export const COLOURS = { entity: "#0b5cad", passage: "#a34700", focus: "#b3123c" };
 const EDGE_COLOURS = { context: "#c9ced6", relation: "#5b6470", synonym: "#7c4dbd", "relation+synonym": "#7c4dbd" };
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+
+// Past this many nodes, pan and zoom move a picture of the drawing and sigma redraws once at the end
+// (gestures.js): measured cheaper per frame from 300 nodes up (bench_console_graph); below, sigma's own
+// moves keep the edges drawn while moving.
+export const SNAPSHOT_FROM = 150;
 
 // Layout iterations by size: a few hundred nodes settle well; 5,000 must still appear within a second or so.
 export const iterationsFor = (n) => (n <= 300 ? 100 : n <= 1500 ? 40 : 15);
@@ -63,12 +71,17 @@ export class GraphView {
   }
 
   // Replaces whatever was drawn; returns the graphology graph (for node lists and tests).
-  show(data, focus = new Set()) {
+  // `snapshot`: move a picture while the camera moves (default: past SNAPSHOT_FROM nodes); false: sigma
+  // redraws every frame of a move (the bench compares both).
+  show(data, focus = new Set(), { snapshot } = {}) {
     this.clear();
     const graph = buildGraph(data, focus);
     const big = graph.order > 1000;
     const small = graph.order <= 150; // every label fits
-    this.renderer = new Sigma(graph, this.container, {
+    const stage = document.createElement("div"); // what sigma draws in; moved as a picture during a gesture
+    stage.className = "graph-stage";
+    this.container.replaceChildren(stage);
+    this.renderer = new Sigma(graph, stage, {
       allowInvalidContainer: true,
       hideEdgesOnMove: !small, // while the camera moves: the costly part of a frame in software WebGL
       hideLabelsOnMove: big,
@@ -79,11 +92,14 @@ export class GraphView {
       zIndex: true,
     });
     this.renderer.on("clickNode", ({ node }) => this.onSelect(node, graph.getNodeAttributes(node)));
+    if (snapshot ?? graph.order > SNAPSHOT_FROM) this.gestures = new SnapshotGestures(this.renderer, stage, this.container);
     this.graph = graph;
     return graph;
   }
 
   clear() {
+    this.gestures?.kill();
+    this.gestures = null;
     this.renderer?.kill();
     this.renderer = null;
     this.graph = null;
