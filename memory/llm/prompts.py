@@ -43,10 +43,14 @@ RECOGNITION_SYSTEM = (
     'Respond with a JSON object: {"fact": [["s", "p", "o"], ...]}; an empty list if none helps.' + DATA_RULE
 )
 
+# The reply that means "the passages do not answer" (memory/retrieval/abstention.py recognises it and its paraphrases).
+READER_NO_ANSWER = "I don't know."
 READER_SYSTEM = (
     "Answer the question from the numbered passages only. Cite the passages you used as [1], [2], ... "
     "(the numbers of the passages' id attributes) right after the statements they support. "
-    "If the passages do not contain the answer, say so. Be concise: one or two sentences." + DATA_RULE
+    "Start with the short answer itself (a name, a date, a number, a place, ...), then the sentence that supports it. "
+    f'If the passages do not contain the answer, reply exactly "{READER_NO_ANSWER}" with no citation and nothing '
+    "else: never guess and never answer from your own knowledge. Be concise: one or two sentences." + DATA_RULE
 )
 
 

@@ -11,6 +11,9 @@ from memrag.memory.extraction.offline import split_title
 from memrag.memory.llm.prompts import reader_messages
 from memrag.memory.llm.usage import Usage, UsageMeter
 from memrag.memory.ports import ChatModel
+from memrag.memory.retrieval.abstention import MIN_TERM_SUPPORT, NO_ANSWER, answered, is_abstention
+from memrag.memory.retrieval.sentence_spans import SentenceSpans
+from memrag.memory.retrieval.short_answer import choose_span
 from memrag.memory.types import Hit
 
 _MARK = re.compile(r"\[(\d+)\]")
@@ -33,6 +36,13 @@ class Answer:
     citations: tuple[Citation, ...]
     reader: str  # "llm:<model>" or "extractive (no LLM)"
     usage: Usage | None = None  # what reading cost (the reader's LLM call); None: not known (another reader)
+    abstained: bool = False  # the passages do not answer the question: the text says so and cites nothing
+    support: str = ""  # the offline reader's short answer: the sentence it was taken from ("" otherwise)
+
+    @property
+    def plain(self) -> str:
+        """The text without its [n] citation markers (what EM/F1 score)."""
+        return " ".join(_MARK.sub(" ", self.text).split())
 
 
 def cite(text: str, hits: Sequence[Hit]) -> tuple[Citation, ...]:
@@ -86,6 +96,11 @@ def stream_answer(
     """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its
     citations (and its usage, for memrag's own readers: reading plus `retrieval_cost`). Markers
     naming no passage shown are dropped from the pieces as they pass."""
+    if isinstance(reader, ExtractiveReader):  # answered whole (support, abstention), then streamed word by word
+        whole = reader.answer(question, hits)
+        yield from re.findall(r"\S+\s*", whole.text)
+        yield plus_retrieval_cost(whole, retrieval_cost or Usage())
+        return
     meter = UsageMeter()
     if isinstance(reader, LlmReader):
         generated = reader.stream_metered(question, hits, meter)
@@ -96,9 +111,16 @@ def stream_answer(
         pieces.append(piece)
         yield piece
     text = "".join(pieces)
-    known = isinstance(reader, LlmReader | ExtractiveReader)  # another reader's cost is not known here
-    answer = Answer(text, cite(text, hits), reader.name, meter.total if known else None)
+    known = isinstance(reader, LlmReader)  # another reader's cost is not known here
+    answer = read_reply(text, hits, reader.name, meter.total if known else None)
     yield plus_retrieval_cost(answer, retrieval_cost or Usage())
+
+
+def read_reply(text: str, hits: Sequence[Hit], reader: str, usage: Usage | None) -> Answer:
+    """A reader's reply as an answer: an abstention cites nothing; any other reply cites its markers."""
+    if is_abstention(text):
+        return Answer(text, (), reader, usage, abstained=True)
+    return Answer(text, cite(text, hits), reader, usage)
 
 
 def plus_retrieval_cost(answer: Answer, spent: Usage) -> Answer:
@@ -131,8 +153,7 @@ class LlmReader:
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         meter = UsageMeter()
         reply = self._chat.complete(reader_messages(question, [h.text for h in hits]), max_tokens=300, meter=meter)
-        text = shown_marks_only(reply, len(hits)).strip()
-        return Answer(text, cite(text, hits), self.name, meter.total)
+        return read_reply(shown_marks_only(reply, len(hits)).strip(), hits, self.name, meter.total)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
         """Answer text piece by piece (citations: `cite` on the joined text)."""
@@ -145,25 +166,44 @@ class LlmReader:
 
 
 class ExtractiveReader:
-    """No LLM: the passage sentence sharing most words with the question, cited; deterministic."""
+    """No LLM, deterministic: the span of the best passages that answers the question's kind (who → a
+    person, when → a date, …; `short_answer.py`), cited, with its sentence as support; the best
+    sentence when no span fits; "Nothing in memory answers this." when the passages share too
+    little with the question (`abstention.py`)."""
 
     name = "extractive (no LLM)"
 
+    def __init__(self, spans: SentenceSpans | None = None, min_support: float = MIN_TERM_SUPPORT) -> None:
+        self._spans = spans or SentenceSpans()
+        self._min_support = min_support
+
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        asked = {w.lower() for w in _WORD.findall(question)}
-        best: tuple[float, int, str] | None = None
-        for number, hit in enumerate(hits, 1):
-            body = split_title(hit.text)[1]  # the title line is not a sentence of the passage
-            for sentence in _SENTENCE.split(body.replace("\n", " ")):
-                words = {w.lower() for w in _WORD.findall(sentence)}
-                score = len(words & asked) / (1 + len(words) ** 0.5) + 0.01 / number
-                if words and (best is None or score > best[0]):
-                    best = (score, number, sentence.strip())
-        if best is None:
-            return Answer("Nothing in memory answers this.", (), self.name, Usage())
-        quoted = _MARK.sub("", best[2]).strip()  # a document's own "[2]" is not a citation: only ours is
-        text = f"{quoted} [{best[1]}]"
-        return Answer(text, cite(text, hits), self.name, Usage())
+        if not answered(question, [h.text for h in hits], self._min_support):
+            return Answer(NO_ANSWER, (), self.name, Usage(), abstained=True)
+        short = choose_span(question, self._spans.parse(hits))
+        if short is None:
+            return sentence_answer(question, hits, self.name)
+        text = f"{short.text} [{short.passage}]"
+        return Answer(text, cite(text, hits), self.name, Usage(), support=short.support)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
         yield from re.findall(r"\S+\s*", self.answer(question, hits).text)
+
+
+def sentence_answer(question: str, hits: Sequence[Hit], reader: str) -> Answer:
+    """The passage sentence sharing most words with the question, quoted and cited (the offline
+    reader's whole answer before short answers; now its answer when no span fits)."""
+    asked = {w.lower() for w in _WORD.findall(question)}
+    best: tuple[float, int, str] | None = None
+    for number, hit in enumerate(hits, 1):
+        body = split_title(hit.text)[1]  # the title line is not a sentence of the passage
+        for sentence in _SENTENCE.split(body.replace("\n", " ")):
+            words = {w.lower() for w in _WORD.findall(sentence)}
+            score = len(words & asked) / (1 + len(words) ** 0.5) + 0.01 / number
+            if words and (best is None or score > best[0]):
+                best = (score, number, sentence.strip())
+    if best is None:
+        return Answer(NO_ANSWER, (), reader, Usage(), abstained=True)
+    quoted = _MARK.sub("", best[2]).strip()  # a document's own "[2]" is not a citation: only ours is
+    text = f"{quoted} [{best[1]}]"
+    return Answer(text, cite(text, hits), reader, Usage(), support=quoted)

@@ -29,7 +29,7 @@ def test_ask_answers_about_a_file_just_ingested_and_cites_it(tmp_path, monkeypat
 
     assert main(["ask", "Who designed the Tarnholm lighthouse?", "--stream"]) == 0
     streamed = capsys.readouterr().out
-    assert "designed by Ingrid Vale" in streamed and f"document {note}" in streamed
+    assert "Ingrid Vale [1]" in streamed and f"document {note}" in streamed
 
 
 def test_bad_input_files_are_reported_not_raised(tmp_path, monkeypatch, capsys, model_cache):

@@ -49,7 +49,7 @@ def test_the_extractive_reader_follows_each_update(dataset, tmp_path):
         "updated_passage_shown": 1.0,
         "updated_passage_in_top10": 1.0,
     }
-    assert found["rows"][0]["answer"] == f"The Tarnholm lighthouse was designed by {updates[0].new} in 1893. [1]"
+    assert found["rows"][0]["answer"] == f"{updates[0].new} [1]"  # the short answer: the new name, cited
     assert "follows the update" in format_counterfactual(found)
 
 

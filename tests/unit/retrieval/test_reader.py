@@ -21,9 +21,17 @@ def test_pieces_come_first_and_the_answer_with_its_citations_last():
     texts = [p for p in pieces if isinstance(p, str)]
     assert texts and texts == pieces  # every part before the last is text
     assert isinstance(final, Answer)
-    assert final.text == "".join(texts) == "The Tarnholm lighthouse was designed by Ingrid Vale. [1]"
+    assert final.text == "".join(texts) == "Ingrid Vale [1]"
+    assert final.support == "The Tarnholm lighthouse was designed by Ingrid Vale."
     assert [(c.number, c.document_id, c.passage_id) for c in final.citations] == [(1, "d1", "p1")]
-    assert final.reader == ExtractiveReader.name
+    assert final.reader == ExtractiveReader.name and not final.abstained
+
+
+def test_the_offline_reader_abstains_when_the_passages_share_nothing_with_the_question():
+    *pieces, final = stream_answer(ExtractiveReader(), "What is the capital of France?", HITS)
+    assert isinstance(final, Answer) and final.abstained
+    assert final.text == "".join(str(p) for p in pieces) == "Nothing in memory answers this."
+    assert final.citations == () and final.support == ""
 
 
 def test_markers_naming_no_passage_shown_leave_the_answer_and_its_citations():
