@@ -67,8 +67,8 @@ def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[s
         memrag.append([texts.get(h.passage_id, h.passage_id) for h in retrieval.hits])
         if options.read:  # the reader sees the top k of the same retrieval
             answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k])
-            em.append(exact_match(answer.text, q.answers))
-            f1.append(token_f1(answer.text, q.answers))
+            em.append(exact_match(answer.plain, q.answers))  # scored without its [n] citation markers
+            f1.append(token_f1(answer.plain, q.answers))
         dense.append([texts.get(p, p) for p, _ in engine.rank(q.question, replace(params, strategy="dense")).passages])
     golds = [set(q.gold) for q in dataset.questions]
     reading = {"em": float(np.mean(em)), "f1": float(np.mean(f1)), "reader": engine.reader.name} if em else {}
