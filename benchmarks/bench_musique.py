@@ -1,5 +1,6 @@
 """Benchmark on musique-100 with the recorded GPT-3.5 triples: index time (and its embedding share),
-retrieval latency p50/p95 (no LLM, query embedding included), peak RSS, and recall.
+retrieval latency p50/p95 of memrag and of dense retrieval, timed alike and as `memrag eval` times
+them (query embedding + ranking + the hits' texts, no LLM; memory/eval/query_timing.py), peak RSS, recall.
 
 Cold start: a fresh data directory and an empty embedding cache, so every text is embedded once.
 Run: .venv/bin/python -m benchmarks.bench_musique [--threads 2] [--backend onnx|torch]
@@ -17,6 +18,7 @@ from pathlib import Path
 from memrag.memory.eval.dataset import load_dataset
 from memrag.memory.eval.harness import KS, EvalOptions, index_corpus, passage_texts, peak_rss_mb
 from memrag.memory.eval.metrics import mean_recall, percentile_ms
+from memrag.memory.eval.query_timing import TIMED, retrieve_both
 from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
 from memrag.memory.params import RetrievalParams
 from memrag.memory.settings import Settings
@@ -73,26 +75,21 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def measure_queries(engine, dataset, params: RetrievalParams) -> dict[str, object]:
+    """memrag and dense retrieval timed alike, as `memrag eval` times them (query_timing.TIMED)."""
     texts = passage_texts(dataset)
-    total, embed, dense_total, rankings = [], [], [], []
-    for q in dataset.questions:
-        t0 = time.perf_counter()
-        vector = engine.query_embedder.embed([q.question])[0]
-        t1 = time.perf_counter()
-        ranking = engine.rank(q.question, params, vector)
-        t2 = time.perf_counter()
-        engine.rank(q.question, replace(params, strategy="dense"))
-        t3 = time.perf_counter()
-        total.append(t2 - t0)
-        embed.append(t1 - t0)
-        dense_total.append(t3 - t2)
-        rankings.append([texts.get(p, p) for p, _ in ranking.passages])
+    questions = [q.question for q in dataset.questions]
+    memrag, _, times = retrieve_both(engine, questions, params)
+    embed = []
+    for question in questions:
+        started = time.perf_counter()
+        engine.query_embedder.embed([question])
+        embed.append(time.perf_counter() - started)
+    rankings = [[texts.get(h.passage_id, h.passage_id) for h in found.hits] for found in memrag]
     golds = [set(q.gold) for q in dataset.questions]
     return {
-        "query_p50_ms": round(percentile_ms(total, 50), 2),
-        "query_p95_ms": round(percentile_ms(total, 95), 2),
+        "timed": TIMED,
+        **times.figures(),
         "query_embed_p50_ms": round(percentile_ms(embed, 50), 2),
-        "dense_query_p50_ms": round(percentile_ms(dense_total, 50), 2),
         "recall": {f"recall@{k}": round(mean_recall(rankings, golds, k), 4) for k in KS},
     }
 

@@ -87,9 +87,10 @@ class VectorIndex(Protocol):
         ...
 
     def search_points(
-        self, vectors: np.ndarray, limit: int, ef: int | None = None, exact: bool = False
+        self, vectors: np.ndarray, limit: int | Sequence[int], ef: int | None = None, exact: bool = False
     ) -> list[list[tuple[str, float]]]:
         """Point ids (uuid5 of the record ids) and scores only: no payload is read, so it is cheap.
+        `limit`: one for every vector, or one per vector (a query and its opposite in one call).
         `ef` and `exact` as in `search_batch`."""
         ...
 

@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from memrag.memory.engine import Engine
 from memrag.memory.eval.dataset import Dataset, passage_text
-from memrag.memory.eval.metrics import exact_match, mean_recall, percentile_ms, token_f1
+from memrag.memory.eval.metrics import exact_match, mean_recall, token_f1
+from memrag.memory.eval.query_timing import TIMED, QueryTimes, timed_retrieve
 from memrag.memory.ids import document_id, passage_id
 from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput
@@ -53,23 +54,24 @@ def passage_texts(dataset: Dataset) -> dict[str, str]:
 
 
 def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[str, Any]:
-    """Rankings by memrag and by dense retrieval, with per-query latency of memrag."""
+    """Rankings by memrag and by dense retrieval, each query timed alike (`query_timing.TIMED`)."""
     texts = passage_texts(dataset)
     depth = max(KS)
     params = replace(options.params, top_k=max(options.params.top_k, depth))
-    memrag, dense, latencies, modes = [], [], [], {"graph": 0, "dense_fallback": 0}
+    memrag, dense, latencies, modes = [], [], QueryTimes(), {"graph": 0, "dense_fallback": 0}
     em, f1 = [], []
     for q in tqdm(dataset.questions, desc="questions", disable=not options.progress, file=sys.stderr):
-        started = time.perf_counter()
-        retrieval = engine.retrieve(q.question, params)  # timed with the hits' texts fetched
-        latencies.append(time.perf_counter() - started)
+        retrieval, seconds = timed_retrieve(engine, q.question, params)
+        latencies.add(False, seconds)
         modes[retrieval.mode] = modes.get(retrieval.mode, 0) + 1
         memrag.append([texts.get(h.passage_id, h.passage_id) for h in retrieval.hits])
         if options.read:  # the reader sees the top k of the same retrieval
             answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k])
             em.append(exact_match(answer.plain, q.answers))  # scored without its [n] citation markers
             f1.append(token_f1(answer.plain, q.answers))
-        dense.append([texts.get(p, p) for p, _ in engine.rank(q.question, replace(params, strategy="dense")).passages])
+        baseline, seconds = timed_retrieve(engine, q.question, replace(params, strategy="dense"))
+        latencies.add(True, seconds)
+        dense.append([texts.get(h.passage_id, h.passage_id) for h in baseline.hits])
     golds = [set(q.gold) for q in dataset.questions]
     reading = {"em": float(np.mean(em)), "f1": float(np.mean(f1)), "reader": engine.reader.name} if em else {}
     return {
@@ -86,7 +88,7 @@ def run_eval(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[str
     timings = index_corpus(engine, dataset, options)
     answered = answer_all(engine, dataset, options)
     latencies = answered.pop("latencies")
-    timings |= {"query_p50_ms": percentile_ms(latencies, 50), "query_p95_ms": percentile_ms(latencies, 95)}
+    timings |= latencies.figures()
     stats = engine.graph.stats()
     return {
         "dataset": dataset.name,
@@ -113,7 +115,9 @@ def format_table(result: dict[str, Any]) -> str:
     t = result["timings"]
     rows.append(
         f"index {t['index_s']:.1f} s (embedding {t['index_embed_s']:.1f} s); "
-        f"query p50 {t['query_p50_ms']:.1f} ms, p95 {t['query_p95_ms']:.1f} ms; "
+        f"query p50 {t['query_p50_ms']:.1f} ms, p95 {t['query_p95_ms']:.1f} ms, dense p50 "
+        f"{t.get('dense_query_p50_ms', 0.0):.1f} ms, CPU p50 {t.get('query_cpu_p50_ms', 0.0):.1f} against "
+        f"{t.get('dense_query_cpu_p50_ms', 0.0):.1f} ms ({TIMED}); "
         f"peak RSS {result['peak_rss_mb']:.0f} MB; modes {result['modes']}"
     )
     return "\n".join(rows)

@@ -20,6 +20,14 @@ def payload_selector(with_payload: bool | Sequence[str]) -> bool | list[str]:
     return ["id", *with_payload] if with_payload else ["id"]
 
 
+def per_vector(limit: int | Sequence[int], vectors: int) -> list[int]:
+    """One limit per query vector: the same for all, or each its own (as many limits as vectors)."""
+    limits = [limit] * vectors if isinstance(limit, int) else list(limit)
+    if len(limits) != vectors:
+        raise ValueError(f"{len(limits)} limits for {vectors} query vectors: give one limit, or one per vector")
+    return limits
+
+
 def make_hit(payload: Payload | None, score: float, with_payload: bool | Sequence[str]) -> VectorHit:
     data = dict(payload or {})
     return VectorHit(id=str(data["id"]), score=float(score), payload=data if with_payload else None)

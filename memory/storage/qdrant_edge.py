@@ -20,7 +20,7 @@ from memrag.memory.storage.edge_guard import (
     ensure_room_to_open,
     room_for_optimize,
 )
-from memrag.memory.storage.points import make_hit, payload_selector, unreadable
+from memrag.memory.storage.points import make_hit, payload_selector, per_vector, unreadable
 from memrag.memory.storage.process_lock import hold_exclusive
 
 log = logging.getLogger("memrag.storage")
@@ -150,17 +150,17 @@ class EdgeIndex:
 
     @edge_errors("search")
     def search_points(
-        self, vectors: np.ndarray, limit: int, ef: int | None = None, exact: bool = False
+        self, vectors: np.ndarray, limit: int | Sequence[int], ef: int | None = None, exact: bool = False
     ) -> list[list[tuple[str, float]]]:
         params = _params(ef, exact)
         requests = [
             qe.QueryRequest(
                 query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
-                limit=limit,
+                limit=n,
                 with_payload=False,
                 params=params,
             )
-            for v in vectors
+            for v, n in zip(vectors, per_vector(limit, len(vectors)), strict=True)
         ]
         results = self._shard.query_batch(qe.QueryBatchRequest(requests)) if requests else []
         return [[(str(p.id), float(p.score)) for p in points] for points in results]

@@ -17,7 +17,7 @@ from memrag.memory.errors import StorageError
 from memrag.memory.ids import point_uuid
 from memrag.memory.ports import Match, Payload, VectorHit, VectorRecord
 from memrag.memory.storage.failures import translated
-from memrag.memory.storage.points import make_hit, payload_selector
+from memrag.memory.storage.points import make_hit, payload_selector, per_vector
 
 _UPSERT_CHUNK = 256
 P = ParamSpec("P")
@@ -114,16 +114,16 @@ class QdrantIndex:
 
     @_server("search")
     def search_points(
-        self, vectors: np.ndarray, limit: int, ef: int | None = None, exact: bool = False
+        self, vectors: np.ndarray, limit: int | Sequence[int], ef: int | None = None, exact: bool = False
     ) -> list[list[tuple[str, float]]]:
         if len(vectors) == 0:
             return []
         params = _params(ef, exact)
         requests = [
             models.QueryRequest(
-                query=np.asarray(v, dtype=np.float32).tolist(), limit=limit, with_payload=False, params=params
+                query=np.asarray(v, dtype=np.float32).tolist(), limit=n, with_payload=False, params=params
             )
-            for v in vectors
+            for v, n in zip(vectors, per_vector(limit, len(vectors)), strict=True)
         ]
         responses = self._client.query_batch_points(self._name, requests=requests)
         return [[(str(p.id), float(p.score)) for p in r.points] for r in responses]

@@ -118,9 +118,11 @@ class RecordStore:
         mode = search_mode(index.count(exact=False), limit)
         return index.search_batch(vectors, limit, where, min_score, with_payload, ef=mode.ef, exact=mode.exact)
 
-    def nearest_points(self, index: VectorIndex, vectors: np.ndarray, limit: int) -> list[list[tuple[str, float]]]:
-        """As `nearest`, point ids and scores only (no payload read)."""
-        mode = search_mode(index.count(exact=False), limit)
+    def nearest_points(
+        self, index: VectorIndex, vectors: np.ndarray, limit: int | Sequence[int]
+    ) -> list[list[tuple[str, float]]]:
+        """As `nearest`, point ids and scores only (no payload read); `limit` one for all vectors or one each."""
+        mode = search_mode(index.count(exact=False), limit if isinstance(limit, int) else max(limit, default=1))
         return index.search_points(vectors, limit, ef=mode.ef, exact=mode.exact)
 
     def all_documents(self) -> Iterator[Document]:

@@ -1,0 +1,133 @@
+"""Query cost beside dense retrieval's, in one run: memrag p50/p95, dense p50/p95, their ratio.
+
+Each query is timed as `memrag eval` times it (memory/eval/query_timing.py: query embedding +
+ranking + the hits' passage texts, no reader), memrag and dense one right after the other, so
+the ratio holds under a shared machine's load. Nothing is indexed here:
+
+- `--data-dir DIR DATASET`: a memory that `memrag eval DATASET --data-dir DIR` built (namespace
+  `eval`); also prints recall at k = 1, 2, 5, 10, and with `--rankings FILE` writes every
+  question's ranking, which `--compare FILE` sets against an earlier run's (how many identical).
+- `--synthetic DIR`: a store that `benchmarks.bench_scaling --keep` made (64-d random vectors);
+  each query is still embedded by the real model (its cost is paid, its vector replaced by the
+  store's kind), so the figures include the query embedding as on real data.
+
+    OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_query_cost --data-dir /tmp/mus ../shared/data/musique-100
+    OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_query_cost --synthetic /tmp/scalekeep/100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bench_scaling import DIM, RandomEmbedder
+from memrag.memory.engine import Engine
+from memrag.memory.eval.dataset import load_dataset
+from memrag.memory.eval.harness import KS, passage_texts
+from memrag.memory.eval.metrics import mean_recall
+from memrag.memory.eval.query_timing import TIMED, retrieve_both
+from memrag.memory.extraction.recorded import NoExtractor
+from memrag.memory.indexing.chunking import WholeDocumentChunker
+from memrag.memory.params import RetrievalParams
+from memrag.memory.ports import Embedder
+from memrag.memory.retrieval.recognition import KeepTopFacts
+from memrag.memory.settings import Settings
+from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.wiring import make_embedder, open_engine
+
+SYNTHETIC_QUESTIONS = 200
+
+
+class PricedEmbedder:
+    """Embeds with the real model (its cost is paid) and answers with the synthetic store's vectors."""
+
+    name = "priced-random"
+    dim = DIM
+
+    def __init__(self, real: Embedder) -> None:
+        self._real, self._random = real, RandomEmbedder()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self._real.embed(texts)
+        return self._random.embed(texts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", type=Path, nargs="?", help="the HippoRAG-layout set the data dir holds")
+    parser.add_argument("--data-dir", type=Path, help="a data directory `memrag eval --data-dir` indexed")
+    parser.add_argument("--synthetic", type=Path, help="a store `benchmarks.bench_scaling --keep` made")
+    parser.add_argument("--threads", type=int, default=1, help="embedding threads")
+    parser.add_argument("--top-k", type=int, default=max(KS))
+    parser.add_argument("--rankings", type=Path, help="write each question's ranking (passage ids) here")
+    parser.add_argument("--compare", type=Path, help="count the rankings identical to this earlier file's")
+    args = parser.parse_args()
+    base = Settings()
+    cache = base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"  # as `memrag eval`
+    update = {"qdrant_url": None, "embedding_threads": args.threads, "embedding_cache": cache}
+    settings = base.model_copy(update=update)
+    params = replace(RetrievalParams(), top_k=args.top_k)
+    if args.synthetic:
+        result = synthetic(args.synthetic, settings, params)
+    elif args.data_dir and args.dataset:
+        result = on_dataset(args, settings, params)
+    else:
+        parser.error("give --synthetic DIR, or --data-dir DIR and the dataset")
+    print(json.dumps({"timed": TIMED, "load_average": os.getloadavg()[0], **result}, indent=2))
+
+
+def on_dataset(args: argparse.Namespace, settings: Settings, params: RetrievalParams) -> dict[str, object]:
+    dataset = load_dataset(args.dataset)
+    where = settings.model_copy(update={"data_dir": args.data_dir})
+    engine = open_engine(where, "eval", extractor=NoExtractor(), whole_documents=True, writer=False)
+    try:
+        memrag, dense, times = retrieve_both(engine, [q.question for q in dataset.questions], params)
+    finally:
+        engine.close()
+    texts = passage_texts(dataset)
+    golds = [set(q.gold) for q in dataset.questions]
+    rankings = [[h.passage_id for h in found.hits] for found in memrag]
+    result: dict[str, object] = {"questions": len(rankings), **times.figures()}
+    for name, found in (("memrag", memrag), ("dense", dense)):
+        ranked = [[texts.get(h.passage_id, h.passage_id) for h in f.hits] for f in found]
+        result[f"{name}_recall"] = {f"R@{k}": round(100 * mean_recall(ranked, golds, k), 1) for k in KS}
+    if args.rankings:
+        args.rankings.write_text(json.dumps(rankings))
+    if args.compare:
+        earlier = json.loads(args.compare.read_text())
+        result["identical_rankings"] = f"{sum(a == b for a, b in zip(earlier, rankings, strict=True))}/{len(rankings)}"
+    return result
+
+
+def synthetic(path: Path, settings: Settings, params: RetrievalParams) -> dict[str, object]:
+    real = make_embedder(settings)  # its uncached model embeds the queries
+    store = RecordStore(EdgeStore(path), DIM)
+    engine = Engine(
+        store,
+        RandomEmbedder(),
+        NoExtractor(),
+        WholeDocumentChunker(),
+        KeepTopFacts(),
+        query_embedder=PricedEmbedder(real.inner),
+        writer=False,
+    )
+    try:
+        questions = [f"which hub does thing {i} relate to?" for i in range(SYNTHETIC_QUESTIONS)]
+        memrag, _, times = retrieve_both(engine, questions, params)
+        nodes = engine.graph.size
+    finally:
+        engine.close()
+        real.close()
+    modes = sorted({found.mode for found in memrag})
+    return {"store": str(path), "graph_nodes": nodes, "modes": modes, **times.figures()}
+
+
+if __name__ == "__main__":
+    main()
