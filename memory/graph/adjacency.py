@@ -45,7 +45,8 @@ class WeightedAdjacency:
         for a, b in ((u, v), (v, u)):
             row = self._delta.setdefault(a, {})
             row[b] = row.get(b, 0.0) + weight
-            self._dirty.grow_to(a + 1)
+            if a >= len(self._dirty):
+                self._dirty.grow_to(a + 1)
             self._dirty.view()[a] = True
 
     def row(self, u: int) -> dict[int, float]:

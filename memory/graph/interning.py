@@ -10,23 +10,28 @@ may be shared by several ids (a collision), so every candidate is checked agains
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from memrag.memory.graph.growable import Growable
 
-_HASHED = re.compile(r"(entity|passage|fact|doc)-([0-9a-f]{32})")
 _PREFIXES = ("", "entity", "passage", "fact", "doc")  # tag byte → prefix; 0: plain UTF-8
+_TAGS = {prefix: tag for tag, prefix in enumerate(_PREFIXES) if prefix}
 
 
 def pack(record_id: str) -> bytes:
-    """The compact form of an id: 17 bytes for a content-hash id."""
-    hashed = _HASHED.fullmatch(record_id)
-    if hashed is None:
-        return b"\x00" + record_id.encode("utf-8")
-    return bytes([_PREFIXES.index(hashed.group(1))]) + bytes.fromhex(hashed.group(2))
+    """The compact form of an id: 17 bytes for a content-hash id (`prefix-` + 32 lower-case hex)."""
+    prefix, _, digits = record_id.partition("-")
+    tag = _TAGS.get(prefix)
+    if tag is not None and len(digits) == 32:
+        try:
+            raw = bytes.fromhex(digits)
+        except ValueError:
+            raw = b""
+        if raw.hex() == digits:  # not upper-case or spaced hex, which would not come back as given
+            return bytes([tag]) + raw
+    return b"\x00" + record_id.encode("utf-8")
 
 
 def unpack(packed: bytes) -> str:
@@ -52,13 +57,16 @@ class KeyIndex:
         self._values = np.zeros(0, dtype=np.int32)
         self._recent: dict[int, list[int]] = {}
 
-    def candidates(self, key: int) -> list[int]:
-        found = list(self._recent.get(key, ()))
-        start = int(np.searchsorted(self._keys, key))
-        while start < len(self._keys) and self._keys[start] == key:
-            found.append(int(self._values[start]))
+    def candidates(self, key: int) -> Iterator[int]:
+        """The values stored under `key`, recent ones first (lazily: a caller may stop at the first)."""
+        yield from self._recent.get(key, ())
+        keys = self._keys
+        if len(keys) == 0:
+            return
+        start = int(keys.searchsorted(key))
+        while start < len(keys) and keys[start] == key:
+            yield int(self._values[start])
             start += 1
-        return found
 
     def add(self, key: int, value: int) -> None:
         self._recent.setdefault(key, []).append(value)

@@ -192,8 +192,9 @@ class MemoryGraph:
     def _number(self, record_id: str) -> int:
         """The id's node index, numbering it (and growing the per-node columns) if new."""
         index = self._ids.add(record_id)
-        for column in (self._degree, self._mentions, self._live_passage, self._placed):
-            column.grow_to(index + 1)
+        if index >= len(self._degree):
+            for column in (self._degree, self._mentions, self._live_passage, self._placed):
+                column.grow_to(index + 1)
         return index
 
     def _place(self, record_id: str) -> int:
@@ -207,7 +208,8 @@ class MemoryGraph:
 
     def _count_fact(self, fact_id: str) -> int:
         index = self._facts.add(fact_id)
-        self._fact_mentions.grow_to(index + 1)
+        if index >= len(self._fact_mentions):
+            self._fact_mentions.grow_to(index + 1)
         self._fact_mentions.view()[index] += 1
         return index
 
