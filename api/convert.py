@@ -123,4 +123,6 @@ def answer_out(answer: Answer, result: Retrieval) -> AskOut:
         reader=answer.reader,
         mode=result.mode,
         usage=usage,
+        abstained=answer.abstained,
+        support=answer.support or None,
     )

@@ -87,6 +87,7 @@ class ChatResponse(BaseModel):
     choices: list[ChatChoice]
     usage: dict[str, int]
     citations: list[CitationOut]
+    abstained: bool = False  # memrag's addition: the memory holds nothing that answers (no citations then)
 
 
 class ModelOut(BaseModel):
@@ -146,6 +147,7 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Cha
             "total_tokens": words + len(content.split()),
         },
         citations=citations_out(answer.citations),
+        abstained=answer.abstained,
     )
 
 
@@ -195,5 +197,5 @@ def _chunks(
             if part.citations:
                 yield chunk({"content": _sources(part.citations)})
             cited = [c.model_dump(exclude={"text"}) for c in citations_out(part.citations)]
-            yield chunk({}, "stop", citations=cited)
+            yield chunk({}, "stop", citations=cited, abstained=part.abstained)
     yield "data: [DONE]\n\n"

@@ -268,6 +268,12 @@ class AskOut(BaseModel):
     reader: str
     mode: Literal["graph", "dense_fallback", "dense"]
     usage: UsageOut | None = Field(default=None, description="what reading cost (a stream's tokens counted by memrag)")
+    abstained: bool = Field(
+        default=False, description="the memory holds nothing that answers: `answer` says so and cites nothing"
+    )
+    support: str | None = Field(
+        default=None, description="the offline reader's short answer: the passage sentence it was taken from"
+    )
     explanations: list[ExplanationOut] | None = Field(
         default=None, description="with `explain`: for each retrieved passage, the walks that carried its mass"
     )
