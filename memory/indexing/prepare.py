@@ -14,6 +14,7 @@ from memrag.memory.errors import ModelError
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.ids import content_id, document_id, passage_id
 from memrag.memory.indexing.batch import PreparedBatch, PreparedDocument, Vectors, records_of
+from memrag.memory.indexing.heap import TrimSchedule, limit_arenas
 from memrag.memory.llm.usage import Usage, total
 from memrag.memory.ports import Chunker, Embedder, Extractor, MeteredExtractor
 from memrag.memory.types import Document, DocumentInput, Extraction, Passage
@@ -40,11 +41,15 @@ class Preparer:
 
     def __init__(self, embedder: Embedder, extractor: Extractor, chunker: Chunker) -> None:
         self.embedder, self.extractor, self.chunker = embedder, extractor, chunker
+        limit_arenas()  # a worker that only prepares fragments its heap alike (heap.py)
+        self._trim = TrimSchedule()
 
     def prepare_inputs(self, inputs: Sequence[DocumentInput]) -> PreparedBatch:
         """A whole batch, all vectors included (for a writer in another process)."""
         report = AddReport()
-        return self.embed(self.prepare(identify(inputs), report), report)
+        batch = self.embed(self.prepare(identify(inputs), report), report)
+        self._trim.written(len(batch.passages.ids))  # an engine's writer trims when it writes
+        return batch
 
     def prepare(self, docs: Sequence[tuple[str, DocumentInput]], report: AddReport) -> list[PreparedDocument]:
         """Passages and OpenIE for each document; failing documents are recorded and left out."""

@@ -15,6 +15,7 @@ import numpy as np
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.ids import alnum_length
 from memrag.memory.indexing.batch import PreparedBatch, records_of
+from memrag.memory.indexing.heap import TrimSchedule, limit_arenas
 from memrag.memory.indexing.prepare import AddReport, content_hash, identify
 from memrag.memory.indexing.synonyms import SEARCH_MARGIN, batch_neighbours, merge_neighbours, rescore
 from memrag.memory.params import IndexParams
@@ -32,6 +33,8 @@ class Indexer:
         params: IndexParams,
     ) -> None:
         self._store, self._graph, self._params = store, graph, params
+        limit_arenas()  # before the batches' threads allocate: freed memory stays reusable (heap.py)
+        self._trim = TrimSchedule()
 
     def select(self, inputs: Sequence[DocumentInput], report: AddReport) -> list[tuple[str, DocumentInput]]:
         """Documents to index as (id, input): new ones, and changed versions of stored ones (a change
@@ -67,6 +70,7 @@ class Indexer:
         report.passages += len(passages)
         report.new_entities += len(entities)
         report.new_facts += len(new_fact_ids)
+        self._trim.written(len(passages))  # what preparing and writing freed goes back to the system
 
     def _entities_with_synonyms(
         self, ids: list[str], names: dict[str, str], vectors: np.ndarray
