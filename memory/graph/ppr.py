@@ -63,12 +63,18 @@ def exact_ppr(
     if total <= 0:
         return np.zeros_like(reset, dtype=np.float64)
     s = reset / total
-    dangling = degree <= 0
-    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=~dangling)
-    p = s.copy()
-    for _ in range(max_iterations):
-        following = (1.0 - damping) * s + damping * (walk(p * inverse) + p[dangling].sum() * s)
-        change = np.abs(following - p).sum()
+    live = degree > 0
+    dangling = np.flatnonzero(~live)
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=live)
+    restart = (1.0 - damping) * s
+    p, scratch = s.copy(), np.empty_like(s)
+    for _ in range(max_iterations):  # in place: the same sums as (1-d)·s + d·(W·(p/deg) + dangling·s)
+        following = walk(np.multiply(p, inverse, out=scratch))
+        if len(dangling):
+            following += np.multiply(s, p[dangling].sum(), out=scratch)
+        following *= damping
+        following += restart
+        change = np.abs(np.subtract(following, p, out=scratch), out=scratch).sum()
         p = following
         if change < tolerance:
             break
