@@ -15,9 +15,11 @@ from memrag.api import (
     routes_console,
     routes_documents,
     routes_graph,
+    routes_jobs,
     routes_ops,
     routes_query,
     routes_stats,
+    routes_upload,
 )
 from memrag.api.limits import BodyLimit
 from memrag.api.mcp_http import McpEndpoint
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (
         routes_admin,
         routes_documents,
+        routes_upload,  # POST …/documents:upload (a file through the loaders)
+        routes_jobs,  # GET …/jobs (a namespace's jobs, paged)
         routes_query,
         routes_graph,
         routes_stats,

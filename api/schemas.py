@@ -106,6 +106,12 @@ class JobAccepted(BaseModel):
     documents: int
 
 
+class UploadAccepted(JobAccepted):
+    """An uploaded file's documents, queued as one job; `errors`: what could not be read (per line of JSON Lines)."""
+
+    errors: list[str] = Field(default_factory=list, description="e.g. 'line 3: not JSON (…)'; empty when all was read")
+
+
 class UsageOut(BaseModel):
     """LLM calls and tokens (the endpoint's figures; `counted_tokens` of them counted by memrag where the
     endpoint reported none, an approximation) and seconds spent embedding."""
@@ -139,6 +145,11 @@ class JobOut(BaseModel):
         default=None, description="what the job's applied slices cost (in-process jobs: Redis workers report none yet)"
     )
     document_usage: dict[str, UsageOut] = Field(default_factory=dict, description="document id → its OpenIE cost")
+
+
+class JobPage(BaseModel):
+    jobs: list[JobOut] = Field(description="newest first")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next (older) page; null on the last page")
 
 
 class EstimateOut(BaseModel):

@@ -187,6 +187,11 @@ class JobBoard(Protocol):
 
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None: ...
 
+    def jobs_of(self, namespace: str, limit: int, after: str | None = None) -> list[Job]:
+        """The namespace's jobs, newest first: at most `limit`, those after job `after` (the last of the
+        previous page; none if that job is no longer kept)."""
+        ...
+
 
 class JobQueue(Protocol):
     """Where callers send work: in-process (`LocalJobs`) or to Redis workers (`RedisJobs`)."""
@@ -264,6 +269,19 @@ class MemoryJobBoard:
 
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
         return self._docs.get((namespace, doc_id))
+
+    def jobs_of(self, namespace: str, limit: int, after: str | None = None) -> list[Job]:
+        with self._lock:
+            newest_first = [job_id for job_id in reversed(self._jobs) if self._jobs[job_id].namespace == namespace]
+        if after is not None:
+            if after not in newest_first:
+                return []
+            newest_first = newest_first[newest_first.index(after) + 1 :]
+        page = []
+        for job_id in newest_first[:limit]:
+            with contextlib.suppress(NotFound):  # forgotten meanwhile (past JOBS_KEPT)
+                page.append(self.get(job_id))
+        return page
 
     def spent(self) -> dict[str, Usage]:
         """What the jobs of each namespace have cost so far (monotonic: for Prometheus counters)."""

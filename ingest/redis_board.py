@@ -5,11 +5,13 @@ applied slice (HSETNX: the first record of a slice wins, so re-applied work coun
 `job:{id}:input` the documents to process (deleted when the job ends); `docs:{ns}` document id → state;
 `spent:{ns}` what the namespace's applied slices cost (usage fields → totals, only growing), added in
 the same script as the slice's HSETNX so that a slice is charged exactly when it is first recorded;
-`spent` the namespaces that have spent something.
+`spent` the namespaces that have spent something; `jobs:{ns}` the namespace's job ids by creation time (a
+sorted set, trimmed to the jobs not yet expired), for listing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import asdict, replace
@@ -64,6 +66,10 @@ def spent_key(namespace: str) -> str:
     return f"{PREFIX}spent:{namespace}"
 
 
+def jobs_key(namespace: str) -> str:
+    return f"{PREFIX}jobs:{namespace}"
+
+
 @translate_redis_errors
 class RedisJobBoard:
     """JobBoard over Redis; safe for any number of workers and writers at once. Redis down: StorageError."""
@@ -80,6 +86,9 @@ class RedisJobBoard:
             tx.expire(job_key(job.id), JOB_TTL_S)
             if document_ids:
                 tx.hset(docs_key(job.namespace), mapping=dict.fromkeys(document_ids, queued))
+            tx.zadd(jobs_key(job.namespace), {job.id: job.created_at})
+            tx.zremrangebyscore(jobs_key(job.namespace), "-inf", job.created_at - JOB_TTL_S)  # expired ones
+            tx.expire(jobs_key(job.namespace), JOB_TTL_S)
             tx.execute()
 
     def get(self, job_id: str) -> Job:
@@ -136,6 +145,20 @@ class RedisJobBoard:
     def document_state(self, namespace: str, doc_id: str) -> DocumentState | None:
         raw = self._r.hget(docs_key(namespace), doc_id)
         return None if raw is None else DocumentState(**json.loads(raw))
+
+    def jobs_of(self, namespace: str, limit: int, after: str | None = None) -> list[Job]:
+        start = 0
+        if after is not None:
+            rank = self._r.zrevrank(jobs_key(namespace), after)
+            if rank is None:
+                return []
+            start = int(rank) + 1
+        ids = [raw.decode() for raw in self._r.zrevrange(jobs_key(namespace), start, start + limit - 1)]
+        page = []
+        for job_id in ids:
+            with contextlib.suppress(NotFound):  # expired meanwhile
+                page.append(self.get(job_id))
+        return page
 
     def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
         state = json.dumps(asdict(DocumentState("indexing", job.id)))
