@@ -26,13 +26,13 @@ class RetrievalParams:
     ppr_epsilon: float = 1e-5  # push threshold relative to node degree (local mode)
     ppr_tolerance: float = 1e-5  # L1 change per iteration that stops the exact walk
     ppr_max_iterations: int = 100
-    # Final ordering (memrag's addition, see retrieval/ordering.py; `hipporag2()` turns it off).
-    dense_anchor: int = 1
-    rrf_k: float = 2.0
+    # Final ordering (memrag's addition, see retrieval/ordering.py and fusion.py; `hipporag2()` turns it off).
+    # dense_anchor, lead_tie_margin, rrf_k chosen on musique-100 (both triple sets): benchmarks/tune_fusion.py.
+    dense_anchor: int = 2  # the dense top passages placed first...
+    promote_fact_source: bool = True  # ...but the walk's choice takes the last of them if it alone states the best fact
+    lead_tie_margin: float = 0.01  # ...and of the first two, the one stating it first when their cosines differ less
+    rrf_k: float = 5.0
     rrf_dense_weight: float = 0.2
-    promote_fact_source: bool = (
-        False  # the walk's choice takes the last anchored place if it alone states the best fact
-    )
 
     @property
     def ppr(self) -> PprSettings:

@@ -3,10 +3,11 @@
 Measured on musique-100 (benchmarks/tune_fusion.py): dense retrieval's first two passages are the
 surest single guesses, and the walk's favourite put in their place cost recall at k = 1, 2 whenever
 the walk was unsure; deeper down, the walk finds what dense misses. So the dense top `dense_anchor`
-passages lead, then the rank fusion of both orders. One piece of evidence lets the walk in earlier:
-when none of the leading passages states the query's best-matching fact (mentions both its
-subject and object) and the walk's best other passage does, that passage takes the last leading
-place. The signals behind the decision are kept (`QuerySignals`) for callers that judge an answer's
+passages lead, then the rank fusion of both orders. One piece of evidence reorders the lead: the
+query's best-matching fact, and which passages state it (mention both its subject and object). A
+passage that states it beats one that does not in a near tie of dense scores, and when no leading
+passage states it, the fused order's best other passage that does takes the last leading place.
+The signals behind the decision are kept (`QuerySignals`) for callers that judge an answer's
 support, such as abstention.
 """
 
@@ -62,19 +63,41 @@ def states(fact: Fact | None, entities: Sequence[str]) -> bool:
     return fact is not None and fact.subject_id in entities and fact.object_id in entities
 
 
-def leading(fused: Sequence[str], evidence: Evidence, anchor: int, promote: bool) -> tuple[list[str], str | None]:
-    """The passages placed first (dense top `anchor`, or the fact-stating walk choice in the last place)
-    and the promoted passage, if any."""
+def leading(
+    fused: Sequence[str], evidence: Evidence, anchor: int, promote: bool, tie_margin: float = 0.0
+) -> tuple[list[str], str | None]:
+    """The passages placed first, and the one the best fact moved up (None when the dense lead stood).
+
+    The lead is the dense top `anchor`. With `promote`, the best kept fact reorders it in one of two ways:
+    - a near tie: dense's second states the fact, its first does not, their cosines differ by less than
+      `tie_margin` and the fused order agrees (ranks the second higher): the two swap;
+    - none of the lead states it and the fused order's best passage outside the lead does: that passage
+      takes the last place of the lead.
+    """
     head = list(evidence.dense_ids[:anchor])
-    if not promote or not head:
+    fact = best_fact(evidence.facts) if promote else None
+    if fact is None or not head:
         return head, None
-    fact = best_fact(evidence.facts)
-    if fact is None or any(states(fact, evidence.entities_of(pid)) for pid in head):
-        return head, None
+    stating = [states(fact, evidence.entities_of(pid)) for pid in head]
+    if any(stating):
+        return near_tie(head, stating, fused, evidence.dense_scores, tie_margin)
     challenger = next((pid for pid in fused if pid not in head), None)
     if challenger is None or not states(fact, evidence.entities_of(challenger)):
         return head, None
     return [*head[:-1], challenger], challenger
+
+
+def near_tie(
+    head: list[str], stating: list[bool], fused: Sequence[str], scores: np.ndarray, margin: float
+) -> tuple[list[str], str | None]:
+    """The lead with its first two swapped when only the second states the best fact, dense barely
+    prefers the first (cosine lead < `margin`) and the fused order prefers the second."""
+    if len(head) < 2 or stating[0] or not stating[1] or len(scores) < 2 or scores[0] - scores[1] >= margin:
+        return head, None
+    position = {pid: i for i, pid in enumerate(fused)}
+    if position.get(head[1], len(fused)) >= position.get(head[0], len(fused)):
+        return head, None
+    return [head[1], head[0], *head[2:]], head[1]
 
 
 def signals(

@@ -81,3 +81,22 @@ def test_the_reference_preset_ranks_by_mass_alone():
     ordered = fuse_orders([("g1", 0.6), ("g2", 0.4)], evidence(["d1", "g2"], [PARIS]), params)
     assert [p for p, _ in ordered.passages] == ["g1", "g2", "d1"]
     assert ordered.signals.top_states_fact
+
+
+def near_tie_evidence(gap: float, mentions: dict[str, tuple[str, ...]]) -> Evidence:
+    return Evidence(["d1", "d2", "d3"], np.array([0.80, 0.80 - gap, 0.5]), [PARIS], lambda pid: mentions.get(pid, ()))
+
+
+def test_a_near_tie_goes_to_the_passage_stating_the_best_fact_when_the_fused_order_agrees():
+    d2_states = {"d1": ("e:paris",), "d2": ("e:paris", "e:france")}
+    head, moved = leading(["d2", "d1", "d3"], near_tie_evidence(0.005, d2_states), 2, True, tie_margin=0.01)
+    assert (head, moved) == (["d2", "d1"], "d2")
+
+
+def test_no_swap_outside_the_margin_against_the_fused_order_or_when_the_first_states_it_too():
+    d2_states = {"d1": ("e:paris",), "d2": ("e:paris", "e:france")}
+    assert leading(["d2", "d1"], near_tie_evidence(0.02, d2_states), 2, True, 0.01) == (["d1", "d2"], None)
+    assert leading(["d1", "d2"], near_tie_evidence(0.005, d2_states), 2, True, 0.01) == (["d1", "d2"], None)
+    both = d2_states | {"d1": ("e:paris", "e:france")}
+    assert leading(["d2", "d1"], near_tie_evidence(0.005, both), 2, True, 0.01) == (["d1", "d2"], None)
+    assert leading(["d2", "d1"], near_tie_evidence(0.005, d2_states), 2, True, 0.0) == (["d1", "d2"], None)
