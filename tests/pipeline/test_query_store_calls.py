@@ -52,7 +52,7 @@ class CountingStore:
         self.calls: dict[str, list[tuple[str, int, Any]]] = {}
 
     def open_index(self, name: str, dim: int) -> VectorIndex:
-        return CountingIndex(self._inner.open_index(name, dim), self.calls.setdefault(name, []))  # type: ignore[return-value]
+        return CountingIndex(self._inner.open_index(name, dim), self.calls.setdefault(name, []))
 
     def close(self) -> None:
         self._inner.close()
@@ -63,7 +63,7 @@ def counted_engine(path, table: dict[str, list[tuple[str, str, str]]]) -> tuple[
     store = CountingStore(EdgeStore(path))
     embedder = HashEmbedder(32)
     engine = Engine(
-        RecordStore(store, embedder.dim),  # type: ignore[arg-type]
+        RecordStore(store, embedder.dim),
         embedder,
         RecordedExtractor(extractions(table)),
         WholeDocumentChunker(),
