@@ -1,8 +1,9 @@
 """Embedder on ONNX Runtime for BERT-style sentence-transformers models (mean pooling, unit norm).
 
 The model is exported from its safetensors once (cached beside the embedding cache) and,
-with `quantize`, its weights turned to int8 by dynamic quantisation. Texts are sorted by
-length and batched so that padding stays small.
+with `quantize`, the weights of its matrix products turned to int8, one scale per output
+channel (dynamic quantisation: activations are scaled per batch at run time). Texts are
+sorted by length and batched so that padding stays small.
 """
 
 from __future__ import annotations
@@ -20,42 +21,53 @@ import numpy as np
 from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.errors import ModelError
 
+INT8_FILE = "model.int8-per-channel.onnx"  # a new name: files of the earlier per-tensor variant are not reused
+
 
 def export_onnx(model_dir: Path, target: Path, quantize: bool) -> Path:
-    """Write `model.onnx` (and `model.int8.onnx`) for the transformer in `model_dir`; reuse if present."""
-    plain, int8 = target / "model.onnx", target / "model.int8.onnx"
+    """Write `model.onnx` (and its int8 variant) for the transformer in `model_dir`; reuse if present."""
+    plain, int8 = target / "model.onnx", target / INT8_FILE
     wanted = int8 if quantize else plain
     if wanted.exists():
         return wanted
+    target.mkdir(parents=True, exist_ok=True)
+    if not plain.exists():
+        _export_fp32(model_dir, plain)
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # One scale per tensor (and int8 embedding tables) moved vectors to cosine 0.96 of fp32's;
+        # per channel, matrix products only: 0.993, at about half fp32's CPU time.
+        quantize_dynamic(
+            str(plain), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+        )
+    return wanted
+
+
+def _export_fp32(model_dir: Path, plain: Path) -> None:
+    """Trace the transformer with torch into `plain` (the only step that needs torch)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoModel
 
-    target.mkdir(parents=True, exist_ok=True)
-    if not plain.exists():
-        model = _hidden_states_module(torch)(AutoModel.from_pretrained(str(model_dir)).eval())
-        dummy = torch.ones((1, 8), dtype=torch.long)
-        axes = {0: "batch", 1: "tokens"}
-        torch.onnx.export(
-            model,
-            (dummy, dummy, torch.zeros_like(dummy)),
-            str(plain),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
-            opset_version=17,
-            dynamo=False,
-        )
-    if quantize:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        quantize_dynamic(str(plain), str(int8), weight_type=QuantType.QInt8)
-    return wanted
+    model = _hidden_states_module(torch)(AutoModel.from_pretrained(str(model_dir)).eval())
+    dummy = torch.ones((1, 8), dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        model,
+        (dummy, dummy, torch.zeros_like(dummy)),
+        str(plain),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["last_hidden_state"],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 def _export_in_child(model_dir: Path, target: Path, quantize: bool) -> Path:
     """Export in a child process so that this process never loads torch (it costs ~400 MB)."""
-    wanted = target / ("model.int8.onnx" if quantize else "model.onnx")
+    wanted = target / (INT8_FILE if quantize else "model.onnx")
     if not wanted.exists():
         command = [sys.executable, "-m", "memrag.memory.embedding.onnx", str(model_dir), str(target)]
         done = subprocess.run(command + (["--int8"] if quantize else []), capture_output=True, text=True)
@@ -122,7 +134,7 @@ class OnnxEmbedder:
         path = _export_in_child(model_dir, export_dir, quantize)
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         # fp32 ONNX gives the torch model's vectors (cosine > 0.9999998): same name, same cache entries
-        self._name = f"{model}+onnx-int8" if quantize else model
+        self._name = f"{model}+onnx-int8-per-channel" if quantize else model
         self._batch_size = batch_size
         self._token_budget = token_budget
         self._dim = int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
