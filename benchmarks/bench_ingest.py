@@ -2,11 +2,13 @@
 
 2,000 documents (MuSiQue passages, then 2Wiki ones) go through in-process jobs (the embedded
 mode: slices of 16 documents, each chunked, extracted by spaCy, embedded by MiniLM on ONNX
-Runtime, and written) into a fresh data directory with an empty embedding cache. Prints the
-throughput and where the time went: extraction, embedding, and the rest (store writes,
-synonym search, graph).
+Runtime, and written) into a fresh data directory with an empty embedding cache. Each ONNX
+precision given runs the same documents in turn (fp32: the path before int8 became the default),
+and each prints its throughput and where the time went: extraction, embedding, and the rest
+(store writes, synonym search, graph); then the throughputs side by side.
 
-    .venv/bin/python -m benchmarks.bench_ingest [--docs 2000] [--threads 2]
+    .venv/bin/python -m benchmarks.bench_ingest [--docs 2000] [--threads 2] [--precision fp32 int8]
+        [--export-dir DIR]
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from memrag.ingest.local_jobs import LocalJobs
+from memrag.memory.embedding.cache import CachedEmbedder
+from memrag.memory.embedding.onnx import OnnxEmbedder
 from memrag.memory.eval.harness import peak_rss_mb
 from memrag.memory.ports import Embedder, Extractor
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput, Extraction
-from memrag.memory.wiring import make_embedder, make_llm_parts, open_engine
+from memrag.memory.wiring import make_llm_parts, open_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -74,14 +78,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2, help="embedding threads")
+    parser.add_argument("--precision", nargs="+", choices=["fp32", "int8"], default=["fp32", "int8"])
+    parser.add_argument("--export-dir", type=Path, help="keep the ONNX export here (default: made afresh)")
     args = parser.parse_args()
     docs = load_documents(args.docs)
     if len(docs) < args.docs:
         print(f"only {len(docs)} documents under {DATA}; nothing to measure")
         return
+    rates = {precision: measure(docs, args.threads, precision, args.export_dir) for precision in args.precision}
+    print(f"\n{len(docs)} documents, {args.threads} embedding threads")
+    for precision, rate in rates.items():
+        print(f"  {precision:<5} {rate:6.1f} documents/s  {rate / next(iter(rates.values())):.2f}x")
+    print(f"peak RSS {peak_rss_mb():.0f} MB")
+
+
+def measure(docs: list[DocumentInput], threads: int, precision: str, export_dir: Path | None) -> float:
+    """Index `docs` into a fresh data directory; print the split and return documents per second."""
     with tempfile.TemporaryDirectory(prefix="memrag-ingest-") as scratch:
-        settings = Settings(data_dir=Path(scratch), embedding_threads=args.threads)
-        llm, cached = make_llm_parts(settings), make_embedder(settings)  # ours to close
+        settings = Settings(data_dir=Path(scratch), embedding_threads=threads)
+        model = OnnxEmbedder(
+            settings.embedding_model,
+            export_dir or Path(scratch) / "onnx",
+            quantize=precision == "int8",
+            threads=threads,
+        )
+        llm, cached = make_llm_parts(settings), CachedEmbedder(model, Path(scratch) / "embeddings.sqlite")
         timed, embedder = TimedExtractor(llm.extractor), TimedEmbedder(cached)
         engine = open_engine(settings, "bench", embedder=embedder, extractor=timed)
         jobs = LocalJobs(lambda namespace: engine)
@@ -91,7 +112,6 @@ def main() -> None:
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         done = jobs.get(job.id)
-        embed = embedder.seconds
         jobs.close()
         passages, entities, facts = (
             sum(1 for _ in c.scroll()) for c in (engine.store.passages, engine.store.entities, engine.store.facts)
@@ -99,13 +119,18 @@ def main() -> None:
         engine.close()
         llm.close()
         cached.close()
-    print(f"{done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
+    print(f"{precision}: {done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
     print(f"passages {passages}, entities {entities}, facts {facts}")
     print(f"total {elapsed:.1f} s -> {done.indexed / elapsed:.1f} documents/s")
-    rest = elapsed - timed.seconds - embed
-    for label, seconds in (("extraction (spaCy)", timed.seconds), ("embedding (MiniLM, ONNX)", embed), ("rest", rest)):
+    rest = elapsed - timed.seconds - embedder.seconds
+    parts = (
+        ("extraction (spaCy)", timed.seconds),
+        (f"embedding (MiniLM, {precision})", embedder.seconds),
+        ("rest", rest),
+    )
+    for label, seconds in parts:
         print(f"  {label:<26} {seconds:7.1f} s  {100 * seconds / elapsed:5.1f} %")
-    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    return done.indexed / elapsed
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@ retrieval latency p50/p95 of memrag and of dense retrieval, timed alike and as `
 them (query embedding + ranking + the hits' texts, no LLM; memory/eval/query_timing.py), peak RSS, recall.
 
 Cold start: a fresh data directory and an empty embedding cache, so every text is embedded once.
+Each ONNX precision given is indexed in turn (fp32: the path before int8 became the default), and its
+index time is printed beside the HippoRAG 2 reference's, with both thread counts.
 Run: .venv/bin/python -m benchmarks.bench_musique [--threads 2] [--backend onnx|torch]
+     [--precision fp32 int8] [--extractor recorded|offline] [--export-dir DIR]
 """
 
 from __future__ import annotations
@@ -15,16 +18,23 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from memrag.memory.embedding.cache import CachedEmbedder
+from memrag.memory.embedding.onnx import OnnxEmbedder
 from memrag.memory.eval.dataset import load_dataset
 from memrag.memory.eval.harness import KS, EvalOptions, index_corpus, passage_texts, peak_rss_mb
 from memrag.memory.eval.metrics import mean_recall, percentile_ms
 from memrag.memory.eval.query_timing import TIMED, retrieve_both
+from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.extraction.recorded import RecordedExtractor, load_openie_file
 from memrag.memory.params import RetrievalParams
+from memrag.memory.ports import Extractor
 from memrag.memory.settings import Settings
-from memrag.memory.wiring import open_engine
+from memrag.memory.wiring import make_embedder, open_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "musique-100"
+# The anchor: HippoRAG 2's reference code indexing musique-100 (OpenIE cached, one torch thread,
+# idle 2-core machine), as quoted in ../shared/data/README.md.
+REFERENCE_INDEX_S, REFERENCE_THREADS = 257.0, 1
 
 
 def main() -> None:
@@ -34,20 +44,47 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="embedding threads (torch or ONNX Runtime)")
     parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
     parser.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
+    parser.add_argument("--precision", nargs="+", choices=["fp32", "int8"], default=["int8"], help="ONNX weights")
+    parser.add_argument("--extractor", choices=["recorded", "offline"], default="recorded")
+    parser.add_argument("--export-dir", type=Path, help="keep the ONNX export here (default: made afresh)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if not args.dataset.is_dir():
         print(f"no dataset at {args.dataset}; nothing to measure")
         return
-    result = run(args)
+    precisions = args.precision if args.backend == "onnx" else ["fp32"]
+    result = {precision: run(args, precision) for precision in precisions}
     print(json.dumps(result, indent=2))
+    print_summary(result)
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
+def print_summary(result: dict[str, dict[str, object]]) -> None:
+    """Index time beside the reference's, and recall at each k, one line per precision."""
+    print(f"reference HippoRAG 2: index {REFERENCE_INDEX_S:.0f} s at {REFERENCE_THREADS} torch thread")
+    for precision, figures in result.items():
+        seconds, recall = figures["index_s"], figures["recall"]
+        threads = figures["embedding"]["threads"]  # type: ignore[index]
+        ratio = float(seconds) / REFERENCE_INDEX_S  # type: ignore[arg-type]
+        recalls = " ".join(f"R@{k} {recall[f'recall@{k}']:.4f}" for k in KS)  # type: ignore[index]
+        print(f"memrag {precision}: index {seconds} s at {threads} threads = {ratio:.2f}x the reference; {recalls}")
+
+
+def make_parts(args: argparse.Namespace, precision: str, settings: Settings) -> tuple[CachedEmbedder, Extractor]:
+    """The embedder of this precision (behind a cold cache) and the extractor asked for."""
+    extractor: Extractor = SpacyExtractor()
+    if args.extractor == "recorded":
+        extractor = RecordedExtractor(load_openie_file(args.openie)[0])
+    if args.backend != "onnx":
+        return make_embedder(settings), extractor
+    export_dir = args.export_dir or settings.data_dir / "onnx"
+    inner = OnnxEmbedder(settings.embedding_model, export_dir, quantize=precision == "int8", threads=args.threads)
+    return CachedEmbedder(inner, settings.embedding_cache), extractor
+
+
+def run(args: argparse.Namespace, precision: str) -> dict[str, object]:
     dataset = load_dataset(args.dataset)
-    recorded, _ = load_openie_file(args.openie)
     with tempfile.TemporaryDirectory(prefix="memrag-bench-") as scratch:
         settings = Settings(
             data_dir=Path(scratch),
@@ -56,15 +93,19 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             embedding_cache=Path(scratch) / "cache" / "embeddings.sqlite",
         )
         started = time.perf_counter()
-        engine = open_engine(settings, "bench", extractor=RecordedExtractor(recorded), whole_documents=True)
+        embedder, extractor = make_parts(args, precision, settings)
+        engine = open_engine(settings, "bench", embedder=embedder, extractor=extractor, whole_documents=True)
         load_s = time.perf_counter() - started
         timings = index_corpus(engine, dataset, EvalOptions(progress=False))
         embedded = getattr(engine.embedder, "computed", None)
         params = replace(RetrievalParams(ppr_mode=args.ppr), top_k=max(KS))
         queries = measure_queries(engine, dataset, params)
         engine.close()
+        embedder.close()
     return {
-        "embedding": {"backend": args.backend, "threads": args.threads, "texts_embedded": embedded},
+        "embedding": {"backend": args.backend, "precision": precision, "threads": args.threads},
+        "extractor": args.extractor,
+        "texts_embedded": embedded,
         "model_load_s": round(load_s, 2),
         "index_s": round(timings["index_s"], 1),
         "index_embed_s": round(timings["index_embed_s"], 1),
