@@ -1,9 +1,10 @@
 """The offline OpenIE extractor: spaCy named entities plus triples read off the dependency parse.
 
 Deterministic and LLM-free, clearly weaker than an LLM: a triple is (subject, verb [+ preposition],
-object) for each verb with a nominal subject and object; pronoun subjects stand for the passage's
-title; named entities left out of every triple are tied to the title ("mentions"), so that each
-passage still links to what it names.
+object) for each clause (`clauses.py`); the title is the passage's topic, which pronouns, "the
+journal" and the like stand for (`mentions.py`); named entities and domain terms (`terms.py`) left
+out of every triple are tied to the title ("mentions"), so that each passage still links to what it
+names. Long passages are parsed in pieces (`pieces.py`), so memory stays bounded.
 """
 
 from __future__ import annotations
