@@ -76,8 +76,8 @@ def read(question: str, hits: Sequence[Hit], readers: Readers) -> Asked:
 
 
 def ask_all(engine: Engine, dataset: Dataset, readers: Readers, top_k: int) -> list[Asked]:
-    params = RetrievalParams(top_k=top_k)
-    return [read(q.question, engine.retrieve(q.question, params).hits, readers) for q in dataset.questions]
+    params = RetrievalParams(top_k=max(top_k, 10))  # as `memrag eval`: the readers see the top k of a top-10 retrieval
+    return [read(q.question, engine.retrieve(q.question, params).hits[:top_k], readers) for q in dataset.questions]
 
 
 def gold_documents(dataset: Dataset) -> list[str]:
