@@ -27,10 +27,11 @@ class RetrievalParams:
     ppr_tolerance: float = 1e-5  # L1 change per iteration that stops the exact walk
     ppr_max_iterations: int = 100
     # Final ordering (memrag's addition, see retrieval/ordering.py and fusion.py; `hipporag2()` turns it off).
-    # dense_anchor, lead_tie_margin, rrf_k chosen on musique-100 (both triple sets): benchmarks/tune_fusion.py.
+    # dense_anchor, lead_* and rrf_k chosen on musique-100 (both triple sets): benchmarks/tune_fusion.py.
     dense_anchor: int = 2  # the dense top passages placed first...
     promote_fact_source: bool = True  # ...but the walk's choice takes the last of them if it alone states the best fact
     lead_tie_margin: float = 0.01  # ...and of the first two, the one stating it first when their cosines differ less
+    lead_release_gap: float = 0.12  # when dense's first leads its second by this cosine, the first leads alone
     rrf_k: float = 5.0
     rrf_dense_weight: float = 0.2
 

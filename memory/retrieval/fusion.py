@@ -7,6 +7,8 @@ passages lead, then the rank fusion of both orders. One piece of evidence reorde
 query's best-matching fact, and which passages state it (mention both its subject and object). A
 passage that states it beats one that does not in a near tie of dense scores, and when no leading
 passage states it, the fused order's best other passage that does takes the last leading place.
+And one signal shortens the lead: when dense's first passage leads its second by a wide cosine
+gap, the second is a weak guess, and the fused order fills the places after the first.
 The signals behind the decision are kept (`QuerySignals`) for callers that judge an answer's
 support, such as abstention.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from memrag.memory.params import RetrievalParams
 from memrag.memory.types import Fact, ScoredFact
 
 
@@ -63,12 +66,30 @@ def states(fact: Fact | None, entities: Sequence[str]) -> bool:
     return fact is not None and fact.subject_id in entities and fact.object_id in entities
 
 
-def leading(
-    fused: Sequence[str], evidence: Evidence, anchor: int, promote: bool, tie_margin: float = 0.0
-) -> tuple[list[str], str | None]:
+def leading(fused: Sequence[str], evidence: Evidence, params: RetrievalParams) -> tuple[list[str], str | None]:
     """The passages placed first, and the one the best fact moved up (None when the dense lead stood).
 
-    The lead is the dense top `anchor`. With `promote`, the best kept fact reorders it in one of two ways:
+    The lead is the dense top `dense_anchor`, reordered by the best fact (`fact_lead`). When it stands
+    and dense's first passage leads its second by `lead_release_gap` cosine or more, dense's second
+    guess is a weak one: only the first leads, and the fused order fills the places after it.
+    """
+    head, moved = fact_lead(fused, evidence, params.dense_anchor, params.promote_fact_source, params.lead_tie_margin)
+    if moved is None and len(head) > 1 and dense_gap(evidence.dense_scores) >= params.lead_release_gap:
+        return head[:1], None
+    return head, moved
+
+
+def dense_gap(scores: np.ndarray) -> float:
+    """The dense top passage's cosine lead over the second (its whole cosine when alone, 0 when none)."""
+    if len(scores) == 0:
+        return 0.0
+    return float(scores[0]) - (float(scores[1]) if len(scores) > 1 else 0.0)
+
+
+def fact_lead(
+    fused: Sequence[str], evidence: Evidence, anchor: int, promote: bool, tie_margin: float = 0.0
+) -> tuple[list[str], str | None]:
+    """The dense top `anchor` and, with `promote`, the best kept fact's reordering of it, in one of two ways:
     - a near tie: dense's second states the fact, its first does not, their cosines differ by less than
       `tie_margin` and the fused order agrees (ranks the second higher): the two swap;
     - none of the lead states it and the fused order's best passage outside the lead does: that passage
@@ -106,12 +127,11 @@ def signals(
     """The signals of one fused ranking (`walk_mass`: the walk's passage masses, best first)."""
     scores = evidence.dense_scores
     top = float(scores[0]) if len(scores) else 0.0
-    gap = top - float(scores[1]) if len(scores) > 1 else top
     total = float(sum(walk_mass))
     fact = best_fact(evidence.facts)
     return QuerySignals(
         dense_top=top,
-        dense_gap=gap,
+        dense_gap=dense_gap(scores),
         facts_kept=len(evidence.facts),
         top_states_fact=bool(ranked) and states(fact, evidence.entities_of(ranked[0])),
         walk_top_share=float(walk_mass[0]) / total if total > 0 else 0.0,

@@ -47,7 +47,7 @@ def fuse_orders(walk: list[tuple[str, float]], evidence: Evidence, params: Retri
         seen = {p for p, _ in walk}
         ranked = walk + [(p, 0.0) for p in dense_ids if p not in seen]
     fused = [p for p, _ in ranked]
-    head, promoted = leading(fused, evidence, params.dense_anchor, params.promote_fact_source, params.lead_tie_margin)
+    head, promoted = leading(fused, evidence, params)
     final = anchor(ranked, head)[: params.top_k]
     return Ordered(final, signals([p for p, _ in final], evidence, [m for _, m in walk], promoted))
 
