@@ -12,25 +12,30 @@ export class Api {
     this.key = key;
   }
 
-  headers(json) {
+  headers(type) {
     const headers = { Authorization: `Bearer ${this.key}` };
-    if (json) headers["Content-Type"] = "application/json";
+    if (type) headers["Content-Type"] = type;
     return headers;
   }
 
-  async request(method, path, body) {
+  request(method, path, body) {
+    return body === undefined ? this.send(method, path) : this.send(method, path, JSON.stringify(body), "application/json");
+  }
+
+  async send(method, path, payload = undefined, type = null) {
     let response;
     try {
-      response = await fetch(path, {
-        method,
-        headers: this.headers(body !== undefined),
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      response = await fetch(path, { method, headers: this.headers(type), body: payload });
     } catch {
       throw new ApiError(0, "the server cannot be reached; is memrag still running?");
     }
     if (!response.ok) throw await problem(response);
     return response.status === 204 ? null : response.json();
+  }
+
+  // A file's bytes as the body (the server reads it with the same loaders as `memrag ingest`).
+  upload(path, file) {
+    return this.send("POST", path, file, "application/octet-stream");
   }
 
   get(path) {
@@ -47,7 +52,7 @@ export class Api {
 
   // POST with `stream: true`; calls onEvent(name, data) per server-sent event until the stream ends.
   async stream(path, body, onEvent) {
-    const response = await fetch(path, { method: "POST", headers: this.headers(true), body: JSON.stringify(body) });
+    const response = await fetch(path, { method: "POST", headers: this.headers("application/json"), body: JSON.stringify(body) });
     if (!response.ok) throw await problem(response);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = "";

@@ -1,21 +1,17 @@
-// Documents: add pasted text or files, watch their jobs, page through what is stored, delete.
+// Documents: add pasted text or upload files, follow their jobs, page through what is stored, delete.
 
 import { nsPath } from "./api.js";
 import { $, el, fmt, say } from "./dom.js";
-import { documentsFrom } from "./files.js";
-import { session } from "./session.js";
+import { Jobs } from "./jobs.js";
 
 const PAGE_SIZE = 20;
-const POLL_MS = 500;
-const ENDED = new Set(["done", "failed"]);
 
 export class Documents {
   constructor(api, ns) {
     this.api = api;
     this.ns = ns;
     this.cursors = [null]; // cursor of each page seen so far; the last one is the page shown
-    this.jobs = new Map(); // job id → last JSON seen
-    this.polling = null;
+    this.jobs = new Jobs(api, ns, () => this.showPage());
   }
 
   async onPaste(event) {
@@ -25,25 +21,11 @@ export class Documents {
     if (await this.submit([doc], doc.title || doc.id || "pasted text")) event.target.reset();
   }
 
-  async onUpload(event) {
-    event.preventDefault();
-    const files = $("files").files;
-    if (files.length === 0) return say("add-status", "Choose one or more files first.", true);
-    try {
-      const documents = await documentsFrom(files);
-      const label = documents.length === 1 ? documents[0].id : `${documents.length} documents from files`;
-      if (await this.submit(documents, label)) event.target.reset();
-    } catch (error) {
-      say("add-status", error.message, true);
-    }
-  }
-
   async submit(documents, label) {
     try {
       const job = await this.api.post(`${nsPath(this.ns)}/documents`, { documents });
-      session.rememberJob(job.job_id, label);
       say("add-status", `Queued ${documents.length} document(s) as job ${job.job_id}.`);
-      this.watchJobs();
+      this.jobs.follow(job.job_id, label);
       return true;
     } catch (error) {
       say("add-status", `Not added: ${error.message}`, true);
@@ -51,44 +33,28 @@ export class Documents {
     }
   }
 
-  // Polls this session's unfinished jobs until none is left; a job submitted mid-poll keeps the loop going.
-  watchJobs() {
-    this.wanted = true;
-    if (this.polling) return;
-    const tick = async () => {
-      this.wanted = false;
-      const { open, finished } = await this.refreshJobs();
-      if (finished) this.showPage();
-      this.polling = open || this.wanted ? setTimeout(tick, POLL_MS) : null;
-    };
-    this.polling = setTimeout(tick, 0);
+  // Each file is sent as it is; the server reads it with the loaders of `memrag ingest` (PDF included).
+  async onUpload(event) {
+    event.preventDefault();
+    const files = [...$("files").files];
+    if (files.length === 0) return say("add-status", "Choose one or more files first.", true);
+    const outcomes = [];
+    for (const file of files) outcomes.push(await this.uploadOne(file));
+    const refused = outcomes.filter((o) => !o.ok);
+    say("add-status", outcomes.map((o) => o.message).join(" "), refused.length > 0);
+    if (refused.length === 0) event.target.reset();
   }
 
-  // Reads every job of this session not yet finished: whether one is still queued or running, and
-  // whether one finished since the last read (the document list is then out of date).
-  async refreshJobs() {
-    let open = false;
-    let finished = false;
-    for (const { id } of session.jobs()) {
-      const seen = this.jobs.get(id);
-      if (seen && ENDED.has(seen.status)) continue;
-      let job;
-      try {
-        job = await this.api.get(`/v1/jobs/${encodeURIComponent(id)}`);
-      } catch (error) {
-        job = { job_id: id, status: "failed", error: error.message, errors: {} };
-      }
-      this.jobs.set(id, job);
-      open ||= !ENDED.has(job.status);
-      finished ||= ENDED.has(job.status);
+  async uploadOne(file) {
+    const path = `${nsPath(this.ns)}/documents:upload?${new URLSearchParams({ name: file.name })}`;
+    try {
+      const job = await this.api.upload(path, file);
+      this.jobs.follow(job.job_id, file.name);
+      const skipped = job.errors.length ? ` (${job.errors.length} line(s) not read: ${job.errors.slice(0, 3).join("; ")})` : "";
+      return { ok: true, message: `${file.name}: queued ${fmt(job.documents)} document(s)${skipped}.` };
+    } catch (error) {
+      return { ok: false, message: `${file.name} not added: ${error.message}.` };
     }
-    this.renderJobs();
-    return { open, finished };
-  }
-
-  renderJobs() {
-    const items = session.jobs().map(({ id, label }) => jobItem(label, this.jobs.get(id) ?? { job_id: id, status: "queued" }));
-    $("jobs").replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: "No jobs in this session yet." })]));
   }
 
   turn(step) {
@@ -148,20 +114,11 @@ export class Documents {
     if (!window.confirm(`Delete document ${docId}? Its passages leave the memory.`)) return;
     try {
       const job = await this.api.delete(`${nsPath(this.ns)}/documents/${encodeURIComponent(docId)}`);
-      session.rememberJob(job.job_id, `delete ${docId}`);
       say("add-status", `Deleting ${docId} (job ${job.job_id}).`);
-      this.watchJobs();
+      this.jobs.follow(job.job_id, `delete ${docId}`);
     } catch (error) {
       say("add-status", `Not deleted: ${error.message}`, true);
     }
   }
 }
 
-function jobItem(label, job) {
-  const progress = el("progress", { max: String(job.slices || 1), value: String(job.applied_slices || 0), "aria-label": `Progress of ${label}` });
-  const summary = `${label}: ${job.status}` + (job.documents ? ` — ${job.indexed ?? 0} indexed, ${job.unchanged ?? 0} unchanged, ${job.deleted ?? 0} deleted of ${job.documents}` : "");
-  const item = el("li", { class: `job ${job.status}`, "data-job": job.job_id }, el("span", { text: summary }), progress);
-  if (job.error) item.append(el("div", { class: "error", text: job.error }));
-  for (const [docId, reason] of Object.entries(job.errors ?? {})) item.append(el("div", { class: "error", text: `${docId}: ${reason}` }));
-  return item;
-}

@@ -28,10 +28,10 @@ async function signIn(key) {
 
 function open(api, ns) {
   session.choose(ns);
+  parts?.documents.jobs.stop(); // the previous namespace's polling
   parts = { documents: new Documents(api, ns), ask: new Ask(api, ns), explore: new Explore(api, ns) };
   window.memragConsole = { explore: parts.explore }; // used by benchmarks/bench_console_graph.py
-  parts.documents.renderJobs();
-  parts.documents.watchJobs();
+  parts.documents.jobs.watch(); // the server's list: unfinished jobs show their progress after a reload too
   show(currentTab());
 }
 
@@ -52,6 +52,8 @@ function bindOnce() {
   $("docs-refresh").addEventListener("click", () => parts.documents.showPage());
   $("docs-next").addEventListener("click", () => parts.documents.turn(+1));
   $("docs-prev").addEventListener("click", () => parts.documents.turn(-1));
+  $("jobs-next").addEventListener("click", () => parts.documents.jobs.turn(+1));
+  $("jobs-prev").addEventListener("click", () => parts.documents.jobs.turn(-1));
   $("ask-form").addEventListener("submit", (e) => {
     e.preventDefault();
     parts.ask.ask($("question").value.trim());

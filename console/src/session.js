@@ -2,7 +2,7 @@
 
 const KEY = "memrag.key";
 const NAMESPACE = "memrag.namespace";
-const JOBS = "memrag.jobs";
+const JOB_LABELS = "memrag.job-labels"; // job id → what this tab sent (the server's list has no names)
 
 export const session = {
   key: () => sessionStorage.getItem(KEY),
@@ -16,10 +16,11 @@ export const session = {
   signOut() {
     sessionStorage.clear();
   },
-  jobs: () => JSON.parse(sessionStorage.getItem(JOBS) || "[]"),
-  rememberJob(jobId, label) {
-    const jobs = session.jobs().filter((j) => j.id !== jobId);
-    jobs.unshift({ id: jobId, label });
-    sessionStorage.setItem(JOBS, JSON.stringify(jobs.slice(0, 20)));
+  jobLabel: (jobId) => labels()[jobId] ?? null,
+  labelJob(jobId, label) {
+    const kept = Object.entries(labels()).slice(-49); // the newest 50
+    sessionStorage.setItem(JOB_LABELS, JSON.stringify(Object.fromEntries([...kept, [jobId, label]])));
   },
 };
+
+const labels = () => JSON.parse(sessionStorage.getItem(JOB_LABELS) || "{}");
