@@ -8,7 +8,7 @@ that the passage's facts hang on one node that other passages name. Pure: reads 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from memrag.memory.ids import normalize_entity
@@ -29,6 +29,8 @@ class Topic:
     kinds: frozenset[str]  # lower-case lemmas: "journal" once the passage says "X is a journal"
     words: frozenset[str]  # the title's words, lower-case ("the integral" in "Riemann integral")
     surname: str = ""  # last word of a title of several words: "Hall" alone is "G. Stanley Hall"
+    entities: dict[int, Any] = field(default_factory=dict)  # token index → its named-entity span
+    chunks: dict[int, Any] = field(default_factory=dict)  # token index → its noun chunk
 
 
 def topic_of(doc: Any, title: str) -> Topic:
@@ -36,14 +38,16 @@ def topic_of(doc: Any, title: str) -> Topic:
     name = strip_article(title)
     words = frozenset(w.lower() for w in name.split())
     surname = name.split()[-1].lower() if len(name.split()) > 1 and name.split()[-1][:1].isupper() else ""
-    topic = Topic(name, frozenset(), words, surname)
+    entities = {i: ent for ent in doc.ents for i in range(ent.start, ent.end)}  # one pass: lookups stay O(1)
+    chunks = {i: chunk for chunk in doc.noun_chunks for i in range(chunk.start, chunk.end)}
+    topic = Topic(name, frozenset(), words, surname, entities, chunks)
     kinds = set()
     for token in doc:
         if token.dep_ == "attr" and token.pos_ == "NOUN" and token.head.lemma_ == "be":
             subjects = [c for c in token.head.children if c.dep_ in ("nsubj", "nsubjpass")]
             if subjects and name and stands_for(subjects[0], topic) == name:
                 kinds.add(token.lemma_.lower())
-    return Topic(name, frozenset(kinds), words, surname)
+    return Topic(name, frozenset(kinds), words, surname, entities, chunks)
 
 
 def stands_for(token: Any, topic: Topic, hops: int = 0) -> str:
@@ -59,7 +63,7 @@ def stands_for(token: Any, topic: Topic, hops: int = 0) -> str:
         return topic.title
     if topic.title and _is_topic(token, topic):
         return topic.title
-    return phrase(token)
+    return phrase(token, topic)
 
 
 def is_title_span(token: Any, topic: Topic) -> bool:
@@ -89,33 +93,23 @@ def _is_topic(token: Any, topic: Topic) -> bool:
         determiners = {c.lower_ for c in token.children if c.dep_ in ("det", "poss")}
         return bool(determiners & _DEFINITE)
     if token.pos_ == "PROPN" and topic.surname and token.lower_ == topic.surname:
-        entity = entity_of(token)
+        entity = topic.entities.get(token.i)
         return entity is None or len(entity) == 1
     return False
 
 
-def entity_of(token: Any) -> Any:
-    """The named-entity span holding the token, or None."""
-    if not token.ent_type_:
-        return None
-    for ent in token.doc.ents:
-        if ent.start <= token.i < ent.end:
-            return ent
-    return None
-
-
-def phrase(token: Any) -> str:
+def phrase(token: Any, topic: Topic) -> str:
     """The named entity or noun chunk around a token (no article, no possessive, no stray punctuation)."""
-    entity = entity_of(token)
+    entity = topic.entities.get(token.i)
     if entity is not None and entity.label_ not in SKIPPED_ENTITY_LABELS:
         return entity_text(entity)
-    named = [c for c in token.children if c.dep_ == "appos" and entity_of(c) is not None]
+    named = [c for c in token.children if c.dep_ == "appos" and c.i in topic.entities]
     if token.pos_ == "NOUN" and named:  # "the American company Prometheus Global Media": the name
-        return phrase(named[0])
-    for chunk in token.doc.noun_chunks:
-        if chunk.start <= token.i < chunk.end:
-            words = [t for t in chunk if t.dep_ != "det" and t.pos_ not in ("PRON", "PUNCT")]
-            return " ".join(t.text for t in words[-MAX_PHRASE_TOKENS:]).strip()
+        return phrase(named[0], topic)
+    chunk = topic.chunks.get(token.i)
+    if chunk is not None:
+        words = [t for t in chunk if t.dep_ != "det" and t.pos_ not in ("PRON", "PUNCT")]
+        return " ".join(t.text for t in words[-MAX_PHRASE_TOKENS:]).strip()
     return str(token.text).strip() if token.pos_ in ("PROPN", "NOUN", "NUM") else ""
 
 
