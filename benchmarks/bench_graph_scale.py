@@ -24,19 +24,18 @@ import numpy as np
 
 from benchmarks.bench_scaling import synthetic_document
 from benchmarks.bench_sizing import reset_peak_rss, rss_mb
-from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.graph.ppr import PprSettings, personalized_pagerank
-from memrag.memory.ids import document_id, passage_id
-from memrag.memory.types import Extraction
+from memrag.memory.ids import document_id, entity_id, fact_id, passage_id
 
 
 def passage_of(i: int, hubs: int, rng: np.random.Generator) -> tuple[str, list[str], list[tuple[str, str, str]]]:
-    """The graph's view of synthetic passage `i`: its id, entity ids and (fact, subject, object) ids."""
+    """The graph's view of synthetic passage `i`: its id, entity ids and (fact, subject, object) ids
+    (the synthetic names are already in normal form: `normalise_extraction` would give these ids)."""
     text, triples = synthetic_document(i, hubs, rng)
-    found = normalise_extraction(Extraction((), triples))
-    doc = document_id("", text)
-    return passage_id(doc, text), list(found.entities), [(f.id, f.subject_id, f.object_id) for f in found.facts]
+    facts = {fact_id(t.subject, t.predicate, t.object): (entity_id(t.subject), entity_id(t.object)) for t in triples}
+    entities = list(dict.fromkeys(e for pair in facts.values() for e in pair))
+    return passage_id(document_id("", text), text), entities, [(f, s, o) for f, (s, o) in facts.items()]
 
 
 def build(graph: MemoryGraph, passages: int, rng: np.random.Generator) -> list[str]:

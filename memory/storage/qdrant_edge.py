@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +29,37 @@ _UPSERT_CHUNK = 512
 # Edge runs no background optimizer: after this many writes the shard is optimised in-process
 # (segments past the indexing threshold get their HNSW index), so searches stay sub-linear.
 OPTIMIZE_EVERY = 5_000
+# Above the exact-search bound an HNSW walk scores the int8 copy and rescores this many times the
+# limit with the full vectors (benchmarks/bench_vector_memory.py: recall held, RSS a quarter).
+RESCORE_OVERSAMPLING = 2.0
+
+
+@dataclass(frozen=True)
+class VectorLayout:
+    """Where a new collection keeps its vectors (a stored collection keeps the layout it was made with).
+
+    `quantized`: the full float32 vectors stay on disk, read on demand (`Memory.Cold`: not
+    pre-warmed into the page cache), and an int8 scalar-quantized copy (a quarter of the size) is
+    pinned in RAM for the HNSW walk; exact searches ignore the copy. Otherwise the float32 vectors
+    are memory-mapped and pre-warmed (Edge's default), as collections were made before.
+    """
+
+    quantized: bool = True
+
+
+DEFAULT_LAYOUT = VectorLayout()
 
 
 class EdgeIndex:
     """A collection stored under `path`; created on first open, loaded after."""
 
     def __init__(
-        self, path: Path, dim: int, optimize_every: int = OPTIMIZE_EVERY, min_free_bytes: int = MIN_FREE_BYTES
+        self,
+        path: Path,
+        dim: int,
+        optimize_every: int = OPTIMIZE_EVERY,
+        min_free_bytes: int = MIN_FREE_BYTES,
+        layout: VectorLayout = DEFAULT_LAYOUT,
     ) -> None:
         self._path = path
         self._optimize_every = optimize_every
@@ -43,9 +68,9 @@ class EdgeIndex:
         ensure_room_to_open(path, min_free_bytes)  # loading fills memory-mapped files (storage/edge_guard.py)
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
-                self._shard = _load(path, dim)
+                self._shard = _load(path, dim, layout)
             else:
-                self._shard = _create(path, dim)
+                self._shard = _create(path, dim) if layout == DEFAULT_LAYOUT else _create_with(path, dim, layout)
         except Exception as exc:  # the binding raises plain Exceptions
             raise StorageError(
                 f"cannot open the embedded store's {path.name} collection: try again; if it persists, "
@@ -198,27 +223,41 @@ class EdgeIndex:
 
 
 def _create(path: Path, dim: int) -> qe.EdgeShard:
+    """A new collection in the default layout (tests patch this one to shape the index)."""
+    return _create_with(path, dim, DEFAULT_LAYOUT)
+
+
+def _create_with(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
     path.mkdir(parents=True, exist_ok=True)
-    config = qe.EdgeConfig(vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine))
-    return qe.EdgeShard.create(str(path), config)
+    if layout.quantized:
+        int8 = qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned)
+        vectors = qe.EdgeVectorParams(
+            size=dim, distance=qe.Distance.Cosine, quantization_config=int8, memory=qe.Memory.Cold
+        )
+    else:
+        vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+    return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors))
 
 
-def _load(path: Path, dim: int) -> qe.EdgeShard:
+def _load(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
     """The stored shard; rebuilt from its segments if its write-ahead log cannot be read (edge_salvage)."""
     try:
         return qe.EdgeShard.load(str(path))
     except Exception as exc:  # the binding raises plain Exceptions
         if not edge_salvage.wal_unreadable(exc):
             raise
-    edge_salvage.rebuild(path, lambda fresh: _create(fresh, dim))
+    edge_salvage.rebuild(path, lambda fresh: _create_with(fresh, dim, layout))
     return qe.EdgeShard.load(str(path))
 
 
-def _params(ef: int | None, exact: bool) -> qe.SearchParams | None:
-    """A full scan (`exact`: segments with an HNSW index are scanned too), or HNSW with breadth `ef`."""
-    if not exact and ef is None:
-        return None
-    return qe.SearchParams(hnsw_ef=ef, exact=exact)
+def _params(ef: int | None, exact: bool) -> qe.SearchParams:
+    """A full scan over the full vectors (`exact`: segments with an HNSW index are scanned too), or
+    HNSW with breadth `ef` over the int8 copy where there is one, its best candidates rescored
+    (both are no-ops on a collection without a quantized copy)."""
+    if exact:
+        return qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
+    rescore = qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+    return qe.SearchParams(hnsw_ef=ef, exact=False, quantization=rescore)
 
 
 def _filter(where: Match | None) -> qe.Filter | None:
