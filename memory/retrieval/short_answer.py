@@ -28,7 +28,6 @@ class AnswerKind(Enum):
     ANY = "any"
 
 
-_NUMBER = AnswerKind.NUMBER
 # The earliest match in the question wins; at one position, the first pattern listed.
 _KIND_PATTERNS: tuple[tuple[re.Pattern[str], AnswerKind], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
