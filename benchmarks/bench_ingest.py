@@ -3,7 +3,7 @@
 2,000 documents (MuSiQue passages, then 2Wiki ones) go through in-process jobs (the embedded
 mode: slices of 16 documents, each chunked, extracted by spaCy, embedded by MiniLM on ONNX
 Runtime, and written) into a fresh data directory with an empty embedding cache. Each ONNX
-precision given runs the same documents in turn (fp32: the path before int8 became the default),
+precision given runs the same documents in turn (fp32, the default, and int8: per-channel weights),
 and each prints its throughput and where the time went: extraction, embedding, and the rest
 (store writes, synonym search, graph); then the throughputs side by side.
 

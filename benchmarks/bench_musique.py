@@ -3,8 +3,9 @@ retrieval latency p50/p95 of memrag and of dense retrieval, timed alike and as `
 them (query embedding + ranking + the hits' texts, no LLM; memory/eval/query_timing.py), peak RSS, recall.
 
 Cold start: a fresh data directory and an empty embedding cache, so every text is embedded once.
-Each ONNX precision given is indexed in turn (fp32: the path before int8 became the default), and its
-index time is printed beside the HippoRAG 2 reference's, with both thread counts.
+Each ONNX precision given is indexed in turn (fp32, the default, and int8: per-channel weights,
+`memory/embedding/onnx.py`), and its index time is printed beside the HippoRAG 2 reference's, with
+both thread counts.
 Run: .venv/bin/python -m benchmarks.bench_musique [--threads 2] [--backend onnx|torch]
      [--precision fp32 int8] [--extractor recorded|offline] [--export-dir DIR]
 """
@@ -44,7 +45,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="embedding threads (torch or ONNX Runtime)")
     parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
     parser.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
-    parser.add_argument("--precision", nargs="+", choices=["fp32", "int8"], default=["int8"], help="ONNX weights")
+    parser.add_argument("--precision", nargs="+", choices=["fp32", "int8"], default=["fp32"], help="ONNX weights")
     parser.add_argument("--extractor", choices=["recorded", "offline"], default="recorded")
     parser.add_argument("--export-dir", type=Path, help="keep the ONNX export here (default: made afresh)")
     parser.add_argument("--out", type=Path)
