@@ -38,7 +38,7 @@ class SpacyExtractor:
             self._nlp = shared_pipeline(self._model)
         split = [split_title(text) for text in passages]
         pieces = Pieces.of([body for _, body in split])  # a long body is parsed piece by piece: bounded memory
-        docs = self._nlp.pipe(pieces.texts, batch_size=self._batch_size)
+        docs = (doc for texts in pieces.batches() for doc in self._nlp.pipe(texts, batch_size=self._batch_size))
         found = [extract_from_doc(doc, split[owner][0]) for doc, owner in zip(docs, pieces.owners, strict=True)]
         return pieces.merge(found)
 

@@ -3,17 +3,19 @@
 spaCy holds a whole text's parse at once (and refuses texts over its `max_length`, 1,000,000 characters);
 a whole-document passage can be 5,000,000. Each body is cut into pieces of at most `MAX_PIECE_CHARS`
 at paragraph breaks, else sentence ends, else spaces; each piece is parsed and extracted on its own,
-under the passage's title, and the pieces' extractions are merged back in order (pure).
+under the passage's title, and the pieces' extractions are merged back in order (pure). Pieces are
+parsed in batches of at most `BATCH_CHARS`, since the parser's memory grows with a batch's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from memrag.memory.types import Extraction, Triple
 
-MAX_PIECE_CHARS = 20_000  # ~4,000 words: a few MB of parse, far below spaCy's limit
+MAX_PIECE_CHARS = 20_000  # ~4,000 words, far below spaCy's limit
+BATCH_CHARS = 40_000  # characters parsed together: the parser's working memory grows with a batch's tokens
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", " ")
 
 
@@ -54,6 +56,19 @@ class Pieces:
                 texts.append(piece)
                 owners.append(owner)
         return cls(tuple(texts), tuple(owners), len(bodies))
+
+    def batches(self, budget: int = BATCH_CHARS) -> Iterator[tuple[str, ...]]:
+        """The pieces in order, grouped so that a group holds at most `budget` characters (or one piece)."""
+        group: list[str] = []
+        size = 0
+        for text in self.texts:
+            if group and size + len(text) > budget:
+                yield tuple(group)
+                group, size = [], 0
+            group.append(text)
+            size += len(text)
+        if group:
+            yield tuple(group)
 
     def merge(self, extractions: Sequence[Extraction]) -> list[Extraction]:
         """One extraction per passage: its pieces' entities (sorted, once) and triples (in order, once)."""

@@ -40,3 +40,11 @@ def test_pieces_merge_back_to_one_extraction_per_passage():
         Extraction(("T", "X", "Y"), (fact, Triple("T", "mentions", "Y"))),
         Extraction(("Z",), ()),
     ]
+
+
+def test_batches_hold_at_most_the_budget_and_every_piece_once_in_order():
+    pieces = Pieces.of(["a" * 900, "b" * 300, "c" * 100], limit=500)
+    batches = list(pieces.batches(budget=600))
+    assert [[len(p) for p in b] for b in batches] == [[500], [400], [300, 100]]  # 400 + 300 would pass 600
+    assert [p for b in batches for p in b] == list(pieces.texts)
+    assert list(pieces.batches(budget=10)) == [(p,) for p in pieces.texts]  # a piece over the budget goes alone
