@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -86,7 +87,8 @@ def main() -> None:
         print(f"only {len(docs)} documents under {DATA}; nothing to measure")
         return
     rates = {precision: measure(docs, args.threads, precision, args.export_dir) for precision in args.precision}
-    print(f"\n{len(docs)} documents, {args.threads} embedding threads")
+    load = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    print(f"\n{len(docs)} documents, {args.threads} embedding threads, load average now {load}")
     for precision, rate in rates.items():
         print(f"  {precision:<5} {rate:6.1f} documents/s  {rate / next(iter(rates.values())):.2f}x")
     print(f"peak RSS {peak_rss_mb():.0f} MB")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from dataclasses import replace
@@ -63,7 +64,9 @@ def main() -> None:
 
 def print_summary(result: dict[str, dict[str, object]]) -> None:
     """Index time beside the reference's, and recall at each k, one line per precision."""
-    print(f"reference HippoRAG 2: index {REFERENCE_INDEX_S:.0f} s at {REFERENCE_THREADS} torch thread")
+    print(f"reference HippoRAG 2: index {REFERENCE_INDEX_S:.0f} s at {REFERENCE_THREADS} torch thread, idle machine")
+    load = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    print(f"load average now (1, 5, 15 min): {load}; a loaded machine inflates memrag's times")
     for precision, figures in result.items():
         seconds, recall = figures["index_s"], figures["recall"]
         threads = figures["embedding"]["threads"]  # type: ignore[index]
