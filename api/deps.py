@@ -18,7 +18,8 @@ from memrag.memory.errors import NotFound
 from memrag.memory.validation import NAMESPACE_PATTERN
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """Async: an attribute read, not worth a trip through the thread pool (each sync dependency takes one)."""
     found: Services = request.app.state.services
     return found
 

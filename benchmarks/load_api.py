@@ -2,10 +2,16 @@
 
 Starts the server on 127.0.0.1 over a fresh data directory (embedded default, offline reader),
 indexes 60 MuSiQue passages, then for `--duration` seconds runs `--clients` clients asking
-questions back to back while one more client adds 8 documents every 2 seconds. Prints the
-number of answers, errors, p50/p99 latency, and how many documents were indexed meanwhile.
+questions back to back while one more client adds 8 documents every 2 seconds (`--no-feed`: none).
+Prints the number of answers, errors, p50/p99 latency, how many documents were indexed meanwhile,
+and beside answers/s the CPU bound measured in the same run: the cores ÷ the server's CPU time per
+answer (its CPU seconds while the askers ran, every thread, ÷ answers; with documents fed, their
+indexing is in it too). The load generator runs on the same machine: its CPU time is printed.
 
-    .venv/bin/python -m benchmarks.load_api [--clients 20] [--duration 60]
+With `--profile FILE`, py-spy (if installed) samples the server while the askers run and the
+samples are summed by where the CPU went: HTTP, JSON and validation, embedding, retrieval, reader.
+
+    .venv/bin/python -m benchmarks.load_api [--clients 20] [--duration 60] [--no-feed] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from memrag.memory.eval.metrics import percentile_ms
 from tests.helpers import free_port, wait_until_up
@@ -42,34 +50,127 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--no-feed", action="store_true", help="ask only: no documents added during the run")
+    parser.add_argument("--profile", type=Path, help="sample the server with py-spy into this file (raw stacks)")
     args = parser.parse_args()
     docs = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
     with tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch:
         port = free_port()
         server = _serve(Path(scratch), port)
         try:
-            asyncio.run(_load(f"http://127.0.0.1:{port}", docs, args.clients, args.duration))
+            feed = [] if args.no_feed else docs[60:]
+            url = f"http://127.0.0.1:{port}"
+            asyncio.run(
+                _load(url, docs[:60], feed, args.clients, args.duration, psutil.Process(server.pid), args.profile)
+            )
+            if args.profile and args.profile.exists():
+                print(profile_summary(args.profile))
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-async def _load(url: str, docs: list[dict[str, str]], clients: int, duration: float) -> None:
+async def _load(
+    url: str,
+    first: list[dict[str, str]],
+    feed: list[dict[str, str]],
+    clients: int,
+    duration: float,
+    server: Any,
+    profile: Path | None = None,
+) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         key = await _namespace(http)
         auth = {"Authorization": f"Bearer {key}"}
-        await _add_and_wait(http, auth, docs[:60])
-        print(f"indexed 60 documents; {clients} clients asking for {duration:.0f} s while documents are added")
+        await _add_and_wait(http, auth, first)
+        feeding = "while documents are added" if feed else "(no documents added)"
+        print(f"indexed {len(first)} documents; {clients} clients asking for {duration:.0f} s {feeding}")
         stop = time.monotonic() + duration
-        askers = asyncio.gather(*(_asker(http, auth, i, stop) for i in range(clients)))
-        asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, docs[60:], stop))
+        sampler = _sample(server.pid, duration, profile) if profile else None
+        usage = CpuUsage(server)
+        askers = _measured(asyncio.gather(*(_asker(http, auth, i, stop) for i in range(clients))), usage)
+        asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, feed, stop))
+    if sampler is not None:
+        sampler.wait(timeout=60)
     latencies = [s for r in asked for s in r[0]]
     errors = [e for r in asked for e in r[1]]
-    print(f"answers {len(latencies)} ({len(latencies) / duration:.1f}/s), errors {len(errors)}")
+    rate = len(latencies) / usage.wall
+    print(f"answers {len(latencies)} ({rate:.1f}/s), errors {len(errors)}")
     print(f"latency p50 {percentile_ms(latencies, 50):.0f} ms, p99 {percentile_ms(latencies, 99):.0f} ms")
     print(f"documents added during the run: {fed}, ingest errors {len(feed_errors)}")
+    print(usage.report(len(latencies), rate))
     for error in (errors + feed_errors)[:5]:
         print("  error:", error)
+
+
+class CpuUsage:
+    """The server's and this load generator's CPU seconds (every thread) over the askers' run."""
+
+    def __init__(self, server: Any) -> None:
+        self._server, self._me = server, psutil.Process()
+        self._start = (_cpu(server), _cpu(self._me), time.perf_counter())
+        self.server = self.client = self.wall = 0.0
+
+    def stop(self) -> None:
+        server, client, wall = self._start
+        self.server, self.client = _cpu(self._server) - server, _cpu(self._me) - client
+        self.wall = time.perf_counter() - wall
+
+    def report(self, answers: int, rate: float) -> str:
+        cores = os.cpu_count() or 1
+        per_answer = self.server / max(answers, 1)
+        bound = cores / per_answer if per_answer > 0 else 0.0
+        return (
+            f"server CPU {self.server:.1f} s = {1000 * per_answer:.1f} ms per answer; load generator CPU "
+            f"{self.client:.1f} s; CPU bound {cores} cores / {1000 * per_answer:.1f} ms = {bound:.1f} answers/s; "
+            f"answers/s = {100 * rate / bound if bound else 0.0:.0f}% of it; load average {os.getloadavg()[0]:.1f}"
+        )
+
+
+def _cpu(process: Any) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+async def _measured(run: Any, usage: CpuUsage) -> Any:
+    """`run`'s result, with `usage` stopped the moment it ends."""
+    try:
+        return await run
+    finally:
+        usage.stop()
+
+
+# Where a sample's CPU went, by the innermost frame of ours or of a library that names the part.
+PARTS = (
+    ("embedding", ("onnxruntime", "tokenizers", "memory/embedding/")),
+    ("retrieval", ("memory/retrieval/pipeline", "memory/graph/", "memory/storage/", "retrieval/ordering", "fusion")),
+    ("reader", ("memory/retrieval/reader", "sentence_spans", "short_answer", "abstention", "spacy", "thinc")),
+    ("JSON and validation", ("pydantic", "json", "api/convert", "api/schemas", "encoders")),
+    ("HTTP", ("uvicorn", "h11", "starlette", "fastapi", "anyio", "asyncio", "httptools")),
+)
+
+
+def _sample(pid: int, duration: float, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the server for the run (raw folded stacks in `out`); None if py-spy is missing."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        print("no py-spy found: `pip install py-spy` to profile the server")
+        return None
+    cmd = [spy, "record", "-p", str(pid), "-d", str(int(duration)), "-r", "100", "-f", "raw", "-o", str(out)]
+    return subprocess.Popen([*cmd, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def profile_summary(raw: Path) -> str:
+    """Shares of the sampled CPU by part: the first part (innermost frame first) a stack's frames name."""
+    counts: dict[str, int] = {}
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")[::-1]
+        part = next((name for frame in frames for name, marks in PARTS if any(m in frame for m in marks)), "other")
+        counts[part] = counts.get(part, 0) + int(count)
+    total = sum(counts.values()) or 1
+    shares = ", ".join(f"{name} {100 * n / total:.0f}%" for name, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return f"server CPU samples {total}: {shares}"
 
 
 async def _asker(http: httpx.AsyncClient, auth: dict[str, str], n: int, stop: float) -> tuple[list[float], list[str]]:

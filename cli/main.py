@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8080)
+    srv.add_argument(
+        "--access-log", action="store_true", help="log every request (off by default: /metrics counts them)"
+    )
     srv.set_defaults(run=_serve)
 
     ask = sub.add_parser("ask", help="answer a question from the memory, with citations")
@@ -109,7 +112,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from memrag.api.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
+    app = create_app(Settings())
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
     return 0
 
 
@@ -131,6 +135,8 @@ def _ask(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     print(f"\n({answer.reader}; retrieval: {retrieval.mode})")
+    if answer.support:  # the offline reader's short answer: the sentence it was taken from
+        print(f"support: {answer.support}")
     for citation in answer.citations:
         print(f"[{citation.number}] document {citation.document_id} passage {citation.passage_id}")
     return 0

@@ -60,18 +60,20 @@ def timed_retrieve(engine: Engine, question: str, params: RetrievalParams) -> tu
 
 
 def retrieve_both(
-    engine: Engine, questions: Sequence[str], params: RetrievalParams
+    engine: Engine, questions: Sequence[str], params: RetrievalParams, repeat: int = 1
 ) -> tuple[list[Retrieval], list[Retrieval], QueryTimes]:
-    """memrag's and dense retrieval's results for every question, each timed (TIMED)."""
+    """memrag's and dense retrieval's results for every question, each timed (TIMED); with `repeat`
+    > 1 each question is asked that many times, and its fastest time kept (what a loaded machine's
+    neighbours added to the others is left out)."""
     dense_params = replace(params, strategy="dense")
     for warm_up in (params, dense_params)[: len(questions) and 2]:  # first calls load the model's session
         engine.retrieve(questions[0], warm_up)
-    times, memrag, dense = QueryTimes(), [], []
+    times = QueryTimes()
+    memrag: list[Retrieval] = []
+    dense: list[Retrieval] = []
     for question in questions:
-        found, seconds = timed_retrieve(engine, question, params)
-        memrag.append(found)
-        times.add(False, seconds)
-        found, seconds = timed_retrieve(engine, question, dense_params)
-        dense.append(found)
-        times.add(True, seconds)
+        for is_dense, params_now, results in ((False, params, memrag), (True, dense_params, dense)):
+            runs = [timed_retrieve(engine, question, params_now) for _ in range(max(repeat, 1))]
+            results.append(runs[0][0])
+            times.add(is_dense, (min(wall for _, (wall, _) in runs), min(cpu for _, (_, cpu) in runs)))
     return memrag, dense, times
