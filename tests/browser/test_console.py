@@ -5,6 +5,7 @@ accessibility violation and the page breaks no CSP rule."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,13 @@ def shown_counts(driver: Any) -> dict[str, str]:
 def fresh_page(driver: Any, live: Live) -> None:
     """The console signed out: the tab's session storage cleared."""
     driver.get(f"{live.url}/console/")
-    driver.execute_script("sessionStorage.clear()")
-    driver.refresh()
+    for _ in range(5):  # a sign-in still in flight on the old page can write the key back after a clear
+        driver.execute_script("sessionStorage.clear()")
+        driver.refresh()
+        if driver.execute_script("return sessionStorage.length === 0 && !document.getElementById('sign-in').hidden"):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the console stayed signed in after its session storage was cleared")
 
 
 def sign_in(driver: Any, live: Live, key: str) -> None:
