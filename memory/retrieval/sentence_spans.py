@@ -19,13 +19,16 @@ from memrag.memory.types import Hit
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _MARK = re.compile(r"\[(\d+)\]")
+_LINE_MARK = re.compile(r"^(?:#+|[-*•])\s+")  # a Markdown heading's hashes, a list item's bullet
 _ARTICLES = ("the ", "a ", "an ")
 
 
 def sentences_of(text: str) -> list[str]:
-    """A passage's sentences (its title line left out), without a document's own "[n]" markers."""
-    body = split_title(text)[1].replace("\n", " ")
-    cleaned = (_MARK.sub("", s).strip() for s in _SENTENCE.split(body))
+    """A passage's sentences (its title line left out; each line holds its own, so a Markdown heading or a
+    list item is never glued to the next sentence), without a document's own "[n]" markers or a line's
+    heading/bullet mark."""
+    lines = split_title(text)[1].splitlines()
+    cleaned = (_LINE_MARK.sub("", _MARK.sub("", s).strip()) for line in lines for s in _SENTENCE.split(line))
     return [s for s in cleaned if s]
 
 

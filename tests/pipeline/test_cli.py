@@ -23,7 +23,7 @@ def test_ask_answers_about_a_file_just_ingested_and_cites_it(tmp_path, monkeypat
 
     assert main(["ask", "Who designed the Tarnholm lighthouse?"]) == 0
     out = capsys.readouterr().out
-    assert "Ingrid Vale" in out
+    assert "Ingrid Vale [1]" in out and "support: The Tarnholm lighthouse was designed by Ingrid Vale in 1893." in out
     assert f"document {note}" in out  # the citation names the ingested file's document
     assert "extractive (no LLM)" in out
 

@@ -26,6 +26,8 @@ def test_sentences_leave_out_the_title_line_and_a_documents_own_markers():
         "It was built in 1893.",
         "It is white.",
     ]
+    markdown = "notes\n# The Lighthouse\n\nIt was built in 1893.\n- It is white"
+    assert sentences_of(markdown) == ["The Lighthouse", "It was built in 1893.", "It is white"]  # lines never glued
 
 
 def test_a_passage_is_parsed_once_while_cached_and_the_cache_keeps_at_most_its_capacity():
