@@ -97,7 +97,7 @@ export class Documents {
       el("td", { text: doc.title }),
       state,
       el("td", { text: fmt(doc.passage_ids.length) }),
-      el("td", { class: "actions" }, replace, remove),
+      el("td", {}, el("div", { class: "actions" }, replace, remove)), // a flex cell would leave the table's row lines
     );
   }
 
