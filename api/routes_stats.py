@@ -13,6 +13,8 @@ from memrag.api.services import Services
 from memrag.ingest.jobs import MemoryJobBoard
 from memrag.memory.llm.usage import Usage
 
+JOBS_COUNTED = 1_000  # the newest jobs counted by status: a bounded read, even for a week of Redis jobs
+JOB_STATES = ("queued", "running", "done", "failed")
 router = APIRouter(prefix="/v1", tags=["namespaces"], responses=responses(*COMMON, 404, 503))
 
 
@@ -24,6 +26,10 @@ class StatsOut(BaseModel):
     synonym_edges: int
     context_edges: int = Field(description="passage–entity edges")
     quarantined: int = Field(description="stored records that cannot be decoded (left out)")
+    jobs: dict[str, int] = Field(
+        description=f"the namespace's newest jobs (at most {JOBS_COUNTED:,}; in-process: since the server "
+        "started, with Redis: a week) by status: queued, running, done, failed"
+    )
     usage: dict[str, UsageOut] = Field(
         description="work ('ingest': jobs this process ran, 'answer': answers it gave) → LLM calls, tokens, "
         "embedding seconds; empty where nothing was spent"
@@ -42,8 +48,16 @@ def stats(ns: NamespaceDep, engine: EngineDep, svc: ServicesDep) -> StatsOut:
         synonym_edges=graph.synonym_pairs,
         context_edges=graph.context_edges,
         quarantined=engine.quarantined,
+        jobs=_job_counts(svc, ns),
         usage={work: usage_out(spent) for work, spent in _spent(svc, ns).items()},
     )
+
+
+def _job_counts(svc: Services, ns: str) -> dict[str, int]:
+    counts = dict.fromkeys(JOB_STATES, 0)
+    for job in svc.jobs.board.jobs_of(ns, JOBS_COUNTED):
+        counts[job.status] = counts.get(job.status, 0) + 1
+    return counts
 
 
 def _spent(svc: Services, ns: str) -> dict[str, Usage]:

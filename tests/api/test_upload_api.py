@@ -47,6 +47,11 @@ def pdf_bomb() -> bytes:
     )
 
 
+def many_lines(count: int) -> bytes:
+    """JSON Lines of `count` one-sentence documents."""
+    return b"\n".join(b'{"id": "d%d", "text": "Document %d."}' % (i, i) for i in range(count))
+
+
 def upload(live: Live, key: str, ns: str, name: str, data: bytes) -> httpx.Response:
     with live.client(key) as c:
         return c.post(
@@ -115,6 +120,7 @@ HOSTILE: list[tuple[str, str, bytes, int, str]] = [  # what, file name, bytes, s
     ("a PDF bomb", "bomb.pdf", pdf_bomb(), 400, "limits"),
     ("JSON Lines with no good line", "rows.jsonl", b'[1, 2]\n{"text": 5}\n', 400, "line 1"),
     ("a body over the server's bound", "big.txt", b"a" * (3 * 1024 * 1024), 413, "limit"),
+    ("more documents than one job may hold", "many.jsonl", many_lines(501), 400, "at most 500"),
 ]
 
 
@@ -131,6 +137,29 @@ def test_a_hostile_upload_is_a_clear_4xx_that_gives_nothing_away(
     assert leaks(refused.text) == [] and "memrag-upload" not in refused.text
     with live.client(key) as c:
         assert c.get(f"/v1/namespaces/{ns}/documents").json()["documents"] == []  # nothing stored
+
+
+def test_a_form_body_is_refused_rather_than_indexed_with_its_envelope(live: Live) -> None:
+    ns, key = live.namespace_with_key()
+    with live.client(key) as c:
+        url = f"/v1/namespaces/{ns}/documents:upload"
+        form = c.post(url, params={"name": "a.txt"}, files={"file": ("a.txt", b"Form words.")})
+        fields = c.post(url, params={"name": "b.txt"}, data={"text": "Field words."})
+        assert [form.status_code, fields.status_code] == [415, 415], form.text
+        assert "application/octet-stream" in form.json()["detail"]
+        assert c.get(f"/v1/namespaces/{ns}/documents").json()["documents"] == []
+        unlabelled = c.post(url, params={"name": "c.txt"}, content=b"Bare words.")  # no content type: the bytes
+        assert unlabelled.status_code == 202, unlabelled.text
+
+
+def test_a_file_of_many_bad_lines_lists_a_bounded_number_of_them(live: Live) -> None:
+    ns, key = live.namespace_with_key()
+    sent = upload(live, key, ns, "rows.jsonl", b"not json\n" * 5_000 + b'{"text": "The one good line."}')
+    assert sent.status_code == 202, sent.text[:300]
+    errors = sent.json()["errors"]
+    assert len(errors) == 51 and errors[0].startswith("line 1:") and errors[49].startswith("line 50:")
+    assert errors[-1] == "and 4,950 more lines not read"
+    assert sent.json()["documents"] == 1
 
 
 def test_an_upload_needs_a_key_that_sees_the_namespace(live: Live) -> None:
@@ -155,3 +184,6 @@ def test_the_jobs_of_a_namespace_are_listed_newest_first_page_by_page(live: Live
     assert listed == list(reversed(sent)) and second["next_cursor"] is None
     assert all(j["status"] == "done" and j["applied_slices"] == j["slices"] for j in first["jobs"])
     assert refused.status_code == 404
+    with live.client(key) as c:
+        counted = c.get(f"/v1/namespaces/{ns}/stats").json()["jobs"]  # the console's Overview shows these
+    assert counted == {"queued": 0, "running": 0, "done": 3, "failed": 0}
