@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from memrag.ingest.html_text import visible_text
 from memrag.memory.errors import InvalidInput
 from memrag.memory.types import DocumentInput
+from memrag.memory.validation import check_document
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -232,4 +233,5 @@ def _jsonl_document(row: object) -> DocumentInput:
         raise _Refused("'id' must be a string or an integer")
     if not isinstance(title, str) or not isinstance(metadata, dict):
         raise _Refused("'title' must be a string and 'metadata' an object")
-    return DocumentInput(text=text, id=None if doc_id is None else str(doc_id), title=title, metadata=metadata)
+    document = DocumentInput(text=text, id=None if doc_id is None else str(doc_id), title=title, metadata=metadata)
+    return check_document(document)  # a line outside the input bounds is that line's problem, not the file's

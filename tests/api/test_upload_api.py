@@ -105,6 +105,18 @@ def test_json_lines_queue_the_good_lines_and_list_the_bad_ones(live: Live) -> No
     assert live.wait_job(key, body["job_id"])["indexed"] == 2
 
 
+def test_a_json_lines_document_outside_the_input_bounds_is_its_lines_problem(live: Live) -> None:
+    ns, key = live.namespace_with_key()
+    lines = b'{"id": "a", "text": "Alpha text."}\n{"id": "b", "title": "evil\\u202e", "text": "Beta."}\n'
+    lines += b'{"id": "%s", "text": "Gamma."}\n{"text": "bell \\u0007"}\n' % (b"i" * 600)
+    sent = upload(live, key, ns, "rows.jsonl", lines)
+    assert sent.status_code == 202, sent.text  # the good line is queued, not the whole file refused
+    errors = sent.json()["errors"]
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4"], errors
+    assert "bidirectional" in errors[0] and "600 characters" in errors[1] and "control" in errors[2]
+    assert live.wait_job(key, sent.json()["job_id"])["indexed"] == 1
+
+
 HOSTILE: list[tuple[str, str, bytes, int, str]] = [  # what, file name, bytes, status, words of the detail
     ("binary named .txt", "tool.txt", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)), 400, "binary"),
     ("not UTF-8", "latin.txt", "café crème".encode("latin-1"), 400, "UTF-8"),
