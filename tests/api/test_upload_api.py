@@ -4,12 +4,16 @@ path, host, traceback or temporary file name in the body; and a namespace's jobs
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from memrag.api.errors import TooLarge
+from memrag.api.routes_upload import MAX_UPLOAD_BYTES, _file_bytes
 from tests.api.live import Live
 from tests.helpers import assemble_pdf, leaks
 
@@ -172,6 +176,25 @@ def test_a_file_of_many_bad_lines_lists_a_bounded_number_of_them(live: Live) -> 
     assert len(errors) == 51 and errors[0].startswith("line 1:") and errors[49].startswith("line 50:")
     assert errors[-1] == "and 4,950 more lines not read"
     assert sent.json()["documents"] == 1
+
+
+def streamed_body(chunks: list[bytes]) -> tuple[Request, list[dict[str, Any]]]:
+    """A Starlette request whose body arrives in `chunks`, and the messages it has not read yet."""
+    pending = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0)
+
+    return Request({"type": "http", "method": "POST", "headers": []}, receive), pending
+
+
+def test_the_upload_route_stops_reading_past_its_own_bound_under_a_laxer_server_limit() -> None:
+    chunk = b"a" * (MAX_UPLOAD_BYTES // 4)
+    request, unread = streamed_body([chunk] * 6)  # 1.5 times the bound, in pieces (no Content-Length to trust)
+    with pytest.raises(TooLarge, match="20 MB"):
+        asyncio.run(_file_bytes(request))
+    assert len(unread) == 1  # refused at the fifth piece, before the rest was read
+    assert asyncio.run(_file_bytes(streamed_body([chunk] * 4)[0])) == chunk * 4  # exactly the bound is fine
 
 
 def test_an_upload_needs_a_key_that_sees_the_namespace(live: Live) -> None:
