@@ -12,6 +12,13 @@ const COUNTS = [
   ["quarantined", "Unreadable records"],
 ];
 
+const JOB_STATES = [
+  ["queued", "Jobs waiting"],
+  ["running", "Jobs running"],
+  ["done", "Jobs done"],
+  ["failed", "Jobs failed"],
+];
+
 export async function showOverview(api, ns) {
   say("health", "Reading…");
   const ready = await fetch("/readyz").then((r) => r.ok, () => false);
@@ -23,8 +30,11 @@ export async function showOverview(api, ns) {
     say("health", `Could not read the namespace: ${error.message}`, true);
     return;
   }
+  const jobs = JOB_STATES.map(([state, label]) => [label, stats.jobs[state]]);
   $("stats").replaceChildren(
-    ...COUNTS.flatMap(([field, label]) => [el("div", { class: "stat" }, el("dt", { text: label }), el("dd", { text: fmt(stats[field]) }))]),
+    ...[...COUNTS.map(([field, label]) => [label, stats[field]]), ...jobs].map(([label, value]) =>
+      el("div", { class: "stat" }, el("dt", { text: label }), el("dd", { text: fmt(value) })),
+    ),
   );
   const rows = Object.entries(stats.usage).map(([work, u]) =>
     el(

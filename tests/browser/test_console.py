@@ -40,7 +40,7 @@ def csp_violations(driver: Any) -> list[str]:
 
 def shown_counts(driver: Any) -> dict[str, str]:
     """The Overview's figures as shown (label → text), once they have loaded."""
-    wait_for(driver, "document.querySelectorAll('#stats dd').length === 6", timeout=180)  # opens the namespace
+    wait_for(driver, "document.querySelectorAll('#stats dd').length === 10", timeout=180)  # opens the namespace
     pairs: list[list[str]] = driver.execute_script(
         "return [...document.querySelectorAll('#stats .stat')]"
         ".map(s => [s.firstChild.textContent, s.lastChild.textContent])"
@@ -152,6 +152,7 @@ def test_add_ask_cite_and_see_the_graph(live: Live, chrome: Any, tmp_path: Path)
     wait_for(chrome, "document.querySelector('#stats dd') && document.querySelector('#stats dd').textContent === '2'")
     counts = shown_counts(chrome)
     assert counts["Passages"] == "2" and int(counts["Entities"]) >= 3
+    assert (counts["Jobs done"], counts["Jobs waiting"], counts["Jobs failed"]) == ("2", "0", "0")
     screenshot(chrome, "5-overview")
 
 
