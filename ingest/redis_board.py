@@ -11,7 +11,6 @@ sorted set, trimmed to the jobs not yet expired), for listing.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from dataclasses import asdict, replace
@@ -95,11 +94,7 @@ class RedisJobBoard:
         raw = self._r.hgetall(job_key(job_id))
         if not raw:
             raise NotFound(f"no job {job_id!r}; job ids are returned when documents are sent")
-        fields = {k.decode(): v for k, v in raw.items()}
-        meta: dict[str, Any] = {k: json.loads(fields[k]) for k in _META if k in fields}
-        job = Job(id=job_id, **meta)
-        results = [slice_from_json(v) for k, v in fields.items() if k.startswith("slice:")]
-        return summarize(job, results)
+        return _job_of(job_id, raw)
 
     def start_attempt(self, job_id: str) -> Job:
         attempts = self._r.hincrby(job_key(job_id), "attempts", 1)
@@ -154,11 +149,11 @@ class RedisJobBoard:
                 return []
             start = int(rank) + 1
         ids = [raw.decode() for raw in self._r.zrevrange(jobs_key(namespace), start, start + limit - 1)]
-        page = []
+        pipe = self._r.pipeline(transaction=False)  # one round trip for the page, not one per job
         for job_id in ids:
-            with contextlib.suppress(NotFound):  # expired meanwhile
-                page.append(self.get(job_id))
-        return page
+            pipe.hgetall(job_key(job_id))
+        found = zip(ids, pipe.execute(), strict=True)
+        return [_job_of(job_id, raw) for job_id, raw in found if raw]  # an empty hash: expired meanwhile
 
     def mark_indexing(self, job: Job, document_ids: list[str]) -> None:
         state = json.dumps(asdict(DocumentState("indexing", job.id)))
@@ -175,6 +170,14 @@ class RedisJobBoard:
 def failed_fields(reason: str) -> dict[str, str]:
     """The fields that make a job failed with `reason` (a worker parks a job with them, fenced)."""
     return {"status": json.dumps("failed"), "error": json.dumps(reason), "updated_at": json.dumps(time.time())}
+
+
+def _job_of(job_id: str, raw: dict[bytes, bytes]) -> Job:
+    """A job and its progress from its stored hash (meta fields as JSON, one `slice:N` field per slice)."""
+    fields = {k.decode(): v for k, v in raw.items()}
+    meta: dict[str, Any] = {k: json.loads(fields[k]) for k in _META if k in fields}
+    results = [slice_from_json(v) for k, v in fields.items() if k.startswith("slice:")]
+    return summarize(Job(id=job_id, **meta), results)
 
 
 def _usage_of(raw: dict[bytes, bytes]) -> Usage:

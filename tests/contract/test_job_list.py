@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from memrag.ingest.jobs import JobBoard, MemoryJobBoard, SliceResult, new_job
-from memrag.ingest.redis_board import RedisJobBoard
+from memrag.ingest.redis_board import RedisJobBoard, job_key
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -56,3 +56,16 @@ def test_a_listed_job_shows_its_progress_and_errors(board):
 def test_a_cursor_naming_no_kept_job_gives_an_empty_page(board):
     _created(board, "ns-a", 2)
     assert board.jobs_of("ns-a", limit=10, after="job_gone") == []
+
+
+def test_a_cursor_from_another_namespace_gives_an_empty_page(board):
+    _created(board, "ns-a", 2)
+    theirs = _created(board, "ns-b", 2)
+    assert board.jobs_of("ns-a", limit=10, after=theirs[-1]) == []
+
+
+def test_a_job_expired_between_listing_and_reading_is_left_out(redis_client):
+    board = RedisJobBoard(redis_client)
+    ids = _created(board, "ns-a", 3)
+    redis_client.delete(job_key(ids[1]))  # its hash expired; the namespace's index still names it
+    assert [j.id for j in board.jobs_of("ns-a", limit=10)] == [ids[2], ids[0]]
