@@ -25,6 +25,7 @@ import numpy as np
 
 from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.errors import ModelError
+from memrag.memory.extraction.spacy_import import import_torch
 
 INT8_FILE = "model.int8-per-channel.onnx"  # a new name: files of the earlier per-tensor variant are not reused
 
@@ -52,7 +53,7 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool) -> Path:
 def _export_fp32(model_dir: Path, plain: Path) -> None:
     """Trace the transformer with torch into `plain` (the only step that needs torch)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
+    torch = import_torch()  # not while spaCy is being imported with torch hidden
     from transformers import AutoModel
 
     model = _hidden_states_module(torch)(AutoModel.from_pretrained(str(model_dir)).eval())

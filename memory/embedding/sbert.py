@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from memrag.memory.errors import ModelError
+from memrag.memory.extraction.spacy_import import import_torch
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -26,7 +27,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, threads: int | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
+        torch = import_torch()  # not while spaCy is being imported with torch hidden
         from sentence_transformers import SentenceTransformer
 
         if threads:

@@ -2,7 +2,8 @@
 
 The offline pipeline (a small CNN model) runs on thinc's numpy ops; torch only serves transformer
 pipelines and the torch embedding backend. So unless torch is already loaded, spaCy is imported
-with torch hidden (thinc then records it as absent); torch stays importable afterwards.
+with torch hidden (thinc then records it as absent); torch stays importable afterwards, through
+`import_torch`, which waits while spaCy's import has it hidden.
 Measured: spaCy loaded and run, 339 MB resident with torch, 155 MB without.
 """
 
@@ -26,5 +27,13 @@ def import_spacy() -> ModuleType:
         try:
             import spacy
         finally:
-            del sys.modules["torch"]
+            sys.modules.pop("torch", None)
         return spacy
+
+
+def import_torch() -> ModuleType:
+    """torch, imported under the same lock: never while spaCy's import has it hidden (an ImportError)."""
+    with _IMPORTING:
+        import torch
+
+        return torch
