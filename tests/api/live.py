@@ -43,6 +43,14 @@ class Live:
             admin.post("/v1/namespaces", json={"name": name}).raise_for_status()
             return name, admin.post(f"/v1/namespaces/{name}/keys").json()["key"]
 
+    def namespace_holding(self, documents: list[dict[str, Any]], timeout_s: float = 120) -> tuple[str, str]:
+        """A fresh namespace and its key, with `documents` added and their job done."""
+        name, key = self.namespace_with_key()
+        with self.client(key) as c:
+            job = c.post(f"/v1/namespaces/{name}/documents", json={"documents": documents}).json()
+        assert self.wait_job(key, job["job_id"], timeout_s)["status"] == "done"
+        return name, key
+
     def wait_job(self, key: str, job_id: str, timeout_s: float = 120) -> dict[str, Any]:
         """The job's JSON once it is done or failed."""
         deadline = time.monotonic() + timeout_s

@@ -16,13 +16,7 @@ UNANSWERABLE = "What is the capital of France?"
 
 @pytest.fixture(scope="module")
 def namespace(live):
-    name, key = live.namespace_with_key()
-    with live.client(key) as c:
-        job = c.post(f"/v1/namespaces/{name}/documents", json={"documents": [DOC]}).json()
-    assert (
-        live.wait_job(key, job["job_id"], timeout_s=300)["status"] == "done"
-    )  # a loaded machine: the first job loads spaCy
-    return name, key
+    return live.namespace_holding([DOC], timeout_s=300)  # a loaded machine: the first job loads spaCy
 
 
 def test_ask_flags_an_abstention_and_gives_a_short_answer_its_support(live, namespace):

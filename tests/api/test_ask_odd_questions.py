@@ -10,11 +10,7 @@ QUESTIONS = ["Wer hat die Mühle gebaut?", "mill", "谁建造了磨坊？"]
 
 @pytest.fixture(scope="module")
 def filled(live):
-    name, key = live.namespace_with_key()
-    with live.client(key) as c:
-        job = c.post(f"/v1/namespaces/{name}/documents", json={"documents": [DOC]}).json()
-    assert live.wait_job(key, job["job_id"], timeout_s=300)["status"] == "done"
-    return name, key
+    return live.namespace_holding([DOC], timeout_s=300)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)

@@ -13,11 +13,7 @@ QUESTION = "Who keeps the on-call rota?"
 
 @pytest.fixture(scope="module")
 def namespace(live):
-    name, key = live.namespace_with_key()
-    with live.client(key) as c:
-        job = c.post(f"/v1/namespaces/{name}/documents", json={"documents": [DOC]}).json()
-    assert live.wait_job(key, job["job_id"])["status"] == "done"
-    return name, key
+    return live.namespace_holding([DOC])
 
 
 def test_a_chat_completion_is_grounded_in_the_namespace(live, namespace):

@@ -5,22 +5,12 @@ wins) and the state of each document; a job's status and counts are derived from
 slices, except that a failed job stays failed.
 """
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from memrag.ingest.jobs import DocumentState, Job, JobBoard, MemoryJobBoard, SliceResult, new_job
-from memrag.ingest.redis_board import RedisJobBoard
+from memrag.ingest.jobs import DocumentState, Job, JobBoard, SliceResult, new_job
 from memrag.memory.errors import NotFound
-
-
-@pytest.fixture(params=["memory", "redis"])
-def board(request: pytest.FixtureRequest) -> Iterator[JobBoard]:
-    if request.param == "memory":
-        yield MemoryJobBoard()
-    else:
-        yield RedisJobBoard(request.getfixturevalue("redis_client"))
 
 
 def _job(board: JobBoard, document_ids: list[str], slices: int = 2, namespace: str = "ns") -> Job:

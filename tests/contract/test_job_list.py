@@ -1,20 +1,9 @@
 """Listing a namespace's jobs, on every JobBoard (in-process and Redis): newest first, paged, per namespace."""
 
-from collections.abc import Iterator
 from dataclasses import replace
 
-import pytest
-
-from memrag.ingest.jobs import JobBoard, MemoryJobBoard, SliceResult, new_job
+from memrag.ingest.jobs import JobBoard, SliceResult, new_job
 from memrag.ingest.redis_board import RedisJobBoard, job_key
-
-
-@pytest.fixture(params=["memory", "redis"])
-def board(request: pytest.FixtureRequest) -> Iterator[JobBoard]:
-    if request.param == "memory":
-        yield MemoryJobBoard()
-    else:
-        yield RedisJobBoard(request.getfixturevalue("redis_client"))
 
 
 def _created(board: JobBoard, namespace: str, count: int) -> list[str]:
