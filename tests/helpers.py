@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 import httpx
@@ -138,6 +139,31 @@ class RedisProcess:
             self._proc.terminate()
             self._proc.wait(timeout=30)
             self._proc = None
+
+
+def one_page_pdf(contents: bytes, filters: bytes = b"") -> bytes:
+    """A one-page PDF (Helvetica) whose page stream is `contents`, stored through `filters` if given."""
+    return assemble_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d%s >>\nstream\n" % (len(contents), filters) + contents + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def text_pdf(text: str) -> bytes:
+    """A one-page PDF whose text layer is `text` (one line)."""
+    return one_page_pdf(b"BT /F1 14 Tf 20 80 Td (%s) Tj ET" % text.encode())
+
+
+def pdf_bomb(inflated_bytes: int) -> bytes:
+    """A small PDF whose page stream inflates (twice) to about `inflated_bytes`."""
+    page = b"BT /F1 12 Tf 72 712 Td (Hello) Tj ET\n" + b" " * inflated_bytes
+    return one_page_pdf(zlib.compress(zlib.compress(page, 9), 9), b" /Filter [/FlateDecode /FlateDecode]")
 
 
 def assemble_pdf(objects: list[bytes]) -> bytes:

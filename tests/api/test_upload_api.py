@@ -5,7 +5,6 @@ path, host, traceback or temporary file name in the body; and a namespace's jobs
 from __future__ import annotations
 
 import asyncio
-import zlib
 from typing import Any
 
 import httpx
@@ -15,40 +14,10 @@ from starlette.requests import Request
 from memrag.api.errors import TooLarge
 from memrag.api.routes_upload import MAX_UPLOAD_BYTES, _file_bytes
 from tests.api.live import Live
-from tests.helpers import assemble_pdf, leaks
+from tests.helpers import leaks, pdf_bomb, text_pdf
 
 pytestmark = pytest.mark.model
 PROBLEM = "application/problem+json"
-
-
-def text_pdf(text: str) -> bytes:
-    """A one-page PDF whose text layer is `text` (Helvetica, one line)."""
-    stream = b"BT /F1 14 Tf 20 80 Td (%s) Tj ET" % text.encode()
-    return assemble_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 144] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
-
-
-def pdf_bomb() -> bytes:
-    """A small PDF whose page stream inflates (twice) to 100 MB, past the loader's 16 MB per stream."""
-    stream = zlib.compress(zlib.compress(b"BT /F1 12 Tf 72 712 Td (Hello) Tj ET\n" + b" " * 100_000_000, 9), 9)
-    return assemble_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
 
 
 def many_lines(count: int) -> bytes:
@@ -133,7 +102,7 @@ HOSTILE: list[tuple[str, str, bytes, int, str]] = [  # what, file name, bytes, s
     ("a NUL in the name", "a\x00b.txt", b"words", 400, "control"),
     ("a right-to-left override in the name", "evil\u202etxt.md", b"words", 400, "invisible"),
     ("a PDF that is not one", "broken.pdf", b"%PDF-1.4\n1 0 obj garbage", 400, "PDF"),
-    ("a PDF bomb", "bomb.pdf", pdf_bomb(), 400, "limits"),
+    ("a PDF bomb", "bomb.pdf", pdf_bomb(100_000_000), 400, "limits"),
     ("JSON Lines with no good line", "rows.jsonl", b'[1, 2]\n{"text": 5}\n', 400, "line 1"),
     ("a body over the server's bound", "big.txt", b"a" * (3 * 1024 * 1024), 413, "limit"),
     ("more documents than one job may hold", "many.jsonl", many_lines(501), 400, "at most 500"),

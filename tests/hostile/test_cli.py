@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import assemble_pdf, leaks
+from tests.helpers import leaks, pdf_bomb
 from tests.hostile import tally
 from tests.hostile.inputs import BILLION_LAUGHS, INJECTION, nested
 from tests.hostile.served import ROOT
@@ -55,18 +54,6 @@ class Cli:
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Cli:
     return Cli(tmp_path_factory.mktemp("hostile-cli"), model_cache)
-
-
-def pdf_bomb() -> bytes:
-    """A 2 KB PDF whose page stream inflates (twice) to a gigabyte."""
-    stream = zlib.compress(zlib.compress(b"BT /F1 12 Tf 72 712 Td (Hello) Tj ET\n" + b" " * 1_000_000_000, 9), 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    return assemble_pdf(objects)
 
 
 FILES: dict[str, tuple[str, bytes]] = {  # file name -> (what it is, its bytes)
@@ -167,7 +154,7 @@ def test_hostile_questions_and_top_k_are_refused_by_name(cli: Cli) -> None:
 
 def test_a_pdf_bomb_fails_its_file_only(cli: Cli) -> None:
     tally.record("cli", "bombs", "a 2 KB PDF inflating to a gigabyte")
-    (cli.work / "bomb.pdf").write_bytes(pdf_bomb())
+    (cli.work / "bomb.pdf").write_bytes(pdf_bomb(1_000_000_000))  # a 2 KB file inflating to a gigabyte
     (cli.work / "beside-the-bomb.md").write_text("The Tarnholm lamp burns paraffin.\n")
     run = cli("ingest", cli.work / "bomb.pdf", cli.work / "beside-the-bomb.md")
     assert "skipped" in run.err and "added 1" in run.out, run
