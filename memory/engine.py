@@ -13,6 +13,7 @@ from memrag.memory.graph.explain import ExplainLimits
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.indexing.batch import PreparedBatch, check
 from memrag.memory.indexing.prepare import AddReport, Preparer
+from memrag.memory.indexing.reopen import BATCH_SIZE, rebuild_graph, sweep_leftovers
 from memrag.memory.indexing.write import Indexer, apply_to_graph
 from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import IndexParams, RetrievalParams
@@ -41,6 +42,7 @@ class Engine:
         reader: Reader | None = None,
         writer: bool = True,
         owned: Sequence[Closeable] = (),
+        reopen_batch: int = BATCH_SIZE,
     ) -> None:
         self._owned = tuple(owned)  # what the opener made for this engine alone: closed with it
         self.writer = writer  # False: a reader (never sweeps, refuses writes)
@@ -54,6 +56,7 @@ class Engine:
         self._indexer = Indexer(store, self.graph, index_params or IndexParams())
         self._retriever = Retriever(store, self.graph, recognition)
         self._doc_passages: dict[str, tuple[str, ...]] = {}  # what the graph holds of each document
+        self._reopen_batch = reopen_batch  # records read at a time while the graph is rebuilt
         self._load_graph(sweep=writer)
 
     def _load_graph(self, sweep: bool) -> None:
@@ -64,14 +67,12 @@ class Engine:
         on a shared store, of a write in progress: so only the store's one writer sweeps).
         Records that cannot be decoded are quarantined (left out, counted in `quarantined`); when
         there are any, nothing is swept: what only they name is kept, for them to be re-sent.
+        The store is read in batches of `reopen_batch` records (`indexing/reopen.py`).
         """
-        self._doc_passages = {d.id: d.passage_ids for d in self.store.all_documents()}
-        committed = {p for ids in self._doc_passages.values() for p in ids}
-        passages = list(self.store.all_passages())
-        live = [p for p in passages if p.id in committed]
-        self._add_to_graph(live)
+        reopened = rebuild_graph(self.store, self.graph, self._reopen_batch)
+        self._doc_passages = reopened.doc_passages
         if sweep and not self.quarantined:
-            self._sweep([p.id for p in passages if p.id not in committed], live)
+            sweep_leftovers(self.store, self.graph, reopened, self._reopen_batch)
 
     @property
     def quarantined(self) -> int:
@@ -83,14 +84,6 @@ class Engine:
         facts = self.store.get_facts(sorted({f for p in passages for f in p.fact_ids}))
         entities = self.store.get_entities(sorted({e for p in passages for e in p.entity_ids}))
         apply_to_graph(self.graph, passages, {f.id: f for f in facts}, entities)
-
-    def _sweep(self, stray: list[str], live: list[Passage]) -> None:
-        """Delete records that no committed passage reaches (leftovers of an interrupted write)."""
-        mentioned_facts = {f for p in live for f in p.fact_ids}
-        mentioned_entities = {e for p in live for e in p.entity_ids}
-        self.store.passages.delete(stray)
-        self.store.facts.delete([f.id for f in self.store.all_facts() if f.id not in mentioned_facts])
-        self.store.entities.delete([e.id for e in self.store.all_entities() if e.id not in mentioned_entities])
 
     def add(self, documents: Sequence[DocumentInput]) -> AddReport:
         """Index new or changed documents (unchanged ones are skipped before any extraction).

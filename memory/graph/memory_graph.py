@@ -89,6 +89,11 @@ class MemoryGraph:
         index = self._ids.find(entity_id)
         return 0 if index is None else int(self._mentions.view()[index])
 
+    def fact_mentions(self, fact_id: str) -> int:
+        """Number of passages in the graph whose facts include the fact (0 = none)."""
+        index = self._facts.find(fact_id)
+        return 0 if index is None else int(self._fact_mentions.view()[index])
+
     @property
     def size(self) -> int:
         return len(self._ids)
