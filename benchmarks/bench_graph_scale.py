@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from benchmarks.bench_scaling import synthetic_document
 from benchmarks.bench_sizing import reset_peak_rss, rss_mb
+from benchmarks.scaling_store import synthetic_document
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.graph.ppr import PprSettings, personalized_pagerank
 from memrag.memory.ids import document_id, entity_id, fact_id, passage_id

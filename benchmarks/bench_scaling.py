@@ -1,162 +1,121 @@
-"""Scaling benchmark: synthetic memories of 1k, 10k and 100k passages shaped like musique
-(~6 entities and ~9 facts per passage, random unit vectors standing in for embeddings).
+"""Scaling benchmark: synthetic musique-shaped memories from 1k up to a million passages (real engine,
+Qdrant Edge, random 64-d vectors standing in for embeddings; `scaling_store.py` makes the stores).
 
-For each size it prints retrieval p50 (query embedding excluded: random vectors) and the cost
-of adding one more document (median over several single-document adds), then the ratios to
-the smallest size. Adding must not get slower as the memory grows.
+For each size, in a fresh process (so the peak is the reopen's alone), it prints one JSON line:
+- reopen: wall and CPU seconds to open the engine (the graph rebuilt from the store, streamed in
+  batches: `memory/indexing/reopen.py`) and the peak RSS while doing so (VmHWM);
+- resident size once open (VmRSS, after a GC and `malloc_trim`), split into the heap (RssAnon:
+  the graph and the documents' passage lists) and the store's mapped files (RssFile), each also
+  per 100k passages;
+- retrieval p50/p95 (query embedding excluded: random vectors) and the median cost of adding one
+  more document, with its ratio to the smallest size of the run.
+Then, between the smallest and the largest size, the exponent each figure grows with (≈1: linear
+in the number of passages, ≈0: flat). Expected (and measured up to the largest size run): the
+heap, RSS and reopen time grow linearly; adding a document and retrieving do not (an add touches
+only its own entities and facts; searches are HNSW walks and the PPR walk stays local).
 
-Run: .venv/bin/python -m benchmarks.bench_scaling [--sizes 1000 10000 100000]
+The adds are deleted again afterwards, so a kept store can be measured again (`--keep`, default
+/tmp/memrag-scale: populating is the slow part, ~10 min per 100k passages on an idle core).
+`--unbatched` also reopens each size reading every record at once (the old rebuild), side by side.
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m benchmarks.bench_scaling --sizes 1000 100000 1000000
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import pickle
-import shutil
+import math
+import os
 import statistics
-import tempfile
 import time
-from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.scaling_store import (
+    DIM,
+    RandomEmbedder,
+    kept_store,
+    proc_status_mb,
+    reset_peak_rss,
+    synthetic_document,
+)
 from memrag.memory.engine import Engine
-from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.extraction.recorded import RecordedExtractor
-from memrag.memory.ids import document_id, passage_id
 from memrag.memory.indexing.chunking import WholeDocumentChunker
-from memrag.memory.indexing.prepare import content_hash
+from memrag.memory.indexing.reopen import BATCH_SIZE
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.types import Document, DocumentInput, Entity, Extraction, Passage, Triple
+from memrag.memory.types import DocumentInput, Extraction
 
-DIM = 64
-ENTITIES_PER_PASSAGE = 6
-FACTS_PER_PASSAGE = 9
-
-
-class RandomEmbedder:
-    """A random unit vector per distinct text (seeded by its hash): no two texts are alike."""
-
-    name = "random-64"
-    dim = DIM
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for row, text in enumerate(texts):
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            v = np.random.default_rng(seed).standard_normal(DIM)
-            out[row] = v / np.linalg.norm(v)
-        return out
+__all__ = ["DIM", "RandomEmbedder", "synthetic_document"]  # imported from here by other benchmarks
+EVERYTHING = 1 << 40  # a reopen batch larger than any store: every record read at once
 
 
-def synthetic_document(i: int, hubs: int, rng: np.random.Generator) -> tuple[str, tuple[Triple, ...]]:
-    """Two entities drawn from Zipf-popular hubs, four of its own; nine facts among them."""
-    popular = [f"hub {min(int(rng.zipf(1.5)), hubs)}" for _ in range(2)]
-    own = [f"thing {i} {j}" for j in range(ENTITIES_PER_PASSAGE - 2)]
-    names = popular + own
-    triples = tuple(
-        Triple(names[j % 6], f"relation {int(rng.integers(50))}", names[(j * 5 + 1) % 6])
-        for j in range(FACTS_PER_PASSAGE)
-    )
-    return f"synthetic passage {i}", triples
+def open_engine(path: Path, extras: dict[str, Extraction], reopen_batch: int) -> Engine:
+    store = RecordStore(EdgeStore(path), DIM)
+    extractor = RecordedExtractor(extras)
+    return Engine(store, RandomEmbedder(), extractor, WholeDocumentChunker(), KeepTopFacts(), reopen_batch=reopen_batch)
 
 
-def populate(path: Path, size: int, rng: np.random.Generator) -> dict[str, Extraction]:
-    """Write the records of `size` documents straight into the store (bulk, HNSW built after).
-
-    Random vectors have no synonym pairs (cosine ≥ 0.8), so this equals the add path's result.
-    """
-    embedder, store = RandomEmbedder(), RecordStore(EdgeStore(path, optimize_every=10**12), DIM)
-    recorded: dict[str, Extraction] = {}
-    for start in range(0, size, 5000):
-        passages, facts, entities = [], {}, {}
-        for i in range(start, min(size, start + 5000)):
-            text, triples = synthetic_document(i, max(size // 10, 10), rng)
-            recorded[text] = Extraction((), triples)
-            found = normalise_extraction(recorded[text])
-            doc_id = document_id("", text)
-            p = Passage(
-                passage_id(doc_id, text), doc_id, 0, text, tuple(found.entities), tuple(f.id for f in found.facts)
-            )
-            passages.append(p)
-            facts.update({f.id: f for f in found.facts})
-            entities.update(found.entities)
-            store.put_document(Document(doc_id, "", content_hash(DocumentInput(text)), (p.id,)))
-        new = sorted(set(entities) - store.existing_entity_ids(sorted(entities)))
-        store.put_entities(
-            [Entity(e, entities[e]) for e in new], embedder.embed([entities[e] for e in new]), [True] * len(new)
-        )
-        store.put_facts(list(facts.values()), embedder.embed([f.text for f in facts.values()]))
-        store.put_passages(passages, embedder.embed([p.text for p in passages]))
-    for index in (store.passages, store.entities, store.facts):
-        index.optimize()  # type: ignore[attr-defined]
-    store.close()
-    return recorded
+def measure_reopen(path: Path, extras: dict[str, Extraction], reopen_batch: int, queries: int) -> dict[str, object]:
+    """Open the memory at `path` (in this fresh process), then add the extras one at a time and query it."""
+    before_anon, before_file = proc_status_mb("RssAnon"), proc_status_mb("RssFile")
+    reset_peak_rss()
+    started, cpu0 = time.perf_counter(), time.process_time()
+    engine = open_engine(path, extras, reopen_batch)
+    reopen_s, reopen_cpu = time.perf_counter() - started, time.process_time() - cpu0
+    peak = proc_status_mb("VmHWM")
+    rss, anon, mapped = proc_status_mb("VmRSS"), proc_status_mb("RssAnon"), proc_status_mb("RssFile")
+    passages = engine.graph.stats().passages
+    row: dict[str, object] = {
+        "passages": passages,
+        "graph_nodes": engine.graph.size,
+        "reopen_batch": reopen_batch if reopen_batch < EVERYTHING else "everything",
+        "reopen_s": round(reopen_s, 1),
+        "reopen_cpu_s": round(reopen_cpu, 1),
+        "reopen_peak_rss_mb": round(peak),
+        "rss_open_mb": round(rss),
+        "heap_growth_mb": round(anon - before_anon),
+        "mapped_store_mb": round(mapped - before_file),
+        "rss_mb_per_100k_passages": round(rss * 100_000 / max(passages, 1)),
+        "heap_mb_per_100k_passages": round((anon - before_anon) * 100_000 / max(passages, 1)),
+    }
+    if queries:
+        row |= adds_and_queries(engine, list(extras), queries)
+    engine.close()
+    return row | {"load_average": [round(x, 1) for x in os.getloadavg()]}
 
 
-def prepared_store(
-    size: int, adds: int, keep: Path | None, scratch: Path
-) -> tuple[Path, dict[str, Extraction], list[str]]:
-    """A populated store in `scratch` (copied from `keep/size` when kept there), its triples, and new texts."""
-    kept = keep / str(size) if keep else None
-    if kept is not None and (kept / "recorded.pkl").exists():
-        shutil.copytree(kept, scratch / "store")
-        recorded, extra = pickle.loads((kept / "recorded.pkl").read_bytes())
-        return scratch / "store", recorded, extra[:adds]
-    rng = np.random.default_rng(size)
-    recorded = populate(scratch / "store", size, rng)
-    new = [synthetic_document(size + k, max(size // 10, 10), rng) for k in range(max(adds, 50))]
-    recorded |= {text: Extraction((), triples) for text, triples in new}
-    extra = [text for text, _ in new]
-    if kept is not None:
-        shutil.copytree(scratch / "store", kept)
-        (kept / "recorded.pkl").write_bytes(pickle.dumps((recorded, extra)))
-    return scratch / "store", recorded, extra[:adds]
-
-
-def measure(size: int, adds: int, queries: int, keep: Path | None) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="memrag-scale-") as scratch:
+def adds_and_queries(engine: Engine, texts: list[str], queries: int) -> dict[str, object]:
+    """Median cost of adding one document (each alone), retrieval p50/p95; the adds deleted afterwards."""
+    params = RetrievalParams(top_k=10)
+    for q in range(3):  # warm up: the first queries compact the graph rows
+        engine.rank(f"warm up {q}", params)
+    added = []
+    add_times = []
+    for text in texts:
         started = time.perf_counter()
-        path, recorded, extra = prepared_store(size, adds, keep, Path(scratch))
-        populate_s = time.perf_counter() - started
+        added.extend(engine.add([DocumentInput(text)]).documents_added)
+        add_times.append(time.perf_counter() - started)
+    engine.rank("warm up after adds", params)
+    latencies: list[float] = []
+    modes: dict[str, int] = {}
+    for q in range(queries):
         started = time.perf_counter()
-        engine = Engine(
-            RecordStore(EdgeStore(path), DIM),
-            RandomEmbedder(),
-            RecordedExtractor(recorded),
-            WholeDocumentChunker(),
-            KeepTopFacts(),
-        )
-        load_s = time.perf_counter() - started
-        params = RetrievalParams(top_k=10)
-        for q in range(3):  # warm up: first queries compact the graph rows
-            engine.rank(f"warm up {q}", params)
-        add_times = []
-        for text in extra:
-            t0 = time.perf_counter()
-            engine.add([DocumentInput(text)])
-            add_times.append(time.perf_counter() - t0)
-        engine.rank("warm up after adds", params)
-        latencies: list[float] = []
-        modes: dict[str, int] = {}
-        for q in range(queries):
-            t0 = time.perf_counter()
-            ranking = engine.rank(f"question {q}", params)
-            latencies.append(time.perf_counter() - t0)
-            modes[ranking.mode] = modes.get(ranking.mode, 0) + 1
-        stats = engine.graph.stats()
-        engine.close()
+        ranking = engine.rank(f"question {q}", params)
+        latencies.append(time.perf_counter() - started)
+        modes[ranking.mode] = modes.get(ranking.mode, 0) + 1
+    for doc_id in added:  # the kept store as it was, for the next run
+        engine.delete(doc_id)
+    if len(added) != len(texts):
+        raise RuntimeError("some extra documents were already in the store: its adds were not measured")
     return {
-        "passages": size,
-        "graph_nodes": stats.entities + stats.passages,
-        "populate_or_copy_s": round(populate_s, 1),
-        "open_and_rebuild_graph_s": round(load_s, 2),
         "add_one_document_ms": round(1000 * statistics.median(add_times), 2),
         "retrieve_p50_ms": round(1000 * statistics.median(latencies), 2),
         "retrieve_p95_ms": round(1000 * float(np.percentile(latencies, 95)), 2),
@@ -164,22 +123,50 @@ def measure(size: int, adds: int, queries: int, keep: Path | None) -> dict[str, 
     }
 
 
+def in_fresh_process(path: Path, extras: dict[str, Extraction], reopen_batch: int, queries: int) -> dict[str, object]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(measure_reopen, path, extras, reopen_batch, queries).result()
+
+
+def growth(rows: list[dict[str, object]]) -> dict[str, float]:
+    """The exponent x of each figure ~ passages^x between the smallest and the largest size."""
+    first, last = rows[0], rows[-1]
+    span = math.log(figure(last, "passages") / figure(first, "passages"))
+    keys = ["reopen_s", "reopen_peak_rss_mb", "rss_open_mb", "heap_growth_mb", "add_one_document_ms", "retrieve_p50_ms"]
+    return {k: round(math.log(figure(last, k) / figure(first, k)) / span, 2) for k in keys}
+
+
+def figure(row: dict[str, object], key: str) -> float:
+    value = row[key]
+    if not isinstance(value, int | float):
+        raise TypeError(f"{key} is not a number: {value!r}")
+    return float(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--adds", type=int, default=50)
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--keep", type=Path, help="keep populated stores here and reuse them (100k takes ~10 min)")
+    parser.add_argument("--keep", type=Path, default=Path("/tmp/memrag-scale"), help="where the stores are kept")
+    parser.add_argument("--reopen-batch", type=int, default=BATCH_SIZE)
+    parser.add_argument("--unbatched", action="store_true", help="also reopen reading every record at once")
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
-        rows.append(measure(size, args.adds, args.queries, args.keep))
+        path, extras, made = kept_store(size, args.keep)
+        if made is not None:
+            print(json.dumps({"populated": size, "write_s": round(made.write_s), "index_s": round(made.index_s)}))
+        extras = dict(list(extras.items())[: args.adds])
+        rows.append(in_fresh_process(path, extras, args.reopen_batch, args.queries))
+        rows[-1]["add_ratio_to_smallest"] = round(
+            figure(rows[-1], "add_one_document_ms") / figure(rows[0], "add_one_document_ms"), 2
+        )
         print(json.dumps(rows[-1]), flush=True)
-    base = rows[0]
-    for row in rows[1:]:
-        add_ratio = float(row["add_one_document_ms"]) / float(base["add_one_document_ms"])  # type: ignore[arg-type]
-        p50_ratio = float(row["retrieve_p50_ms"]) / float(base["retrieve_p50_ms"])  # type: ignore[arg-type]
-        print(f"{row['passages']}/{base['passages']}: add ratio {add_ratio:.2f}, retrieve p50 ratio {p50_ratio:.2f}")
+        if args.unbatched:
+            print(json.dumps(in_fresh_process(path, extras, EVERYTHING, 0)), flush=True)
+    if len(rows) > 1:
+        print(json.dumps({"grows_as_passages_to_the": growth(rows)}))
 
 
 if __name__ == "__main__":
