@@ -133,7 +133,7 @@ def growth(rows: list[dict[str, object]]) -> dict[str, float]:
     first, last = rows[0], rows[-1]
     span = math.log(figure(last, "passages") / figure(first, "passages"))
     keys = ["reopen_s", "reopen_peak_rss_mb", "rss_open_mb", "heap_growth_mb", "add_one_document_ms", "retrieve_p50_ms"]
-    return {k: round(math.log(figure(last, k) / figure(first, k)) / span, 2) for k in keys}
+    return {k: round(math.log(figure(last, k) / figure(first, k)) / span, 2) for k in keys if k in first}
 
 
 def figure(row: dict[str, object], key: str) -> float:
@@ -159,9 +159,9 @@ def main() -> None:
             print(json.dumps({"populated": size, "write_s": round(made.write_s), "index_s": round(made.index_s)}))
         extras = dict(list(extras.items())[: args.adds])
         rows.append(in_fresh_process(path, extras, args.reopen_batch, args.queries))
-        rows[-1]["add_ratio_to_smallest"] = round(
-            figure(rows[-1], "add_one_document_ms") / figure(rows[0], "add_one_document_ms"), 2
-        )
+        if "add_one_document_ms" in rows[0]:
+            add_ms = figure(rows[-1], "add_one_document_ms") / figure(rows[0], "add_one_document_ms")
+            rows[-1]["add_ratio_to_smallest"] = round(add_ms, 2)
         print(json.dumps(rows[-1]), flush=True)
         if args.unbatched:
             print(json.dumps(in_fresh_process(path, extras, EVERYTHING, 0)), flush=True)
