@@ -1,25 +1,55 @@
 """Abstention (pure): when the retrieved passages do not answer a question, say so.
 
-Offline, from what retrieval returned: the share of the question's key terms (its content words,
-names counted twice) that the retrieved passages contain. A memory that holds nothing about the
-question returns passages that share almost none of its terms ("What is the capital of France?"
-over a memory about a lighthouse: neither "capital" nor "France"). With an LLM, the reader's
-prompt asks for `READER_NO_ANSWER` (`llm/prompts.py`) when the passages do not answer; `is_abstention` recognises that
-reply and its usual paraphrases.
+Offline, from what retrieval returned, two signals together:
+- support: the share of the question's names (capitalised words after the first) that the retrieved
+  passages contain; for a question naming nothing, the share of its key terms (content words),
+  compared with the term-support threshold. A memory that holds nothing about the question
+  returns passages that lack what it names ("What is the capital of France?" over a memory about a
+  lighthouse: no "France").
+- the retrieval's own confidence, `QuerySignals.dense_top` (retrieval/fusion.py): the cosine of the
+  best passage. A passage close to the question answers it even when the question's words are spread
+  over passages not all retrieved (multi-hop questions).
+The reader abstains when support is short AND the best passage is far. Without signals (the dense
+modes, where no fusion ran) it abstains on term support alone, below `MIN_TERM_SUPPORT`.
+With an LLM, the reader's prompt asks for `READER_NO_ANSWER` (`llm/prompts.py`) when the passages do
+not answer; `is_abstention` recognises that reply and its usual paraphrases.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.terms import STOP, all_stems, stem
 
 NO_ANSWER = "Nothing in memory answers this."
-# Below this share of the question's key terms found in the passages, the offline reader abstains.
-# Chosen on hotpotqa-300 with benchmarks/bench_abstention.py --sweep: the largest threshold swept that
-# abstains on at most 5% of the full set (0.6: 4.0% false, 36% with the gold passages removed).
+# Without retrieval signals: below this share of the question's key terms found in the passages, the
+# offline reader abstains. Chosen on hotpotqa-300 (benchmarks/bench_abstention.py --sweep): the largest
+# threshold swept that abstains on at most 5% of the full set.
 MIN_TERM_SUPPORT = 0.6
+# With retrieval signals: abstain when under MIN_SUPPORT of the question's names are found and
+# dense_top < MIN_DENSE_TOP. Both chosen on hotpotqa-300 alone (benchmarks/bench_abstention.py --sweep):
+# the pair with the most abstentions with the gold passages removed among those with no more false
+# abstentions on the full set than the term-support rule (3.7%), ties to the fewer false ones:
+# 47.7% gold removed, 2.7% false (term support alone: 37.7%, 3.7%).
+MIN_SUPPORT = 1.0  # every name the question holds is in the passages
+MIN_DENSE_TOP = 0.55
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the offline reader abstains. With signals: the best passage's cosine below `min_dense_top`
+    and under `min_support` of the question's names found (a question naming nothing: term support
+    under `min_term_support`). Without signals: term support under `min_term_support`."""
+
+    min_support: float = MIN_SUPPORT
+    min_dense_top: float = MIN_DENSE_TOP
+    min_term_support: float = MIN_TERM_SUPPORT
+
+
+NEVER = Thresholds(0.0, 0.0, 0.0)  # a reader that never abstains (benchmarks: short answers alone)
 
 _MARK = re.compile(r"\[\d+\]")
 _WORD = re.compile(r"\w+")
@@ -52,13 +82,42 @@ def term_support(question: str, passages: Sequence[str]) -> float:
     terms = key_terms(question)
     if not terms:
         return 1.0
-    present = set().union(*(all_stems(text) for text in passages))
+    present = _present(passages)
     return sum(w for t, w in terms.items() if t in present) / sum(terms.values())
 
 
-def answered(question: str, passages: Sequence[str], threshold: float = MIN_TERM_SUPPORT) -> bool:
-    """Whether the passages hold enough of the question to be read for an answer."""
-    return bool(passages) and term_support(question, passages) >= threshold
+def name_support(question: str, passages: Sequence[str]) -> float | None:
+    """The share (0..1) of the question's names found in the passages taken together; None for a
+    question that names nothing."""
+    names = [t for t, w in key_terms(question).items() if w == _NAME_WEIGHT]
+    if not names:
+        return None
+    present = _present(passages)
+    return sum(t in present for t in names) / len(names)
+
+
+def supported(question: str, passages: Sequence[str], thresholds: Thresholds) -> bool:
+    """The passages hold what the question names (at least `min_support` of its names), or, for a
+    question naming nothing, enough of its key terms (`min_term_support`)."""
+    names = name_support(question, passages)
+    if names is None:
+        return term_support(question, passages) >= thresholds.min_term_support
+    return names >= thresholds.min_support
+
+
+def answered(
+    question: str, passages: Sequence[str], signals: QuerySignals | None = None, thresholds: Thresholds = Thresholds()
+) -> bool:
+    """Whether the passages hold enough of the question to be read for an answer (module docstring)."""
+    if not passages:
+        return False
+    if signals is None:
+        return term_support(question, passages) >= thresholds.min_term_support
+    return signals.dense_top >= thresholds.min_dense_top or supported(question, passages, thresholds)
+
+
+def _present(passages: Sequence[str]) -> set[str]:
+    return set().union(*(all_stems(text) for text in passages))
 
 
 def is_abstention(reply: str) -> bool:

@@ -11,9 +11,11 @@ from memrag.memory.extraction.offline import split_title
 from memrag.memory.llm.prompts import reader_messages
 from memrag.memory.llm.usage import Usage, UsageMeter
 from memrag.memory.ports import ChatModel
-from memrag.memory.retrieval.abstention import MIN_TERM_SUPPORT, NO_ANSWER, answered, is_abstention
+from memrag.memory.retrieval.abstention import NO_ANSWER, Thresholds, answered, is_abstention
+from memrag.memory.retrieval.comparison import TitledPassage, answer_comparison
+from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.sentence_spans import SentenceSpans
-from memrag.memory.retrieval.short_answer import choose_span
+from memrag.memory.retrieval.short_answer import ParsedSentence, ShortAnswer, choose_span
 from memrag.memory.types import Hit
 
 _MARK = re.compile(r"\[(\d+)\]")
@@ -91,13 +93,18 @@ def shown_marks_stream(pieces: Iterable[str], shown: int) -> Iterator[str]:
 
 
 def stream_answer(
-    reader: Reader, question: str, hits: Sequence[Hit], retrieval_cost: Usage | None = None
+    reader: Reader,
+    question: str,
+    hits: Sequence[Hit],
+    retrieval_cost: Usage | None = None,
+    signals: QuerySignals | None = None,
 ) -> Iterator[str | Answer]:
     """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its
     citations (and its usage, for memrag's own readers: reading plus `retrieval_cost`). Markers
-    naming no passage shown are dropped from the pieces as they pass."""
+    naming no passage shown are dropped from the pieces as they pass. `signals` (the retrieval's)
+    serve the offline reader's abstention."""
     if isinstance(reader, ExtractiveReader):  # answered whole (support, abstention), then streamed word by word
-        whole = reader.answer(question, hits)
+        whole = reader.answer(question, hits, signals)
         yield from re.findall(r"\S+\s*", whole.text)
         yield plus_retrieval_cost(whole, retrieval_cost or Usage())
         return
@@ -166,28 +173,42 @@ class LlmReader:
 
 
 class ExtractiveReader:
-    """No LLM, deterministic: the span of the best passages that answers the question's kind (who → a
-    person, when → a date, …; `short_answer.py`), cited, with its sentence as support; the best
-    sentence when no span fits; "Nothing in memory answers this." when the passages share too
-    little with the question (`abstention.py`)."""
+    """No LLM, deterministic: for a comparison question ("Which film came out first, X or Y?"), the
+    candidate the passages' dates or nationalities support (`comparison.py`); otherwise the span of the
+    best passages that answers the question's kind (who → a person, when → a date, …; `short_answer.py`),
+    cited, with its sentence as support; the best sentence when no span fits; "Nothing in memory answers
+    this." when the passages lack what the question names and retrieval found nothing close
+    (`abstention.py`)."""
 
     name = "extractive (no LLM)"
 
-    def __init__(self, spans: SentenceSpans | None = None, min_support: float = MIN_TERM_SUPPORT) -> None:
+    def __init__(self, spans: SentenceSpans | None = None, thresholds: Thresholds | None = None) -> None:
         self._spans = spans or SentenceSpans()
-        self._min_support = min_support
+        self._thresholds = thresholds or Thresholds()
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        if not answered(question, [h.text for h in hits], self._min_support):
+    def answer(self, question: str, hits: Sequence[Hit], signals: QuerySignals | None = None) -> Answer:
+        """`signals`: the retrieval's confidence (`RankedPassages.signals`), used to decide abstention."""
+        if not answered(question, [h.text for h in hits], signals, self._thresholds):
             return Answer(NO_ANSWER, (), self.name, Usage(), abstained=True)
-        short = choose_span(question, self._spans.parse(hits))
+        parsed = self._spans.parse(hits)
+        short = answer_comparison(question, titled(hits, parsed)) or choose_span(question, parsed)
         if short is None:
             return sentence_answer(question, hits, self.name)
-        text = f"{short.text} [{short.passage}]"
-        return Answer(text, cite(text, hits), self.name, Usage(), support=short.support)
+        return short_answer(short, hits, self.name)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
         yield from re.findall(r"\S+\s*", self.answer(question, hits).text)
+
+
+def titled(hits: Sequence[Hit], parsed: Sequence[Sequence[ParsedSentence]]) -> list[TitledPassage]:
+    """The hits as the comparison reads them: each one's title line and parsed sentences."""
+    return [TitledPassage(split_title(h.text)[0], tuple(p)) for h, p in zip(hits, parsed, strict=True)]
+
+
+def short_answer(short: ShortAnswer, hits: Sequence[Hit], reader: str) -> Answer:
+    """A short span answer, cited, with its sentence as support."""
+    text = f"{short.text} [{short.passage}]"
+    return Answer(text, cite(text, hits), reader, Usage(), support=short.support)
 
 
 def sentence_answer(question: str, hits: Sequence[Hit], reader: str) -> Answer:
