@@ -95,6 +95,11 @@ class MemoryGraph:
         return 0 if index is None else int(self._fact_mentions.view()[index])
 
     @property
+    def mentioned_facts(self) -> int:
+        """Number of distinct facts that some passage in the graph mentions."""
+        return int(np.count_nonzero(self._fact_mentions.view()))
+
+    @property
     def size(self) -> int:
         return len(self._ids)
 

@@ -4,7 +4,9 @@ The store is read collection by collection through its scrolls, `batch_size` pas
 with only those passages' facts: what is held besides the graph being built is one batch of
 records, the documents' passage lists and the set of committed passage ids, so the peak stays
 near the finished graph's size instead of every record at once (2.9 GB at 100k passages).
-Unmentioned records are found through the graph's own counts, not through sets of every id.
+Unmentioned records are found through the graph's own counts, not through sets of every id; the
+facts (the largest collection) are scanned for them only when the store holds more than the graph
+mentions (every fact a passage names was read while adding it, so equal counts mean none).
 """
 
 from __future__ import annotations
@@ -53,9 +55,10 @@ def rebuild_graph(store: RecordStore, graph: MemoryGraph, batch_size: int = BATC
 
 def sweep_leftovers(store: RecordStore, graph: MemoryGraph, reopened: Reopened, batch_size: int = BATCH_SIZE) -> None:
     """Delete the records no committed passage reaches: stray passages, unmentioned facts and entities."""
-    unmentioned = [
-        f.id for facts in batched(store.all_facts(), batch_size) for f in facts if not graph.fact_mentions(f.id)
-    ]
+    unmentioned: list[str] = []
+    if store.facts.count(exact=True) > graph.mentioned_facts:  # else every stored fact is mentioned: no scan
+        facts = batched(store.all_facts(), batch_size)
+        unmentioned = [f.id for batch in facts for f in batch if not graph.fact_mentions(f.id)]
     store.passages.delete(reopened.stray_passages)
     store.facts.delete(unmentioned)
     store.entities.delete(reopened.unmentioned_entities)

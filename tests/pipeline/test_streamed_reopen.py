@@ -12,14 +12,15 @@ from memrag.memory.embedding.hashed import HashEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.recorded import RecordedExtractor
 from memrag.memory.graph.memory_graph import GraphStats, MemoryGraph
+from memrag.memory.ids import entity_id, fact_id
 from memrag.memory.indexing.chunking import WholeDocumentChunker
-from memrag.memory.indexing.reopen import batched, rebuild_graph
+from memrag.memory.indexing.reopen import batched, rebuild_graph, sweep_leftovers
 from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import Payload, VectorIndex
 from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.types import DocumentInput
+from memrag.memory.types import DocumentInput, Fact
 from tests.helpers import extractions, graph_signature, ranking_signature
 
 # Overlapping names ("new york" / "new york city") give synonym edges; hubs span many batches.
@@ -100,6 +101,52 @@ def test_the_rebuild_holds_one_batch_of_records_at_a_time(tmp_path: Path) -> Non
     assert len(passages.lags) == len(TABLE) and graph.stats().passages == len(TABLE)
     assert max(passages.lags) == 3  # a fourth record is read only once the first three are in the graph
     assert len(facts.asked) == 5 and max(facts.asked) <= 3 * 3  # each batch's facts only (≤ 3 a passage)
+
+
+def test_reopening_deletes_a_stored_fact_that_no_passage_mentions(tmp_path: Path) -> None:
+    first = _engine(tmp_path)
+    first.add([DocumentInput(text=t) for t in TABLE])
+    clean = sorted(f.id for f in first.store.all_facts())
+    stray = Fact(fact_id("paris", "left by", "a crash"), "paris", "left by", "a crash", entity_id("paris"), "x")
+    first.store.put_facts([stray], EMBEDDER.embed([stray.text]))  # written, then the write was interrupted
+    first.close()
+    reopened = _engine(tmp_path, reopen_batch=4)
+    assert sorted(f.id for f in reopened.store.all_facts()) == clean
+    reopened.close()
+
+
+class _ScrollCounted:
+    """A collection noting how many times it was scrolled."""
+
+    def __init__(self, inner: VectorIndex) -> None:
+        self._inner = inner
+        self.scrolls = 0
+
+    def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
+        self.scrolls += 1
+        return self._inner.scroll(batch_size)
+
+    def count(self, exact: bool = True) -> int:
+        return self._inner.count(exact)
+
+    def get(self, ids: Sequence[str]) -> list[Payload]:
+        return self._inner.get(ids)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        self._inner.delete(ids)
+
+
+def test_a_clean_reopen_does_not_read_the_facts_collection_again(tmp_path: Path) -> None:
+    first = _engine(tmp_path)
+    first.add([DocumentInput(text=t) for t in TABLE])
+    first.close()
+    store = RecordStore(EdgeStore(tmp_path), EMBEDDER.dim)
+    facts = _ScrollCounted(store.facts)
+    store.facts = facts  # type: ignore[assignment]
+    graph = MemoryGraph()
+    sweep_leftovers(store, graph, rebuild_graph(store, graph, batch_size=4))
+    store.close()
+    assert facts.scrolls == 0  # every stored fact was read once, with its passages
 
 
 def test_batches_are_consecutive_and_bounded() -> None:
