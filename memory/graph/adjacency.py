@@ -29,6 +29,7 @@ class WeightedAdjacency:
         self._indices = np.zeros(0, dtype=np.int32)
         self._data = np.zeros(0, dtype=np.float64)
         self._matrix = sp.csr_matrix((0, 0))
+        self._single: sp.csr_matrix | None = None  # float32 copy of the base for the exact walk
         self._delta: dict[int, dict[int, float]] = {}
         self._dirty = Growable(np.bool_, fill=False)
         self._changes = 0
@@ -94,28 +95,39 @@ class WeightedAdjacency:
         self._delta = {}
         self._dirty = Growable(np.bool_, fill=False)
         self._changed_cache = None
+        self._single = None
         self.merges += 1
 
     def _padded(self, size: int) -> sp.csr_matrix:
         indptr = np.concatenate([self._indptr, np.full(size - self.base_rows, self._indptr[-1], dtype=np.int64)])
         return sp.csr_matrix((self._data, self._indices, indptr), shape=(size, size))
 
-    def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]:
-        """x ↦ W·x: base rows, with the rows changed since the last merge replaced whole.
+    def walk(self, size: int, single: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+        """x ↦ W·x: base rows, with the rows changed since the last merge replaced whole; `single`:
+        in float32 (a copy of the base's weights kept until the next merge), for x in float32.
 
         Edges change in pairs (u, v) and both ends are marked, so every unmarked row is as it was.
         """
-        clean, base = self._matrix, self.base_rows
+        clean, base = (self._single_base() if single else self._matrix), self.base_rows
         rows, changed = self._changed_rows(size)
+        if base == size and not len(rows):  # everything merged: the base alone
+            return lambda x: np.asarray(clean @ x)
 
         def apply(x: np.ndarray) -> np.ndarray:
-            y = np.zeros(size)
+            y = np.zeros(size, dtype=clean.dtype)
             y[:base] = clean @ x[:base]
             if len(rows):
                 y[rows] = changed @ x
             return y
 
         return apply
+
+    def _single_base(self) -> sp.csr_matrix:
+        """The base matrix with float32 weights (its index arrays shared), made once per merge."""
+        if self._single is None:
+            m = self._matrix
+            self._single = sp.csr_matrix((m.data.astype(np.float32), m.indices, m.indptr), shape=m.shape)
+        return self._single
 
     def _changed_rows(self, size: int) -> tuple[np.ndarray, sp.csr_matrix]:
         key = (self._changes, size)

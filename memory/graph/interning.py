@@ -10,7 +10,7 @@ may be shared by several ids (a collision), so every candidate is checked agains
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from memrag.memory.graph.growable import Growable
 
 _PREFIXES = ("", "entity", "passage", "fact", "doc")  # tag byte → prefix; 0: plain UTF-8
 _TAGS = {prefix: tag for tag, prefix in enumerate(_PREFIXES) if prefix}
+_HASH_BYTES = 17  # a content-hash id packed: tag byte + 16 bytes
+_FEW = 8  # fewer ids than this are unpacked one by one (cheaper than the vectorised set-up)
+SHARED_KEY = -2  # `KeyIndex.lookup`: several values share the key, ask `candidates`
 
 
 def pack(record_id: str) -> bytes:
@@ -34,7 +37,7 @@ def pack(record_id: str) -> bytes:
     return b"\x00" + record_id.encode("utf-8")
 
 
-def unpack(packed: bytes) -> str:
+def unpack(packed: bytes | bytearray) -> str:
     tag = packed[0]
     if tag == 0:
         return packed[1:].decode("utf-8")
@@ -67,6 +70,25 @@ class KeyIndex:
         while start < len(keys) and keys[start] == key:
             yield int(self._values[start])
             start += 1
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """For each key (vectorised): its value when it has exactly one, -1 when none, SHARED_KEY when several."""
+        keys = np.asarray(keys, dtype=np.int64)
+        found = np.full(len(keys), -1, dtype=np.int64)
+        if len(self._keys):
+            first = self._keys.searchsorted(keys, "left")
+            count = self._keys.searchsorted(keys, "right") - first
+            one = count == 1
+            found[one] = self._values[first[one]]
+            found[count > 1] = SHARED_KEY
+        recent = self._recent
+        if recent:
+            hits = [(i, values) for i, key in enumerate(keys.tolist()) if (values := recent.get(key)) is not None]
+            if hits:
+                at = np.array([i for i, _ in hits], dtype=np.int64)
+                alone = np.array([len(v) == 1 for _, v in hits]) & (found[at] == -1)
+                found[at] = np.where(alone, [v[0] for _, v in hits], SHARED_KEY)
+        return found
 
     def add(self, key: int, value: int) -> None:
         self._recent.setdefault(key, []).append(value)
@@ -111,7 +133,21 @@ class IdTable:
         return index
 
     def name(self, index: int) -> str:
-        return unpack(self._packed(index))
+        ends = self._ends.view()
+        return unpack(self._blob[int(ends[index - 1]) if index else 0 : int(ends[index])])
+
+    def names(self, indices: np.ndarray) -> list[str]:
+        """The ids at many indices; content-hash ids are unpacked together (one hex pass, no per-id bytes)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        ends = self._ends.view()[indices]
+        starts = np.where(indices > 0, self._ends.view()[np.maximum(indices - 1, 0)], 0)
+        blob = np.frombuffer(self._blob, dtype=np.uint8)
+        if len(indices) < _FEW or not (ends - starts == _HASH_BYTES).all() or not blob[starts].all():
+            return [self.name(int(i)) for i in indices]
+        packed = blob[starts[:, None] + np.arange(_HASH_BYTES)]
+        digits = packed[:, 1:].tobytes().hex()
+        prefixes = [_PREFIXES[tag] + "-" for tag in packed[:, 0].tolist()]
+        return [prefix + digits[32 * i : 32 * i + 32] for i, prefix in enumerate(prefixes)]
 
     def _packed(self, index: int) -> bytes:
         ends = self._ends.view()
@@ -126,32 +162,67 @@ class IdTable:
 
 
 class PointIndex:
-    """Vector-store point ids (UUID strings) → node indices, without keeping the UUIDs: a
-    candidate is confirmed by recomputing its point id with `point_of`."""
+    """Vector-store point ids (UUID strings) → node indices, without keeping the UUID strings: the
+    UUID's first 64 bits find an entry, its last 64 bits confirm it (12 bytes an entry)."""
 
-    def __init__(self, point_of: Callable[[int], str | None]) -> None:
-        self._point_of = point_of
-        self._index = KeyIndex()
+    def __init__(self, merge_at: int = 65_536) -> None:
+        self._index = KeyIndex(merge_at)
+        self._low = Growable(np.int64)
+        self._node = Growable(np.int32)
 
     def add(self, point: str, node: int) -> None:
-        key = _point_key(point)
-        if key is not None and node not in self._index.candidates(key):
-            self._index.add(key, node)
+        halves = uuid_halves([point])
+        if halves is not None and self._confirmed(halves[0, 0], halves[0, 1]) < 0:
+            self._index.add(int(halves[0, 0]), self._low.append(halves[0, 1]))
+            self._node.append(node)
 
     def find(self, point: str) -> int | None:
-        key = _point_key(point)
-        if key is None:
-            return None
-        for node in self._index.candidates(key):
-            if self._point_of(node) == point:
-                return node
+        node = int(self.find_many([point])[0])
+        return None if node < 0 else node
+
+    def find_many(self, points: Sequence[str]) -> np.ndarray:
+        """The node of each point (int64, -1 for a point never added or not a UUID), vectorised."""
+        halves = uuid_halves(points)
+        if halves is None:  # some are not UUIDs: one at a time
+            return np.array([self.find(p) if _is_uuid(p) else -1 for p in points], dtype=np.int64)
+        entries = self._index.lookup(halves[:, 0])
+        single = entries >= 0
+        confirmed = np.zeros(len(points), dtype=bool)
+        confirmed[single] = self._low.view()[entries[single]] == halves[single, 1]
+        nodes = np.full(len(points), -1, dtype=np.int64)
+        nodes[confirmed] = self._node.view()[entries[confirmed]]
+        for i in np.flatnonzero(entries == SHARED_KEY).tolist():
+            entry = self._confirmed(halves[i, 0], halves[i, 1])
+            nodes[i] = self._node.view()[entry] if entry >= 0 else -1
+        return nodes
+
+    def _confirmed(self, high: np.int64, low: np.int64) -> int:
+        """The entry holding exactly this UUID (-1 if none)."""
+        lows = self._low.view()
+        return next((e for e in self._index.candidates(int(high)) if lows[e] == low), -1)
+
+
+_DASHES = np.array([8, 13, 18, 23])
+_DIGITS = np.setdiff1d(np.arange(36), _DASHES)
+
+
+def uuid_halves(points: Sequence[str]) -> np.ndarray | None:
+    """Each canonical UUID string's 128 bits as two little-endian int64s (shape (n, 2)), in one
+    pass over all of them; None when any is not of the form 8-4-4-4-12 hex digits."""
+    text = "".join(points)
+    if len(text) != 36 * len(points) or not text.isascii():
         return None
-
-
-def _point_key(point: str) -> int | None:
-    """The UUID's first 64 bits as a signed int; None for a string that is not a UUID."""
-    digits = point[:8] + point[9:13] + point[14:18]
+    chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(points), 36)
+    if not (chars[:, _DASHES] == ord("-")).all():
+        return None
     try:
-        return int.from_bytes(bytes.fromhex(digits), "little", signed=True) if len(digits) == 16 else None
+        raw = bytes.fromhex(chars[:, _DIGITS].tobytes().decode("ascii"))
     except ValueError:
         return None
+    if len(raw) != 16 * len(points):  # fromhex skips whitespace
+        return None
+    return np.frombuffer(raw, dtype="<i8").reshape(len(points), 2)
+
+
+def _is_uuid(point: str) -> bool:
+    return uuid_halves([point]) is not None

@@ -54,12 +54,13 @@ class MemoryGraph:
         self._live_passage = Growable(np.bool_, fill=False)
         self._placed = Growable(np.bool_, fill=False)  # a passage or a mentioned entity, once
         self._passages = PassageLists()
-        self._points = PointIndex(self._point_of)
+        self._points = PointIndex()
         self._synonyms: dict[int, dict[int, float]] = {}
         self._rows = WeightedAdjacency(compact_ratio, compact_min_rows)
         self._context_edges = 0
         self._relation_cache: tuple[int, int] = (-1, 0)
         self.version = 0
+        self._read_at = -1  # the version `rows()` last served
 
     # ---- queries -------------------------------------------------------------
     def node_index(self, record_id: str) -> int | None:
@@ -69,16 +70,32 @@ class MemoryGraph:
     def node_id(self, index: int) -> str:
         return self._ids.name(index)
 
+    def node_ids(self, indices: np.ndarray) -> list[str]:
+        """The ids of many nodes at once (vectorised)."""
+        return self._ids.names(indices)
+
     def passage_of_point(self, point: str) -> str | None:
         """The passage stored under a vector-store point id, if it is in the graph."""
-        node = self._points.find(point)
-        return None if node is None else self._ids.name(node)
+        node = int(self.passage_nodes([point])[0])
+        return None if node < 0 else self._ids.name(node)
+
+    def passage_nodes(self, points: Sequence[str]) -> np.ndarray:
+        """The node of the live passage stored under each point id (int64, -1 where none), vectorised."""
+        nodes = self._points.find_many(points)
+        live = self._live_passage.view()
+        found = nodes >= 0
+        found[found] = live[nodes[found]]
+        return np.where(found, nodes, -1)
 
     def passage_entities(self, passage_id: str) -> tuple[str, ...]:
         """The entity ids a passage's facts mention (empty for a passage not in the graph)."""
         index = self._ids.find(passage_id)
-        record = None if index is None else self._passages.get(index)
-        return () if record is None else tuple(self._ids.name(int(e)) for e in record.entities)
+        return () if index is None else tuple(self._ids.names(self.passage_entity_nodes(index)))
+
+    def passage_entity_nodes(self, node: int) -> np.ndarray:
+        """The entity nodes the passage at `node` mentions (empty if no live passage is there)."""
+        record = self._passages.get(node)
+        return np.zeros(0, dtype=np.int32) if record is None else record.entities
 
     def has_passage(self, passage_id: str) -> bool:
         index = self._ids.find(passage_id)
@@ -116,8 +133,14 @@ class MemoryGraph:
         return self._rows.row(index)
 
     def rows(self) -> WeightedAdjacency:
-        """Row source for PPR, its recent changes merged in when enough rows changed."""
-        self._rows.refresh(self.size)
+        """Row source for PPR, its recent changes merged in when enough rows changed, or all of them
+        when the graph is read twice at one version (queried, not being written: the walks then run
+        on the CSR base alone, with no changed row gathered from dicts)."""
+        if self._read_at == self.version:
+            self._rows.merge(self.size)
+        else:
+            self._rows.refresh(self.size)
+        self._read_at = self.version
         return self._rows
 
     def edges(self) -> Iterable[tuple[str, str, float]]:
@@ -249,12 +272,6 @@ class MemoryGraph:
             distinct = len(np.unique((pairs[:, 0] << 32) | pairs[:, 1]))
             self._relation_cache = (self.version, distinct)
         return self._relation_cache[1]
-
-    def _point_of(self, node: int) -> str | None:
-        """The point id of the live passage at `node` (None if none is there)."""
-        if node >= len(self._live_passage) or not self._live_passage.view()[node]:
-            return None
-        return point_uuid(self._ids.name(node))
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:

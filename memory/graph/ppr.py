@@ -18,7 +18,7 @@ PprMode = Literal["auto", "local", "exact"]
 class RowSource(Protocol):
     def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]: ...
+    def walk(self, size: int, single: bool = False) -> Callable[[np.ndarray], np.ndarray]: ...
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,12 @@ def personalized_pagerank(
     """PPR mass as (node indices, mass) for the nodes reached from the weighted seeds."""
     size = len(degree)
     if settings.mode == "exact" or (settings.mode == "auto" and size <= settings.exact_max_nodes):
-        reset = np.zeros(size)
+        reset = np.zeros(size, dtype=np.float32)  # float32: 1.4x faster, the same rankings on musique-100
         np.add.at(reset, seeds, weights)
-        p = exact_ppr(rows.walk(size), degree, reset, settings.damping, settings.tolerance, settings.max_iterations)
+        walk = rows.walk(size, single=True)
+        p = exact_ppr(
+            walk, degree.astype(np.float32), reset, settings.damping, settings.tolerance, settings.max_iterations
+        )
         reached = np.flatnonzero(p)
         return reached, p[reached]
     return push_ppr(rows, degree, seeds, weights, settings.damping, settings.epsilon)

@@ -71,30 +71,36 @@ class Retriever:
         graph = self._graph
         entity_ids = list(entity_weights)
         entity_nodes = [graph.node_index(e) for e in entity_ids]
-        seed_ids = [e for e, i in zip(entity_ids, entity_nodes, strict=True) if i is not None] + dense_ids
-        nodes = np.array([i for i in entity_nodes if i is not None] + dense.nodes[: len(dense_ids)], dtype=np.int64)
+        placed = [(e, i, w) for (e, w), i in zip(entity_weights.items(), entity_nodes, strict=True) if i is not None]
+        seed_ids = [e for e, _, _ in placed] + dense_ids
+        nodes = np.concatenate([np.array([i for _, i, _ in placed], dtype=np.int64), dense.nodes[: len(dense_ids)]])
         mass = np.concatenate(
             [
-                np.array([w for w, i in zip(entity_weights.values(), entity_nodes, strict=True) if i is not None]),
+                np.array([w for _, _, w in placed]),
                 passage_seed_weights(dense.scores[: len(dense_ids)], dense.low or 0.0, params.passage_node_weight),
             ]
         )
         reached = personalized_pagerank(graph.rows(), graph.degree, nodes, mass, params.ppr)
         evidence = Evidence(dense_ids, dense.scores[: len(dense_ids)], kept, graph.passage_entities)
-        ordered = order_passages(reached, graph.live_passages, graph.node_id, evidence, params)
+        known = dict(zip(dense.nodes.tolist(), dense.ids, strict=True))  # most of the walk's head: no unpacking
+        ordered = order_passages(
+            reached, graph.live_passages, lambda n: known.get(n) or graph.node_id(n), evidence, params
+        )
         ranked = ordered.passages
         names = {f.fact.subject_id: f.fact.subject for f in kept} | {f.fact.object_id: f.fact.object for f in kept}
         seeds = tuple(Seed(e, names.get(e, e), w) for e, w in entity_weights.items())
-        why = tuple(self._provenance(pid, kept, seeds) for pid, _ in ranked)
+        seed_nodes = dict(zip(entity_ids, entity_nodes, strict=True))
+        why = tuple(self._provenance(pid, kept, seeds, seed_nodes) for pid, _ in ranked)
         walk_seeds = tuple(zip(seed_ids, mass.tolist(), strict=True))
         return RankedPassages(tuple(ranked), "graph", kept, seeds, why, walk_seeds, ordered.signals)
 
     def _provenance(
-        self, passage_id: str, kept: tuple[ScoredFact, ...], seeds: tuple[Seed, ...]
+        self, passage_id: str, kept: tuple[ScoredFact, ...], seeds: tuple[Seed, ...], seed_nodes: dict[str, int | None]
     ) -> tuple[tuple[ScoredFact, ...], tuple[Seed, ...]]:
-        """The seeds this passage mentions, and the kept facts that name one of them."""
-        mentioned = set(self._graph.passage_entities(passage_id))
-        own_seeds = tuple(s for s in seeds if s.node_id in mentioned)
+        """The seeds this passage mentions, and the kept facts that name one of them (seeds compared as nodes)."""
+        node = self._graph.node_index(passage_id)
+        mentioned = set() if node is None else set(self._graph.passage_entity_nodes(node).tolist())
+        own_seeds = tuple(s for s in seeds if seed_nodes.get(s.node_id) in mentioned)
         seeded = {s.node_id for s in own_seeds}
         own_facts = tuple(f for f in kept if f.fact.subject_id in seeded or f.fact.object_id in seeded)
         return own_facts, own_seeds
@@ -122,19 +128,11 @@ class Retriever:
         lowest cosine of any passage (the nearest to -q): the low end of the min-max scalings."""
         both = self._store.nearest_points(self._store.passages, np.stack([query_vector, -query_vector]), [n, 1])
         [hits, opposite] = both
-        graph = self._graph
-        ids: list[str] = []
-        nodes: list[int] = []
-        scores: list[float] = []
-        for point, score in hits:
-            pid = graph.passage_of_point(point)
-            node = None if pid is None else graph.node_index(pid)
-            if pid is not None and node is not None:
-                ids.append(pid)
-                nodes.append(node)
-                scores.append(score)
+        nodes = self._graph.passage_nodes([point for point, _ in hits])
+        in_graph = nodes >= 0
+        scores = np.fromiter((score for _, score in hits), dtype=np.float64, count=len(hits))[in_graph]
         low = -opposite[0][1] if opposite else None
-        return DenseSeeds(ids, nodes, np.array(scores, dtype=np.float64), low)
+        return DenseSeeds(self._graph.node_ids(nodes[in_graph]), nodes[in_graph], scores, low)
 
 
 @dataclass(frozen=True)
@@ -143,6 +141,6 @@ class DenseSeeds:
     least similar passage's cosine (None when the store had none)."""
 
     ids: list[str]
-    nodes: list[int]
+    nodes: np.ndarray  # int64
     scores: np.ndarray
     low: float | None
