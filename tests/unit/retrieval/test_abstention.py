@@ -3,7 +3,17 @@
 import pytest
 
 from memrag.memory.llm.prompts import READER_NO_ANSWER, READER_SYSTEM
-from memrag.memory.retrieval.abstention import answered, is_abstention, key_terms, term_support
+from memrag.memory.retrieval.abstention import (
+    MIN_DENSE_TOP,
+    NEVER,
+    Thresholds,
+    answered,
+    is_abstention,
+    key_terms,
+    name_support,
+    term_support,
+)
+from memrag.memory.retrieval.fusion import QuerySignals
 
 LIGHTHOUSE = (
     "Tarnholm lighthouse\nThe Tarnholm lighthouse was designed by Ingrid Vale in 1893. It stands on the northern cape."
@@ -59,3 +69,32 @@ def test_an_answer_or_a_cited_reply_is_not_an_abstention(reply):
 
 def test_the_reader_prompt_asks_for_the_reply_that_is_recognised():
     assert f'"{READER_NO_ANSWER}"' in READER_SYSTEM and is_abstention(READER_NO_ANSWER)
+
+
+def _signals(dense_top: float) -> QuerySignals:
+    return QuerySignals(dense_top, 0.1, 4, False, 0.05, None)
+
+
+def test_with_signals_a_missing_name_abstains_only_when_the_best_passage_is_also_far():
+    question = "Who designed the Tarnholm lighthouse for Bergen?"  # "Bergen" is not in the passage
+    assert name_support(question, [LIGHTHOUSE]) == 0.5
+    assert not answered(question, [LIGHTHOUSE], _signals(MIN_DENSE_TOP - 0.01))
+    assert answered(question, [LIGHTHOUSE], _signals(MIN_DENSE_TOP))  # a close passage answers a multi-hop question
+    # every name found: answered however far the passage (its other words need not be there)
+    assert answered("Who painted the Tarnholm lighthouse blue?", [LIGHTHOUSE], _signals(0.1))
+    assert not answered("Who designed the Tarnholm lighthouse?", [], _signals(0.9))  # nothing retrieved
+
+
+def test_with_signals_a_question_naming_nothing_is_judged_by_its_key_terms():
+    assert name_support("who painted the lighthouse blue?", [LIGHTHOUSE]) is None
+    assert term_support("who painted the lighthouse blue?", [LIGHTHOUSE]) == pytest.approx(1 / 3)
+    assert not answered("who painted the lighthouse blue?", [LIGHTHOUSE], _signals(0.1))
+    assert answered("where does the lighthouse stand?", [LIGHTHOUSE], _signals(0.1))
+
+
+def test_without_signals_term_support_alone_decides():
+    question = "Who painted the Tarnholm lighthouse green and blue?"  # Tarnholm (2) and lighthouse of 6
+    assert term_support(question, [LIGHTHOUSE]) == 0.5 and name_support(question, [LIGHTHOUSE]) == 1.0
+    assert not answered(question, [LIGHTHOUSE])  # 0.5 < 0.6, though every name is there
+    assert answered(question, [LIGHTHOUSE], thresholds=Thresholds(min_term_support=0.5))
+    assert answered("Who painted Oslo?", [LIGHTHOUSE], _signals(0.1), NEVER)

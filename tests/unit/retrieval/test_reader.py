@@ -6,6 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, cite, shown_marks_only, stream_answer
 from memrag.memory.types import Hit
 
@@ -93,3 +94,25 @@ def test_text_held_back_at_a_failure_is_passed_on_before_it():
         for part in stream_answer(_Failing(["Vale designed it", " ", "["]), "Who?", HITS):
             got.append(part)
     assert got == ["Vale designed it", " ", "["]
+
+
+def test_a_comparison_question_is_answered_with_the_candidate_whose_date_the_passages_give_first():
+    films = (
+        Hit("p1", "d1", "3 Dots\n3 Dots is a 2013 Malayalam comedy film directed by Sugeeth.", 1.0),
+        Hit("p2", "d2", "Dying God\nDying God is a 2008 Argentinian horror film directed by Fabrice Lambot.", 0.9),
+    )
+    answer = ExtractiveReader().answer("Which film came out first, 3 Dots or Dying God?", films)
+    assert answer.text == "Dying God [2]" and not answer.abstained
+    assert answer.support == "Dying God is a 2008 Argentinian horror film directed by Fabrice Lambot."
+    assert [c.document_id for c in answer.citations] == ["d2"]
+
+
+def test_the_retrievals_signals_reach_the_offline_readers_abstention_through_the_stream():
+    question = "Who designed the Tarnholm lighthouse in Oslo?"  # "Oslo" is in no passage; term support 4/6
+    far, close = (QuerySignals(top, 0.1, 4, False, 0.05, None) for top in (0.3, 0.9))
+    *_, without = stream_answer(ExtractiveReader(), question, HITS)
+    *_, refused = stream_answer(ExtractiveReader(), question, HITS, signals=far)
+    *_, answered = stream_answer(ExtractiveReader(), question, HITS, signals=close)
+    assert isinstance(without, Answer) and without.text == "Ingrid Vale [1]"
+    assert isinstance(refused, Answer) and refused.abstained and refused.citations == ()
+    assert isinstance(answered, Answer) and answered.text == "Ingrid Vale [1]"
