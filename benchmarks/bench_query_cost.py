@@ -13,6 +13,10 @@ the ratio holds under a shared machine's load. Nothing is indexed here:
 
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_query_cost --data-dir /tmp/mus ../shared/data/musique-100
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_query_cost --synthetic /tmp/scalekeep/100000
+
+`--split` adds where the ranking's CPU goes (query vectors computed beforehand, each question ranked
+`--repeat` times, the fastest kept): memrag's and dense's ranking p50, and the mean CPU per query
+spent in the vector store's searches (the rest is the graph, the walk and the ordering).
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +42,7 @@ from memrag.memory.eval.query_timing import TIMED, retrieve_both
 from memrag.memory.extraction.recorded import NoExtractor
 from memrag.memory.indexing.chunking import WholeDocumentChunker
 from memrag.memory.params import RetrievalParams
-from memrag.memory.ports import Embedder
+from memrag.memory.ports import Embedder, VectorIndex
 from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.settings import Settings
 from memrag.memory.storage.qdrant_edge import EdgeStore
@@ -69,6 +76,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="ask each question N times, keep the fastest")
     parser.add_argument("--rankings", type=Path, help="write each question's ranking (passage ids) here")
     parser.add_argument("--compare", type=Path, help="count the rankings identical to this earlier file's")
+    parser.add_argument("--split", action="store_true", help="also split the ranking's CPU: vector store and the rest")
     args = parser.parse_args()
     base = Settings()
     cache = base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"  # as `memrag eval`
@@ -76,7 +84,7 @@ def main() -> None:
     settings = base.model_copy(update=update)
     params = replace(RetrievalParams(), top_k=args.top_k)
     if args.synthetic:
-        result = synthetic(args.synthetic, settings, params, args.repeat)
+        result = synthetic(args.synthetic, settings, params, args.repeat, args.split)
     elif args.data_dir and args.dataset:
         result = on_dataset(args, settings, params)
     else:
@@ -90,13 +98,15 @@ def on_dataset(args: argparse.Namespace, settings: Settings, params: RetrievalPa
     where = settings.model_copy(update={"data_dir": args.data_dir})
     engine = open_engine(where, "eval", extractor=NoExtractor(), whole_documents=True, writer=False)
     try:
-        memrag, dense, times = retrieve_both(engine, [q.question for q in dataset.questions], params, args.repeat)
+        questions = [q.question for q in dataset.questions]
+        memrag, dense, times = retrieve_both(engine, questions, params, args.repeat)
+        split = ranking_split(engine, questions, params, args.repeat) if args.split else {}
     finally:
         engine.close()
     texts = passage_texts(dataset)
     golds = [set(q.gold) for q in dataset.questions]
     rankings = [[h.passage_id for h in found.hits] for found in memrag]
-    result: dict[str, object] = {"questions": len(rankings), **times.figures()}
+    result: dict[str, object] = {"questions": len(rankings), **times.figures(), **split}
     for name, found in (("memrag", memrag), ("dense", dense)):
         ranked = [[texts.get(h.passage_id, h.passage_id) for h in f.hits] for f in found]
         result[f"{name}_recall"] = {f"R@{k}": round(100 * mean_recall(ranked, golds, k), 1) for k in KS}
@@ -108,7 +118,7 @@ def on_dataset(args: argparse.Namespace, settings: Settings, params: RetrievalPa
     return result
 
 
-def synthetic(path: Path, settings: Settings, params: RetrievalParams, repeat: int) -> dict[str, object]:
+def synthetic(path: Path, settings: Settings, params: RetrievalParams, repeat: int, split: bool) -> dict[str, object]:
     real = make_embedder(settings)  # its uncached model embeds the queries
     store = RecordStore(EdgeStore(path), DIM)
     engine = Engine(
@@ -123,12 +133,59 @@ def synthetic(path: Path, settings: Settings, params: RetrievalParams, repeat: i
     try:
         questions = [f"which hub does thing {i} relate to?" for i in range(SYNTHETIC_QUESTIONS)]
         memrag, _, times = retrieve_both(engine, questions, params, repeat)
+        shares = ranking_split(engine, questions, params, repeat) if split else {}
         nodes = engine.graph.size
     finally:
         engine.close()
         real.close()
     modes = sorted({found.mode for found in memrag})
-    return {"store": str(path), "graph_nodes": nodes, "modes": modes, **times.figures()}
+    return {"store": str(path), "graph_nodes": nodes, "modes": modes, **times.figures(), **shares}
+
+
+class TimedIndex:
+    """A vector index whose searches (and counts) add their CPU seconds to a shared tally."""
+
+    def __init__(self, inner: VectorIndex, tally: list[float]) -> None:
+        self._inner, self._tally = inner, tally
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._inner, name)
+        if name not in ("search_batch", "search_points", "count"):
+            return found
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return found(*args, **kwargs)
+            finally:
+                self._tally[0] += time.process_time() - started
+
+        return timed
+
+
+def ranking_split(engine: Engine, questions: Sequence[str], params: RetrievalParams, repeat: int) -> dict[str, float]:
+    """CPU ms of `Engine.rank` alone (p50 over questions, fastest of `repeat`), memrag and dense, and
+    the mean ms per query their vector-store calls took."""
+    vectors = engine.query_embedder.embed(list(questions))
+    store, tally = engine.store, [0.0]
+    inner = store.passages, store.facts
+    store.passages, store.facts = TimedIndex(store.passages, tally), TimedIndex(store.facts, tally)
+    figures: dict[str, float] = {}
+    try:
+        for name, now in (("memrag", params), ("dense", replace(params, strategy="dense"))):
+            tally[0], best = 0.0, []
+            for question, vector in zip(questions, vectors, strict=True):
+                runs = []
+                for _ in range(max(repeat, 1)):
+                    started = time.process_time()
+                    engine.rank(question, now, vector)
+                    runs.append(time.process_time() - started)
+                best.append(min(runs))
+            figures[f"{name}_rank_cpu_p50_ms"] = round(1000 * statistics.median(best), 2)
+            figures[f"{name}_store_cpu_mean_ms"] = round(1000 * tally[0] / (len(questions) * max(repeat, 1)), 2)
+    finally:
+        store.passages, store.facts = inner
+    return figures
 
 
 if __name__ == "__main__":
