@@ -28,7 +28,6 @@ from memrag.memory.retrieval.abstention import (
     name_support,
     term_support,
 )
-from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, LlmReader, sentence_answer, short_answer
 from memrag.memory.retrieval.sentence_spans import SentenceSpans
 from memrag.memory.retrieval.short_answer import choose_span
@@ -45,12 +44,12 @@ class Asked:
 
     term_support: float  # abstention.term_support of the passages shown
     name_support: float | None  # abstention.name_support (None: the question names nothing)
-    dense_top: float | None  # the retrieval's QuerySignals.dense_top (None: no fusion ran)
+    dense_top: float | None  # the retrieval's Retrieval.dense_top (None: nothing retrieved)
     sentence: Answer  # the oldest offline answer: the best sentence
     span_before: Answer  # the short span without comparison answers (abstention off)
     span_after: Answer  # the short span with comparison answers (abstention off)
     shipped_before: Answer  # the offline reader as it was: term support < 0.6 abstains, no comparisons
-    shipped_after: Answer  # the offline reader as it is (signals given)
+    shipped_after: Answer  # the offline reader as it is (given the retrieval's dense top)
     llm: Answer | None  # the scripted LLM reader
 
 
@@ -67,7 +66,7 @@ class Readers:
         return Readers(spans, ExtractiveReader(spans), ExtractiveReader(spans, NEVER), llm)
 
 
-def read(question: str, hits: Sequence[Hit], signals: QuerySignals | None, readers: Readers) -> Asked:
+def read(question: str, hits: Sequence[Hit], dense_top: float | None, readers: Readers) -> Asked:
     texts = [h.text for h in hits]
     span = choose_span(question, readers.spans.parse(hits))
     before = sentence_answer(question, hits, "span") if span is None else short_answer(span, hits, "span")
@@ -75,12 +74,12 @@ def read(question: str, hits: Sequence[Hit], signals: QuerySignals | None, reade
     return Asked(
         term_support(question, texts),
         name_support(question, texts),
-        None if signals is None else signals.dense_top,
+        dense_top,
         sentence_answer(question, hits, "sentence"),
         before,
         readers.never_abstains.answer(question, hits),
         before if term_only else Answer(NO_ANSWER, (), "span", Usage(), abstained=True),
-        readers.offline.answer(question, hits, signals),
+        readers.offline.answer(question, hits, dense_top),
         readers.llm.answer(question, hits) if readers.llm else None,
     )
 
@@ -133,7 +132,7 @@ def sweep_lines(full: Sequence[Asked], removed: Sequence[Asked]) -> list[str]:
             f"  {t:.2f} {share([a.term_support < t for a in removed]):>7.1f} "
             f"{share([a.term_support < t for a in full]):>7.1f}"
         )
-    lines.append("sweep, with signals (abstain when names found < s and dense top < d): s, d, gold removed %, false %")
+    lines.append("sweep (abstain when names found < s and dense top < d): s, d, gold removed %, full set (false) %")
     for s in SUPPORT_SWEEP:
         for d in DENSE_TOP_SWEEP:
             both = [share([_abstains(a, s, d) for a in asked]) for asked in (removed, full)]

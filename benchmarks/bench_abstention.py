@@ -9,7 +9,7 @@ empty); the gold passages are deleted from a copy of it, never from DIR itself.
         ../shared/data/musique-100 --data-dir /tmp/abst/musique_off [--sweep] [--dump FILE]
     .venv/bin/python -m benchmarks.bench_abstention ../shared/data/musique-100 --replay FILE [--sweep]
 
-`--dump` writes what each question retrieved (hits, the fusion's signals) as JSON Lines; `--replay`
+`--dump` writes what each question retrieved (hits, the fusion's signals, dense top) as JSON Lines; `--replay`
 reads it back and runs the readers only (no index opened, no embedding): the readers and the
 abstention thresholds can be compared, and chosen, on exactly the same retrievals.
 
@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmarks.abstention_report import Asked, Readers, read, report
 from memrag.memory.engine import Engine
@@ -38,6 +39,7 @@ from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.ids import document_id
 from memrag.memory.llm.openai_chat import OpenAIChat
 from memrag.memory.params import RetrievalParams
+from memrag.memory.retrieval.abstention import dense_top
 from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.reader import LlmReader
 from memrag.memory.settings import Settings
@@ -49,11 +51,13 @@ from tests.scripted_reader import scripted_llm
 
 @dataclass(frozen=True)
 class Retrieved:
-    """What one question retrieved: the hits the readers see and the fusion's signals (None: no walk ran)."""
+    """What one question retrieved: the hits the readers see, the fusion's signals (None: no walk ran) and
+    the closest passage's cosine (`Retrieval.dense_top`, what the offline reader's abstention reads)."""
 
     question: str
     hits: tuple[Hit, ...]
     signals: QuerySignals | None
+    dense_top: float | None
 
 
 def retrieve_all(engine: Engine, dataset: Dataset, top_k: int) -> list[Retrieved]:
@@ -61,17 +65,18 @@ def retrieve_all(engine: Engine, dataset: Dataset, top_k: int) -> list[Retrieved
     found = []
     for q in dataset.questions:
         vector = engine.query_embedder.embed([q.question])[0]
-        signals = engine.rank(q.question, params, vector).signals
-        found.append(Retrieved(q.question, engine.retrieve(q.question, params, vector).hits[:top_k], signals))
+        signals = engine.rank(q.question, params, vector).signals  # the same ranking retrieve reads texts for
+        retrieval = engine.retrieve(q.question, params, vector)
+        found.append(Retrieved(q.question, retrieval.hits[:top_k], signals, retrieval.dense_top))
     return found
 
 
 def ask_all(retrieved: Sequence[Retrieved], readers: Readers) -> list[Asked]:
-    return [read(r.question, r.hits, r.signals, readers) for r in retrieved]
+    return [read(r.question, r.hits, r.dense_top, readers) for r in retrieved]
 
 
 def dump(path: Path, phase: str, retrieved: Sequence[Retrieved], dataset: Dataset) -> None:
-    """Append one JSON line per question (hits, signals, gold answers): replayed by benchmarks/replay_abstention.py."""
+    """Append one JSON line per question (hits, signals, dense top, gold answers): read back by `--replay`."""
     with path.open("a", encoding="utf-8") as out:
         for r, q in zip(retrieved, dataset.questions, strict=True):
             row = {
@@ -80,6 +85,7 @@ def dump(path: Path, phase: str, retrieved: Sequence[Retrieved], dataset: Datase
                 "answers": list(q.answers),
                 "hits": [[h.passage_id, h.doc_id, h.text, h.score] for h in r.hits],
                 "signals": None if r.signals is None else asdict(r.signals),
+                "dense_top": r.dense_top,
             }
             out.write(json.dumps(row) + "\n")
 
@@ -121,11 +127,19 @@ def replay(path: Path, dataset: Dataset) -> tuple[list[Retrieved], list[Retrieve
                 r["question"],
                 tuple(Hit(pid, doc, text, score) for pid, doc, text, score in r["hits"]),
                 None if r["signals"] is None else QuerySignals(**r["signals"]),
+                r["dense_top"] if "dense_top" in r else _dense_top(r),
             )
             for r in chosen
         ]
 
     return retrieved("full"), retrieved("removed")
+
+
+def _dense_top(row: dict[str, Any]) -> float | None:
+    """`Retrieval.dense_top` of a row dumped before it was written down: from the signals, or the first hit's
+    score (a dense ranking's cosine)."""
+    signals = None if row["signals"] is None else QuerySignals(**row["signals"])
+    return dense_top(signals, [(h[0], h[3]) for h in row["hits"]])
 
 
 def retrieve_both(args: argparse.Namespace, dataset: Dataset) -> tuple[list[Retrieved], list[Retrieved]]:

@@ -18,6 +18,7 @@ from memrag.memory.indexing.write import Indexer, apply_to_graph
 from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import IndexParams, RetrievalParams
 from memrag.memory.ports import Chunker, Closeable, Embedder, Extractor, RecognitionFilter
+from memrag.memory.retrieval.abstention import dense_top
 from memrag.memory.retrieval.explanations import Explanation, explain_passages
 from memrag.memory.retrieval.graph_labels import GraphQuery, GraphView, centre_of, neighbourhood_view, whole_graph
 from memrag.memory.retrieval.pipeline import RankedPassages, Retriever
@@ -237,13 +238,15 @@ class Engine:
             if pid in stored:
                 facts, seeds_of = ranking.why(index)
                 hits.append(Hit(pid, stored[pid].doc_id, stored[pid].text, score, facts, seeds_of))
-        return Retrieval(query, tuple(hits), ranking.mode, ranking.facts, ranking.seeds), explained
+        closest = dense_top(ranking.signals, ranking.passages)
+        return Retrieval(query, tuple(hits), ranking.mode, ranking.facts, ranking.seeds, closest), explained
 
     def ask(self, question: str, params: RetrievalParams) -> tuple[Answer, Retrieval]:
         """Retrieve, then read: an answer citing the passages (and documents) it used."""
         meter = UsageMeter()
         retrieval = self.retrieve(question, params, meter=meter)
-        return plus_retrieval_cost(self.reader.answer(question, retrieval.hits), meter.total), retrieval
+        answer = self.reader.answer(question, retrieval.hits, retrieval.dense_top)
+        return plus_retrieval_cost(answer, meter.total), retrieval
 
     def ask_explained(
         self, question: str, params: RetrievalParams, limits: ExplainLimits | None = None
@@ -251,7 +254,7 @@ class Engine:
         """`ask`, with the retrieved passages' explanations (as `retrieve_explained`)."""
         meter = UsageMeter()
         retrieval, explained = self.retrieve_explained(question, params, limits, meter)
-        answer = plus_retrieval_cost(self.reader.answer(question, retrieval.hits), meter.total)
+        answer = plus_retrieval_cost(self.reader.answer(question, retrieval.hits, retrieval.dense_top), meter.total)
         return answer, retrieval, explained
 
     def neighbourhood(self, around: GraphQuery) -> GraphView:

@@ -121,3 +121,4 @@ class Retrieval:
     mode: RetrievalMode
     facts: tuple[ScoredFact, ...] = ()
     seeds: tuple[Seed, ...] = ()
+    dense_top: float | None = None  # cosine of the passage closest to the query (None: none); abstention reads it

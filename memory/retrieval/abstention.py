@@ -6,11 +6,12 @@ Offline, from what retrieval returned, two signals together:
   compared with the term-support threshold. A memory that holds nothing about the question
   returns passages that lack what it names ("What is the capital of France?" over a memory about a
   lighthouse: no "France").
-- the retrieval's own confidence, `QuerySignals.dense_top` (retrieval/fusion.py): the cosine of the
-  best passage. A passage close to the question answers it even when the question's words are spread
-  over passages not all retrieved (multi-hop questions).
-The reader abstains when support is short AND the best passage is far. Without signals (the dense
-modes, where no fusion ran) it abstains on term support alone, below `MIN_TERM_SUPPORT`.
+- the retrieval's own confidence, `dense_top` (`QuerySignals.dense_top`, retrieval/fusion.py, or a
+  dense ranking's first score; `Retrieval.dense_top`): the cosine of the best passage. A passage
+  close to the question answers it even when the question's words are spread over passages not
+  all retrieved (multi-hop questions).
+The reader abstains when support is short AND the best passage is far. Without the cosine (a caller
+that does not pass it) it abstains on term support alone, below `MIN_TERM_SUPPORT`.
 With an LLM, the reader's prompt asks for `READER_NO_ANSWER` (`llm/prompts.py`) when the passages do
 not answer; `is_abstention` recognises that reply and its usual paraphrases.
 """
@@ -40,9 +41,9 @@ MIN_DENSE_TOP = 0.55
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When the offline reader abstains. With signals: the best passage's cosine below `min_dense_top`
-    and under `min_support` of the question's names found (a question naming nothing: term support
-    under `min_term_support`). Without signals: term support under `min_term_support`."""
+    """When the offline reader abstains. With the best passage's cosine: it is below `min_dense_top` and
+    under `min_support` of the question's names are found (a question naming nothing: term support
+    under `min_term_support`). Without it: term support under `min_term_support`."""
 
     min_support: float = MIN_SUPPORT
     min_dense_top: float = MIN_DENSE_TOP
@@ -106,14 +107,23 @@ def supported(question: str, passages: Sequence[str], thresholds: Thresholds) ->
 
 
 def answered(
-    question: str, passages: Sequence[str], signals: QuerySignals | None = None, thresholds: Thresholds = Thresholds()
+    question: str, passages: Sequence[str], closest: float | None = None, thresholds: Thresholds = Thresholds()
 ) -> bool:
-    """Whether the passages hold enough of the question to be read for an answer (module docstring)."""
+    """Whether the passages hold enough of the question to be read for an answer (module docstring);
+    `closest`: the retrieval's `dense_top` (None: not known)."""
     if not passages:
         return False
-    if signals is None:
+    if closest is None:
         return term_support(question, passages) >= thresholds.min_term_support
-    return signals.dense_top >= thresholds.min_dense_top or supported(question, passages, thresholds)
+    return closest >= thresholds.min_dense_top or supported(question, passages, thresholds)
+
+
+def dense_top(signals: QuerySignals | None, ranked: Sequence[tuple[str, float]]) -> float | None:
+    """The cosine of the passage closest to the query: the fusion's `dense_top` when the walk ran, else
+    the first score of the ranking (a dense ranking: its scores are cosines); None when nothing ranked."""
+    if signals is not None:
+        return signals.dense_top
+    return ranked[0][1] if ranked else None
 
 
 def _present(passages: Sequence[str]) -> set[str]:

@@ -13,7 +13,6 @@ from memrag.memory.llm.usage import Usage, UsageMeter
 from memrag.memory.ports import ChatModel
 from memrag.memory.retrieval.abstention import NO_ANSWER, Thresholds, answered, is_abstention
 from memrag.memory.retrieval.comparison import TitledPassage, answer_comparison
-from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.sentence_spans import SentenceSpans
 from memrag.memory.retrieval.short_answer import ParsedSentence, ShortAnswer, choose_span
 from memrag.memory.types import Hit
@@ -97,14 +96,14 @@ def stream_answer(
     question: str,
     hits: Sequence[Hit],
     retrieval_cost: Usage | None = None,
-    signals: QuerySignals | None = None,
+    dense_top: float | None = None,
 ) -> Iterator[str | Answer]:
     """The answer as it is generated: its text in pieces, then, last, the whole `Answer` with its
     citations (and its usage, for memrag's own readers: reading plus `retrieval_cost`). Markers
-    naming no passage shown are dropped from the pieces as they pass. `signals` (the retrieval's)
-    serve the offline reader's abstention."""
+    naming no passage shown are dropped from the pieces as they pass. `dense_top` (the retrieval's:
+    `Retrieval.dense_top`) serves the offline reader's abstention."""
     if isinstance(reader, ExtractiveReader):  # answered whole (support, abstention), then streamed word by word
-        whole = reader.answer(question, hits, signals)
+        whole = reader.answer(question, hits, dense_top)
         yield from re.findall(r"\S+\s*", whole.text)
         yield plus_retrieval_cost(whole, retrieval_cost or Usage())
         return
@@ -142,7 +141,9 @@ class Reader(Protocol):
     @property
     def name(self) -> str: ...
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+    def answer(self, question: str, hits: Sequence[Hit], dense_top: float | None = None) -> Answer:
+        """`dense_top`: the retrieval's confidence (`Retrieval.dense_top`), for readers that judge support by it."""
+        ...
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str]: ...
 
@@ -157,7 +158,8 @@ class LlmReader:
     def name(self) -> str:
         return f"llm:{self._chat.name}"
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+    def answer(self, question: str, hits: Sequence[Hit], dense_top: float | None = None) -> Answer:
+        """The model judges from the passages themselves whether they answer (`dense_top` unused)."""
         meter = UsageMeter()
         reply = self._chat.complete(reader_messages(question, [h.text for h in hits]), max_tokens=300, meter=meter)
         return read_reply(shown_marks_only(reply, len(hits)).strip(), hits, self.name, meter.total)
@@ -186,9 +188,10 @@ class ExtractiveReader:
         self._spans = spans or SentenceSpans()
         self._thresholds = thresholds or Thresholds()
 
-    def answer(self, question: str, hits: Sequence[Hit], signals: QuerySignals | None = None) -> Answer:
-        """`signals`: the retrieval's confidence (`RankedPassages.signals`), used to decide abstention."""
-        if not answered(question, [h.text for h in hits], signals, self._thresholds):
+    def answer(self, question: str, hits: Sequence[Hit], dense_top: float | None = None) -> Answer:
+        """`dense_top`: the retrieval's cosine of the closest passage (`Retrieval.dense_top`), which
+        abstention weighs; without it, abstention goes by term support alone."""
+        if not answered(question, [h.text for h in hits], dense_top, self._thresholds):
             return Answer(NO_ANSWER, (), self.name, Usage(), abstained=True)
         parsed = self._spans.parse(hits)
         short = answer_comparison(question, titled(hits, parsed)) or choose_span(question, parsed)

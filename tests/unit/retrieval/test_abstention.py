@@ -8,6 +8,7 @@ from memrag.memory.retrieval.abstention import (
     NEVER,
     Thresholds,
     answered,
+    dense_top,
     is_abstention,
     key_terms,
     name_support,
@@ -71,30 +72,33 @@ def test_the_reader_prompt_asks_for_the_reply_that_is_recognised():
     assert f'"{READER_NO_ANSWER}"' in READER_SYSTEM and is_abstention(READER_NO_ANSWER)
 
 
-def _signals(dense_top: float) -> QuerySignals:
-    return QuerySignals(dense_top, 0.1, 4, False, 0.05, None)
-
-
-def test_with_signals_a_missing_name_abstains_only_when_the_best_passage_is_also_far():
+def test_with_the_closest_cosine_a_missing_name_abstains_only_when_the_best_passage_is_also_far():
     question = "Who designed the Tarnholm lighthouse for Bergen?"  # "Bergen" is not in the passage
     assert name_support(question, [LIGHTHOUSE]) == 0.5
-    assert not answered(question, [LIGHTHOUSE], _signals(MIN_DENSE_TOP - 0.01))
-    assert answered(question, [LIGHTHOUSE], _signals(MIN_DENSE_TOP))  # a close passage answers a multi-hop question
+    assert not answered(question, [LIGHTHOUSE], MIN_DENSE_TOP - 0.01)
+    assert answered(question, [LIGHTHOUSE], MIN_DENSE_TOP)  # a close passage answers a multi-hop question
     # every name found: answered however far the passage (its other words need not be there)
-    assert answered("Who painted the Tarnholm lighthouse blue?", [LIGHTHOUSE], _signals(0.1))
-    assert not answered("Who designed the Tarnholm lighthouse?", [], _signals(0.9))  # nothing retrieved
+    assert answered("Who painted the Tarnholm lighthouse blue?", [LIGHTHOUSE], 0.1)
+    assert not answered("Who designed the Tarnholm lighthouse?", [], 0.9)  # nothing retrieved
 
 
-def test_with_signals_a_question_naming_nothing_is_judged_by_its_key_terms():
+def test_with_the_closest_cosine_a_question_naming_nothing_is_judged_by_its_key_terms():
     assert name_support("who painted the lighthouse blue?", [LIGHTHOUSE]) is None
     assert term_support("who painted the lighthouse blue?", [LIGHTHOUSE]) == pytest.approx(1 / 3)
-    assert not answered("who painted the lighthouse blue?", [LIGHTHOUSE], _signals(0.1))
-    assert answered("where does the lighthouse stand?", [LIGHTHOUSE], _signals(0.1))
+    assert not answered("who painted the lighthouse blue?", [LIGHTHOUSE], 0.1)
+    assert answered("where does the lighthouse stand?", [LIGHTHOUSE], 0.1)
 
 
-def test_without_signals_term_support_alone_decides():
+def test_without_the_closest_cosine_term_support_alone_decides():
     question = "Who painted the Tarnholm lighthouse green and blue?"  # Tarnholm (2) and lighthouse of 6
     assert term_support(question, [LIGHTHOUSE]) == 0.5 and name_support(question, [LIGHTHOUSE]) == 1.0
     assert not answered(question, [LIGHTHOUSE])  # 0.5 < 0.6, though every name is there
     assert answered(question, [LIGHTHOUSE], thresholds=Thresholds(min_term_support=0.5))
-    assert answered("Who painted Oslo?", [LIGHTHOUSE], _signals(0.1), NEVER)
+    assert answered("Who painted Oslo?", [LIGHTHOUSE], 0.1, NEVER)
+
+
+def test_the_closest_cosine_is_the_fusions_when_the_walk_ran_else_a_dense_rankings_first_score():
+    signals = QuerySignals(0.42, 0.1, 4, False, 0.05, None)
+    assert dense_top(signals, [("p1", 0.9), ("p2", 0.8)]) == 0.42  # a fused score is no cosine
+    assert dense_top(None, [("p1", 0.61), ("p2", 0.5)]) == 0.61
+    assert dense_top(None, []) is None

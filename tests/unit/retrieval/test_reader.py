@@ -6,7 +6,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from memrag.memory.retrieval.fusion import QuerySignals
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader, cite, shown_marks_only, stream_answer
 from memrag.memory.types import Hit
 
@@ -107,12 +106,11 @@ def test_a_comparison_question_is_answered_with_the_candidate_whose_date_the_pas
     assert [c.document_id for c in answer.citations] == ["d2"]
 
 
-def test_the_retrievals_signals_reach_the_offline_readers_abstention_through_the_stream():
+def test_the_retrievals_closest_cosine_reaches_the_offline_readers_abstention_through_the_stream():
     question = "Who designed the Tarnholm lighthouse in Oslo?"  # "Oslo" is in no passage; term support 4/6
-    far, close = (QuerySignals(top, 0.1, 4, False, 0.05, None) for top in (0.3, 0.9))
     *_, without = stream_answer(ExtractiveReader(), question, HITS)
-    *_, refused = stream_answer(ExtractiveReader(), question, HITS, signals=far)
-    *_, answered = stream_answer(ExtractiveReader(), question, HITS, signals=close)
+    *_, refused = stream_answer(ExtractiveReader(), question, HITS, dense_top=0.3)
+    *_, answered = stream_answer(ExtractiveReader(), question, HITS, dense_top=0.9)
     assert isinstance(without, Answer) and without.text == "Ingrid Vale [1]"
     assert isinstance(refused, Answer) and refused.abstained and refused.citations == ()
     assert isinstance(answered, Answer) and answered.text == "Ingrid Vale [1]"
