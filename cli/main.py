@@ -123,7 +123,8 @@ def _ask(args: argparse.Namespace) -> int:
         if args.stream:
             meter = UsageMeter()
             retrieval = engine.retrieve(args.question, RetrievalParams(top_k=args.top_k), meter=meter)
-            for part in stream_answer(engine.reader, args.question, retrieval.hits, meter.total):
+            parts = stream_answer(engine.reader, args.question, retrieval.hits, meter.total, retrieval.dense_top)
+            for part in parts:
                 if isinstance(part, Answer):
                     answer = part
                 else:
