@@ -23,6 +23,7 @@ _WORD = re.compile(r"\w+")
 _DIRECTED = re.compile(
     r"\bdirected\s+(?:and\s+\w+\s+)?by\s+(?P<name>[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|de|van|von|da|di|del|la|le))*)"
 )
+_DISAMBIGUATION = re.compile(r"\s*\([^)]*\)\s*$")  # "The Lady (magazine)": what the title adds to the name
 _MIN_TITLE_OVERLAP = 0.6  # share of words a candidate and a passage title must have in common (Jaccard)
 _MEASURES: dict[Measure, Callable[[str], When | int | None]] = {
     Measure.BIRTH: birth_date,
@@ -61,12 +62,13 @@ def answer_comparison(question: str, passages: Sequence[TitledPassage]) -> Short
 
 
 def find_passage(name: str, passages: Sequence[TitledPassage]) -> int | None:
-    """The index of the passage whose title is `name` (case, punctuation and a leading article aside),
-    else the one whose title shares the most words with it, at least `_MIN_TITLE_OVERLAP`."""
+    """The index of the passage whose title is `name` (case, punctuation and a leading article aside, and
+    the title's bracketed disambiguation when the name has none), else the one whose title shares the
+    most words with it, at least `_MIN_TITLE_OVERLAP`."""
     wanted = _words(name)
     best: tuple[float, int] | None = None
     for index, passage in enumerate(passages):
-        title = _words(passage.title)
+        title = _words(passage.title if "(" in name else _DISAMBIGUATION.sub("", passage.title))
         if not wanted or not title:
             continue
         overlap = len(wanted & title) / len(wanted | title)

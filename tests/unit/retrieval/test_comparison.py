@@ -159,6 +159,9 @@ def test_a_title_is_matched_whatever_its_case_and_article_but_not_by_one_shared_
     assert find_passage("Algiers (Film)", [_passage("Bergen", "x"), _passage("Algiers (film)", "x")]) == 1
     assert find_passage("The Heart Of Doreon", [_passage("Heart of Doreon", "x")]) == 0
     assert find_passage("Dying God", [_passage("Dying Light", "x")]) is None
+    assert find_passage("The Lady", [_passage("Lady Bird", "x"), _passage("The Lady (magazine)", "x")]) == 1
+    named = [_passage("Ek Hi Bhool", "x"), _passage("Ek Hi Bhool (1940 film)", "x")]
+    assert find_passage("Ek Hi Bhool (1940 Film)", named) == 1 and find_passage("Ek Hi Bhool", named) == 0
 
 
 def _nationality(title: str, text: str, norp: str) -> TitledPassage:
