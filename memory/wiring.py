@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from memrag.memory.async_memory import Memory
 from memrag.memory.embedding.cache import CachedEmbedder
 from memrag.memory.embedding.onnx import OnnxEmbedder
+from memrag.memory.embedding.query_batcher import QueryBatcher
 from memrag.memory.embedding.sbert import SentenceTransformerEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.errors import StorageError
@@ -155,8 +156,10 @@ def _engine(
     index_params: IndexParams | None = None,
     writer: bool = True,
     owned: Sequence[Closeable] = (),
+    query_embedder: Embedder | None = None,
 ) -> Engine:
-    query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    if query_embedder is None:
+        query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
     return Engine(
         store,
@@ -187,6 +190,7 @@ class Engines:
         self._settings, self._writer = settings, writer
         self._open_one = open_one or self._open_over_shared_parts
         self._embedder: CachedEmbedder | None = None
+        self._queries: QueryBatcher | None = None  # concurrent questions embedded in one call (any namespace)
         self._llm: LlmParts | None = None
         self._open: dict[str, Engine] = {}
         self._opening: dict[str, threading.Lock] = {}
@@ -221,9 +225,10 @@ class Engines:
         with self._lock:
             self._check_open()
             self._embedder = self._embedder or make_embedder(self._settings)
+            self._queries = self._queries or QueryBatcher(self._embedder.inner)
             self._llm = self._llm or make_llm_parts(self._settings)
-            embedder, llm = self._embedder, self._llm
-        return _engine(self._settings, namespace, embedder, llm, writer=self._writer)
+            embedder, queries, llm = self._embedder, self._queries, self._llm
+        return _engine(self._settings, namespace, embedder, llm, writer=self._writer, query_embedder=queries)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -239,7 +244,7 @@ class Engines:
             self._llm.close()
         if self._embedder is not None:
             self._embedder.close()
-        self._llm, self._embedder = None, None
+        self._llm, self._embedder, self._queries = None, None, None
 
 
 def open_memory(
