@@ -2,6 +2,10 @@
 
 A key for namespace A asking for anything of namespace B gets the same 404 as for a namespace
 that does not exist: nothing tells it whether B exists.
+
+Each sync dependency costs a trip through the thread pool: the routes that answer questions take
+`ScopeDep` (the namespace and its engine in one trip, after `caller`) rather than
+`NamespaceDep` and `EngineDep` (two).
 """
 
 from __future__ import annotations
@@ -86,3 +90,21 @@ def engine(svc: ServicesDep, ns: NamespaceDep) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The namespace a request may use and the engine that serves it."""
+
+    namespace: str
+    engine: Engine
+
+
+def scope(
+    svc: ServicesDep, who: CallerDep, ns: Annotated[str, Path(pattern=NAMESPACE_PATTERN, max_length=64)]
+) -> Scope:
+    namespace = visible_namespace(svc, who, ns)
+    return Scope(namespace, svc.engines(namespace))
+
+
+ScopeDep = Annotated[Scope, Depends(scope)]

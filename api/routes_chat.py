@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from memrag.api.convert import citations_out
 from memrag.api.deps import CallerDep, ServicesDep, visible_namespace
 from memrag.api.errors import COMMON, responses
+from memrag.api.json_out import ModelJSON
 from memrag.api.schemas import CitationOut
 from memrag.api.streaming import EventStream, counted_answers, primed
 from memrag.memory import validation
@@ -120,7 +121,7 @@ def list_models(svc: ServicesDep, who: CallerDep) -> ModelList:
         }
     },
 )
-def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> ChatResponse | EventStream:
+def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> ModelJSON | EventStream:
     namespace = visible_namespace(svc, who, body.model)
     question = _question(body.messages)
     engine = svc.engines(namespace)
@@ -136,7 +137,7 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Cha
     svc.metrics.count_answer(namespace, answer.usage)
     content = answer.text + _sources(answer.citations)
     words = sum(len(h.text.split()) for h in hits) + len(question.split())
-    return ChatResponse(
+    reply = ChatResponse(
         id=reply_id,
         created=created,
         model=body.model,
@@ -149,6 +150,7 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Cha
         citations=citations_out(answer.citations),
         abstained=answer.abstained,
     )
+    return ModelJSON(reply, exclude_none=False)  # as FastAPI wrote it: OpenAI clients get every field
 
 
 def _question(messages: list[ChatMessage]) -> str:
