@@ -10,6 +10,11 @@ back by one slice, not by the whole job. Documents waiting are bounded in all an
 (`bounds.py`): past that, submitting raises QueueFull. `close` finishes the slice in hand and
 stops; what is left stays in the journal and resumes at the next start.
 
+Extraction overlaps embedding: before the thread runs a slice, it guesses the slice that comes
+next (the next namespace's turn, or the same job's next slice) and has the engine's preparer
+extract it on a helper thread (`memory/indexing/ahead.py`) while this slice is embedded and
+written. Writes stay on this thread and in the same order; a wrong guess costs only the helper's work.
+
 Jobs are numbered per namespace at submission and pass the same per-document order as the
 Redis writer (`ordering.py`); within a namespace jobs run first in, first out, one at a time,
 so nothing is superseded unless the order is broken. Numbers live in this process only: resumed
@@ -41,7 +46,7 @@ from memrag.ingest.jobs import (
 from memrag.ingest.journal import JobJournal
 from memrag.ingest.ordering import DocumentOrder
 from memrag.memory.engine import Engine
-from memrag.memory.indexing.prepare import AddReport, identify
+from memrag.memory.indexing.prepare import AddReport, Preparer, content_hash, identify
 from memrag.memory.types import DocumentInput
 
 log = logging.getLogger("memrag.jobs")
@@ -81,6 +86,17 @@ class _Queues:
     def take_turn(self) -> _Task:
         return self.by_namespace[self.turns.popleft()][0]
 
+    def after(self, task: _Task) -> tuple[_Task, int] | None:
+        """The task and slice that should run after `task`'s next slice (taken, so out of the turns),
+        if nothing is submitted meanwhile."""
+        if self.turns:
+            following = self.by_namespace[self.turns[0]][0]
+            return following, following.next_slice
+        if task.next_slice + 1 < len(task.parts):
+            return task, task.next_slice + 1
+        jobs = self.by_namespace[task.job.namespace]
+        return (jobs[1], jobs[1].next_slice) if len(jobs) > 1 else None
+
     def turn_over(self, task: _Task) -> None:
         """After a slice of `task`: drop it if it ended, and send its namespace to the back of the turns."""
         namespace = task.job.namespace
@@ -109,6 +125,7 @@ class LocalJobs:
         self._last_seq: dict[str, int] = defaultdict(int)  # namespace → the last number given
         self._unfinished: dict[str, set[int]] = defaultdict(set)  # namespace → numbers of jobs not ended
         self._orders: dict[str, DocumentOrder] = defaultdict(DocumentOrder)  # used by the job thread only
+        self._fed_ahead: dict[int, Preparer] = {}  # preparers given a slice ahead, closed with the jobs
         self.running = 0  # jobs being run now (0 or 1), for monitoring
         self.finished: Counter[tuple[str, str]] = Counter()  # (kind, status) → jobs ended, for monitoring
         for job, payload in self._journal.pending():  # what a stopped process had accepted
@@ -179,10 +196,13 @@ class LocalJobs:
             self._closing = True
             self._changed.notify()
         self._thread.join()
+        for preparer in self._fed_ahead.values():
+            preparer.close()
         self._journal.close()
 
     def _loop(self) -> None:
         while (task := self._next()) is not None:
+            self._extract_ahead(task)
             self.running = 1
             self._step(task)
             self.running = 0
@@ -194,6 +214,23 @@ class LocalJobs:
             while not self._queues.turns and not self._closing:
                 self._changed.wait()
             return None if self._closing else self._queues.take_turn()
+
+    def _extract_ahead(self, task: _Task) -> None:
+        """Have the slice that comes after `task`'s next one extracted while this one runs (documents
+        already stored as they are left out). Only a guess: a failure here leaves the slice to its turn."""
+        with self._changed:
+            upcoming = self._queues.after(task)
+        if upcoming is None or upcoming[0].job.kind != "add" or upcoming[1] >= len(upcoming[0].parts):
+            return
+        following, slice_no = upcoming
+        try:
+            engine = self._engine_for(following.job.namespace)
+            docs = [d for d in following.parts[slice_no] if isinstance(d, DocumentInput)]
+            stored = {d.id: d.content_hash for d in engine.store.get_documents([d.id or "" for d in docs])}
+            engine.preparer.extract_ahead([d for d in docs if stored.get(d.id or "") != content_hash(d)])
+            self._fed_ahead[id(engine.preparer)] = engine.preparer
+        except Exception:  # the slice is prepared in its turn all the same, and any error is reported then
+            log.debug("could not start extracting the next slice ahead", exc_info=True)
 
     def _step(self, task: _Task) -> None:
         """Run the task's next slice; end the job after its last one, or at its first failure. The end

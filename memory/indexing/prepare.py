@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from memrag.memory.errors import ModelError
 from memrag.memory.extraction.normalise import normalise_extraction
+from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.ids import content_id, document_id, passage_id
+from memrag.memory.indexing.ahead import ExtractionAhead
 from memrag.memory.indexing.batch import PreparedBatch, PreparedDocument, Vectors, records_of
 from memrag.memory.indexing.heap import TrimSchedule, limit_arenas
 from memrag.memory.llm.usage import Usage, total
@@ -43,6 +45,19 @@ class Preparer:
         self.embedder, self.extractor, self.chunker = embedder, extractor, chunker
         limit_arenas()  # a worker that only prepares fragments its heap alike (heap.py)
         self._trim = TrimSchedule()
+        self._ahead = ExtractionAhead(extractor.extract)
+
+    def extract_ahead(self, inputs: Sequence[DocumentInput]) -> None:
+        """Start extracting the passages of documents a later `prepare` will get, on a helper thread
+        (`ahead.py`), so that it overlaps this slice's embedding. Only for the offline parser, whose
+        work is CPU time: recorded extractions are a lookup, and an LLM's are paid for by the call
+        (charged to its documents) and a wrong guess would cost money."""
+        if isinstance(self.extractor, SpacyExtractor):
+            self._ahead.start([t for doc in inputs for t in self._passage_texts(doc)])
+
+    def close(self) -> None:
+        """Stop the helper thread of `extract_ahead`, if one was started."""
+        self._ahead.close()
 
     def prepare_inputs(self, inputs: Sequence[DocumentInput]) -> PreparedBatch:
         """A whole batch, all vectors included (for a writer in another process)."""
@@ -110,7 +125,11 @@ class Preparer:
     def _extract_texts(self, texts: list[str], costs: dict[str, Usage]) -> dict[str, Extraction]:
         """Extractions by passage text; what each passage cost (an LLM extractor's) is added to `costs`."""
         if not isinstance(self.extractor, MeteredExtractor):
-            return dict(zip(texts, self.extractor.extract(texts), strict=True))
+            found = self._ahead.take(texts)
+            rest = [t for t in texts if t not in found]
+            if rest:
+                found.update(zip(rest, self.extractor.extract(rest), strict=True))
+            return found
         extractions, usages = self.extractor.extract_metered(texts)
         for text, usage in zip(texts, usages, strict=True):
             costs[text] = costs.get(text, Usage()) + usage
