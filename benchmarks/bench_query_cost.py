@@ -5,11 +5,13 @@ ranking + the hits' passage texts, no reader), memrag and dense one right after 
 the ratio holds under a shared machine's load. Nothing is indexed here:
 
 - `--data-dir DIR DATASET`: a memory that `memrag eval DATASET --data-dir DIR` built (namespace
-  `eval`); also prints recall at k = 1, 2, 5, 10, and with `--rankings FILE` writes every
-  question's ranking, which `--compare FILE` sets against an earlier run's (how many identical).
+  `eval`); also prints recall at k = 1, 2, 5, 10.
 - `--synthetic DIR`: a store that `benchmarks.bench_scaling --keep` made (64-d random vectors);
   each query is still embedded by the real model (its cost is paid, its vector replaced by the
   store's kind), so the figures include the query embedding as on real data.
+
+With either, `--rankings FILE` writes every question's ranking (passage ids), which `--compare FILE`
+sets against an earlier run's (how many identical).
 
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_query_cost --data-dir /tmp/mus ../shared/data/musique-100
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_query_cost --synthetic /tmp/scalekeep/100000
@@ -84,7 +86,7 @@ def main() -> None:
     settings = base.model_copy(update=update)
     params = replace(RetrievalParams(), top_k=args.top_k)
     if args.synthetic:
-        result = synthetic(args.synthetic, settings, params, args.repeat, args.split)
+        result = synthetic(args, settings, params)
     elif args.data_dir and args.dataset:
         result = on_dataset(args, settings, params)
     else:
@@ -106,19 +108,15 @@ def on_dataset(args: argparse.Namespace, settings: Settings, params: RetrievalPa
     texts = passage_texts(dataset)
     golds = [set(q.gold) for q in dataset.questions]
     rankings = [[h.passage_id for h in found.hits] for found in memrag]
-    result: dict[str, object] = {"questions": len(rankings), **times.figures(), **split}
+    result: dict[str, object] = {"questions": len(rankings), **times.figures(), **split, **kept(rankings, args)}
     for name, found in (("memrag", memrag), ("dense", dense)):
         ranked = [[texts.get(h.passage_id, h.passage_id) for h in f.hits] for f in found]
         result[f"{name}_recall"] = {f"R@{k}": round(100 * mean_recall(ranked, golds, k), 1) for k in KS}
-    if args.rankings:
-        args.rankings.write_text(json.dumps(rankings))
-    if args.compare:
-        earlier = json.loads(args.compare.read_text())
-        result["identical_rankings"] = f"{sum(a == b for a, b in zip(earlier, rankings, strict=True))}/{len(rankings)}"
     return result
 
 
-def synthetic(path: Path, settings: Settings, params: RetrievalParams, repeat: int, split: bool) -> dict[str, object]:
+def synthetic(args: argparse.Namespace, settings: Settings, params: RetrievalParams) -> dict[str, object]:
+    path, repeat = args.synthetic, args.repeat
     real = make_embedder(settings)  # its uncached model embeds the queries
     store = RecordStore(EdgeStore(path), DIM)
     engine = Engine(
@@ -133,13 +131,31 @@ def synthetic(path: Path, settings: Settings, params: RetrievalParams, repeat: i
     try:
         questions = [f"which hub does thing {i} relate to?" for i in range(SYNTHETIC_QUESTIONS)]
         memrag, _, times = retrieve_both(engine, questions, params, repeat)
-        shares = ranking_split(engine, questions, params, repeat) if split else {}
+        shares = ranking_split(engine, questions, params, repeat) if args.split else {}
         nodes = engine.graph.size
     finally:
         engine.close()
         real.close()
     modes = sorted({found.mode for found in memrag})
-    return {"store": str(path), "graph_nodes": nodes, "modes": modes, **times.figures(), **shares}
+    rankings = [[h.passage_id for h in found.hits] for found in memrag]
+    return {
+        "store": str(path),
+        "graph_nodes": nodes,
+        "modes": modes,
+        **times.figures(),
+        **shares,
+        **kept(rankings, args),
+    }
+
+
+def kept(rankings: list[list[str]], args: argparse.Namespace) -> dict[str, str]:
+    """Writes the rankings to `--rankings`; with `--compare`, how many equal that earlier file's."""
+    if args.rankings:
+        args.rankings.write_text(json.dumps(rankings))
+    if not args.compare:
+        return {}
+    earlier = json.loads(args.compare.read_text())
+    return {"identical_rankings": f"{sum(a == b for a, b in zip(earlier, rankings, strict=True))}/{len(rankings)}"}
 
 
 class TimedIndex:
