@@ -3,11 +3,11 @@ retrieval latency p50/p95 of memrag and of dense retrieval, timed alike and as `
 them (query embedding + ranking + the hits' texts, no LLM; memory/eval/query_timing.py), peak RSS, recall.
 
 Cold start: a fresh data directory and an empty embedding cache, so every text is embedded once.
-Each ONNX precision given is indexed in turn (fp32, the default, and int8: per-channel weights,
-`memory/embedding/onnx.py`), and its index time is printed beside the HippoRAG 2 reference's, with
-both thread counts.
+Each ONNX precision given is indexed in turn (fp32, the default; fused: fp32 with ONNX Runtime's
+transformer fusions; int8: per-channel weights, `memory/embedding/onnx.py`), and its index time is
+printed beside the HippoRAG 2 reference's, with both thread counts.
 Run: .venv/bin/python -m benchmarks.bench_musique [--threads 2] [--backend onnx|torch]
-     [--precision fp32 int8] [--extractor recorded|offline] [--export-dir DIR]
+     [--precision fp32 fused int8] [--extractor recorded|offline] [--export-dir DIR]
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="embedding threads (torch or ONNX Runtime)")
     parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
     parser.add_argument("--ppr", choices=["auto", "local", "exact"], default="auto")
-    parser.add_argument("--precision", nargs="+", choices=["fp32", "int8"], default=["fp32"], help="ONNX weights")
+    parser.add_argument(
+        "--precision", nargs="+", choices=["fp32", "fused", "int8"], default=["fp32"], help="ONNX graph and weights"
+    )
     parser.add_argument("--extractor", choices=["recorded", "offline"], default="recorded")
     parser.add_argument("--export-dir", type=Path, help="keep the ONNX export here (default: made afresh)")
     parser.add_argument("--out", type=Path)
@@ -83,7 +85,13 @@ def make_parts(args: argparse.Namespace, precision: str, settings: Settings) -> 
     if args.backend != "onnx":
         return make_embedder(settings), extractor
     export_dir = args.export_dir or settings.data_dir / "onnx"
-    inner = OnnxEmbedder(settings.embedding_model, export_dir, quantize=precision == "int8", threads=args.threads)
+    inner = OnnxEmbedder(
+        settings.embedding_model,
+        export_dir,
+        quantize=precision == "int8",
+        threads=args.threads,
+        fused=precision == "fused",
+    )
     return CachedEmbedder(inner, settings.embedding_cache), extractor
 
 
