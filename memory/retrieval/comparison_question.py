@@ -64,7 +64,7 @@ def parse_comparison(question: str) -> Comparison | None:
 def _choice(text: str) -> Comparison | None:
     if re.match(r"(?:what|when|how|where|why)\b", text, re.IGNORECASE):
         return None  # "What is the year of the event which occurred first, X or Y?" asks for neither
-    which = _WHICH.search(text)
+    which = next((m for m in _WHICH.finditer(text) if m.group(0)[0].islower()), None)  # "The Last Coupon" is a title
     split = _OR.search(text)
     if which is None or split is None:
         return None

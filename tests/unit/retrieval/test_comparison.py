@@ -62,6 +62,14 @@ from memrag.memory.retrieval.short_answer import ParsedSentence, Span
             True,
         ),
         (
+            "Was The Last Coupon or Dying God released first?",
+            "The Last Coupon",
+            "Dying God",
+            Measure.FIRST_DATE,
+            True,
+            False,
+        ),
+        (
             "Which battle, the Battle of Cold Harbor, or the Second Battle of Bull Run, was fought first?",
             "Battle of Cold Harbor",
             "Second Battle of Bull Run",
