@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from memrag.memory.retrieval.comparison_question import Comparison, Measure, parse_comparison
 from memrag.memory.retrieval.passage_dates import When, birth_date, death_date, first_date, lifespan_days
 from memrag.memory.retrieval.short_answer import ParsedSentence, ShortAnswer
+from memrag.memory.retrieval.terms import all_stems, content_stems
 
 _WORD = re.compile(r"\w+")
 _DIRECTED = re.compile(
@@ -51,6 +52,8 @@ def answer_comparison(question: str, passages: Sequence[TitledPassage]) -> Short
     comparison = parse_comparison(question)
     if comparison is None:
         return None
+    if comparison.measure is Measure.ATTRIBUTE:
+        return _both_are(comparison, passages)
     found = [
         _subject_passage(name, passages, comparison.via_director) for name in (comparison.first, comparison.second)
     ]
@@ -65,6 +68,12 @@ def find_passage(name: str, passages: Sequence[TitledPassage]) -> int | None:
     """The index of the passage whose title is `name` (case, punctuation and a leading article aside, and
     the title's bracketed disambiguation when the name has none), else the one whose title shares the
     most words with it, at least `_MIN_TITLE_OVERLAP`."""
+    best = _best_title(name, passages)
+    return None if best is None or best[0] < _MIN_TITLE_OVERLAP else best[1]
+
+
+def _best_title(name: str, passages: Sequence[TitledPassage]) -> tuple[float, int] | None:
+    """(word overlap, index) of the passage whose title best matches `name` (the first on ties)."""
     wanted = _words(name)
     best: tuple[float, int] | None = None
     for index, passage in enumerate(passages):
@@ -72,9 +81,9 @@ def find_passage(name: str, passages: Sequence[TitledPassage]) -> int | None:
         if not wanted or not title:
             continue
         overlap = len(wanted & title) / len(wanted | title)
-        if overlap >= _MIN_TITLE_OVERLAP and (best is None or overlap > best[0]):
+        if best is None or overlap > best[0]:
             best = (overlap, index)
-    return None if best is None else best[1]
+    return best
 
 
 def director_of(passage: TitledPassage) -> str | None:
@@ -144,6 +153,44 @@ def country_of(passage: TitledPassage, located: bool) -> str | None:
         return places[-1].lower()
     chosen = peoples[0] if peoples else (places[-1] if places else None)
     return None if chosen is None else re.split(r"[-–\s]", chosen.lower())[0]
+
+
+def _both_are(comparison: Comparison, passages: Sequence[TitledPassage]) -> ShortAnswer | None:
+    """Yes when both candidates' passages say, in their first two sentences, every word of the attribute;
+    no when one does not; None without both passages."""
+    second, attribute = comparison.second, comparison.attribute
+    if not attribute:
+        second, attribute = split_name(second, passages)
+    wanted = content_stems(attribute)
+    first_at, second_at = find_passage(comparison.first, passages), find_passage(second, passages)
+    if first_at is None or second_at is None or first_at == second_at or not wanted:
+        return None
+    lacking = [i for i in (first_at, second_at) if not all(_said(w, _opening_stems(passages[i])) for w in wanted)]
+    shown = lacking[0] if lacking else first_at
+    return ShortAnswer("no" if lacking else "yes", passages[shown].sentences[0].text, shown + 1, 1.0)
+
+
+def split_name(words: str, passages: Sequence[TitledPassage]) -> tuple[str, str]:
+    """ "Fred Niblo actors" → ("Fred Niblo", "actors"): the leading words that best match a passage's title
+    (the fewest on ties), and the rest; ("", words) when no title shares a word with them."""
+    parts = words.split()
+    scored = [(_best_title(" ".join(parts[:k]), passages), k) for k in range(1, len(parts))]
+    best = max(((found[0], -k) for found, k in scored if found is not None), default=(0.0, 0))
+    if best[0] <= 0.0:
+        return "", words
+    return " ".join(parts[: -best[1]]), " ".join(parts[-best[1] :])
+
+
+def _said(stem: str, present: set[str]) -> bool:
+    """A stem is said when present, or when a present stem of 4+ letters starts it or starts with it: the
+    crude stems cut "players" to "player" but "player" to "play"."""
+    return stem in present or any(
+        min(len(p), len(stem)) >= 4 and (p.startswith(stem) or stem.startswith(p)) for p in present
+    )
+
+
+def _opening_stems(passage: TitledPassage) -> set[str]:
+    return all_stems(" ".join(s.text for s in passage.sentences[:2]))
 
 
 def _words(text: str) -> set[str]:

@@ -20,6 +20,7 @@ class Measure(Enum):
     FIRST_DATE = "first date"  # the passage's first date (released, founded, formed, published)
     LIFESPAN = "lifespan"  # how long lived ("lived longer")
     COUNTRY = "country"  # nationality, country of origin or location (sameness checks)
+    ATTRIBUTE = "attribute"  # "Are X and Y both magazines?": what both passages must say they are
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Comparison:
     choice: bool  # True: answer with a candidate; False: answer yes (same) or no
     earliest: bool = True
     via_director: bool = False  # compare each film's director, not the film
+    attribute: str = ""  # ATTRIBUTE: the words both must have ("" when the question runs the second name into
+    # them, "Were both X and Y actors?": `second` holds "Y actors", split where a passage's title ends)
 
 
 _EARLY = r"first|earlier|earliest|older|oldest|sooner|before"
@@ -48,6 +51,7 @@ _SAME = re.compile(
     r"(?P<what>country|nationality)\b",
     re.IGNORECASE,
 )
+_BOTH = re.compile(r"^(?:are|were|is|was)\s+(?P<both>both\s+)?(?P<a>.+?)\s+and\s+(?P<rest>.+?)[\s?.-]*$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+")  # lower case: "the Salmita Mine"; "The Lady" is a title
 
 
@@ -58,7 +62,20 @@ def parse_comparison(question: str) -> Comparison | None:
     if same:
         via = bool(re.search(r"\bdirectors?\b", text, re.IGNORECASE))
         return Comparison(_clean(same["a"]), _clean(same["b"]), Measure.COUNTRY, False, via_director=via)
-    return _choice(text)
+    return _choice(text) or _both(text)
+
+
+def _both(text: str) -> Comparison | None:
+    """ "Are X and Y both magazines?" / "Were both X and Y actors?": yes when both passages say so."""
+    found = _BOTH.match(text)
+    if found is None or " same " in f" {text.lower()} ":
+        return None  # "Were both X and Y born in the same place?" asks what this module does not read
+    if found["both"] is None and " both " not in f" {found['rest']} ":
+        return None
+    if found["both"] is not None:
+        return Comparison(_clean(found["a"]), found["rest"], Measure.ATTRIBUTE, False)
+    second, _, attribute = found["rest"].partition(" both ")
+    return Comparison(_clean(found["a"]), _clean(second), Measure.ATTRIBUTE, False, attribute=attribute)
 
 
 def _choice(text: str) -> Comparison | None:

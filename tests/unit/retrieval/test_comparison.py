@@ -3,7 +3,13 @@ states, and the candidate (or yes / no) the passages support."""
 
 import pytest
 
-from memrag.memory.retrieval.comparison import TitledPassage, answer_comparison, country_of, find_passage
+from memrag.memory.retrieval.comparison import (
+    TitledPassage,
+    answer_comparison,
+    country_of,
+    find_passage,
+    split_name,
+)
 from memrag.memory.retrieval.comparison_question import Measure, parse_comparison
 from memrag.memory.retrieval.passage_dates import When, birth_date, death_date, first_date, lifespan_days
 from memrag.memory.retrieval.short_answer import ParsedSentence, Span
@@ -197,3 +203,39 @@ def test_a_place_is_in_the_last_country_its_first_sentence_names_a_person_of_the
     assert country_of(village, located=False) == "persian"
     composer = _nationality("Vale", "Vale was an Austrian-American composer.", "Austrian-American")
     assert country_of(composer, located=False) == "austrian"
+
+
+def test_a_both_question_names_the_attribute_after_both_or_leaves_it_joined_to_the_second_name():
+    after = parse_comparison("Are Mike Bryan and Ray Ruffels both tennis players?")
+    assert after is not None and after.measure is Measure.ATTRIBUTE and not after.choice
+    assert (after.first, after.second, after.attribute) == ("Mike Bryan", "Ray Ruffels", "tennis players")
+    before = parse_comparison("Were both Peter Duffell and Fred Niblo actors?")
+    assert before is not None and (before.first, before.second, before.attribute) == (
+        "Peter Duffell",
+        "Fred Niblo actors",
+        "",
+    )
+    assert parse_comparison("Were both Pietro Salini and Domenico Ravenna, born in the same place?") is None
+
+
+PLAYERS = [
+    _passage("Mike Bryan", "Mike Bryan is an American professional tennis player."),
+    _passage("Ray Ruffels", "Ray Ruffels is a former tennis player from Australia."),
+    _passage("Fred Niblo", "Fred Niblo was an American film director.", "He was also an actor."),
+    _passage("Peter Duffell", "Peter Duffell was an English film director."),
+]
+
+
+def test_both_is_yes_when_both_passages_open_with_the_attribute_and_no_when_one_does_not():
+    yes = answer_comparison("Are Mike Bryan and Ray Ruffels both tennis players?", PLAYERS)  # "players" meets "player"
+    assert yes is not None and (yes.text, yes.passage) == ("yes", 1)
+    no = answer_comparison("Were both Peter Duffell and Fred Niblo actors?", PLAYERS)  # Niblo's second sentence says it
+    assert no is not None and (no.text, no.passage) == ("no", 4)
+    assert no.support == "Peter Duffell was an English film director."
+    assert answer_comparison("Are Mike Bryan and Serena Williams both tennis players?", PLAYERS) is None
+
+
+def test_the_second_name_ends_where_the_best_matching_title_ends():
+    assert split_name("Fred Niblo actors", PLAYERS) == ("Fred Niblo", "actors")
+    assert split_name("Ray Ruffels tennis players", PLAYERS) == ("Ray Ruffels", "tennis players")
+    assert split_name("Serena Williams players", PLAYERS) == ("", "Serena Williams players")
