@@ -229,7 +229,7 @@ PLAYERS = [
 def test_both_is_yes_when_both_passages_open_with_the_attribute_and_no_when_one_does_not():
     yes = answer_comparison("Are Mike Bryan and Ray Ruffels both tennis players?", PLAYERS)  # "players" meets "player"
     assert yes is not None and (yes.text, yes.passage) == ("yes", 1)
-    no = answer_comparison("Were both Peter Duffell and Fred Niblo actors?", PLAYERS)  # Niblo's second sentence says it
+    no = answer_comparison("Were both Fred Niblo and Peter Duffell actors?", PLAYERS)  # Niblo's second sentence says it
     assert no is not None and (no.text, no.passage) == ("no", 4)
     assert no.support == "Peter Duffell was an English film director."
     assert answer_comparison("Are Mike Bryan and Serena Williams both tennis players?", PLAYERS) is None
