@@ -21,6 +21,7 @@ from memrag.memory.storage.edge_guard import (
     ensure_room_to_open,
     room_for_optimize,
 )
+from memrag.memory.storage.mapped_pages import page_out
 from memrag.memory.storage.points import make_hit, payload_selector, per_vector, unreadable
 from memrag.memory.storage.process_lock import hold_exclusive
 
@@ -32,6 +33,13 @@ OPTIMIZE_EVERY = 5_000
 # Above the exact-search bound an HNSW walk scores the int8 copy and rescores this many times the
 # limit with the full vectors (benchmarks/bench_vector_memory.py: recall held, RSS a quarter).
 RESCORE_OVERSAMPLING = 2.0
+# An optimisation holds the segments it merges and the one it builds (~6 KB a 384-d point at its
+# height): segments of at most this many KB (~21k 384-d points) keep that peak bounded instead of
+# growing with the collection (benchmarks/profile_eval_memory.py). New collections only.
+MAX_SEGMENT_KB = 32_000
+# Pages of the store's files a write or a search touched are handed back to the kernel after this
+# many records written to a collection (storage/mapped_pages.py), and after each optimisation.
+PAGE_OUT_EVERY = 1_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class EdgeIndex:
         self._optimize_every = optimize_every
         self._min_free_bytes = min_free_bytes  # the reserve kept free on the disk (storage/edge_guard.py)
         self._writes_since_optimize = 0
+        self._writes_since_page_out = 0
         ensure_room_to_open(path, min_free_bytes)  # loading fills memory-mapped files (storage/edge_guard.py)
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
@@ -88,8 +97,16 @@ class EdgeIndex:
             ]
             self._shard.update(qe.UpdateOperation.upsert_points(points))
         self._writes_since_optimize += len(records)
+        self._writes_since_page_out += len(records)
         if self._writes_since_optimize >= self._optimize_every:
             self.optimize()
+        elif self._writes_since_page_out >= PAGE_OUT_EVERY:
+            self._page_out()
+
+    def _page_out(self) -> None:
+        """Hand the resident pages of this collection's mapped files back to the kernel (reads fault them in)."""
+        page_out(self._path)
+        self._writes_since_page_out = 0
 
     @edge_errors("optimise a collection")
     def optimize(self) -> None:
@@ -104,6 +121,7 @@ class EdgeIndex:
         # size grew with the square of the corpus (3 GB at 6k passages; 1.3 GB with this flush).
         self._shard.flush()
         self._writes_since_optimize = 0
+        self._page_out()
 
     @edge_errors("delete records")
     def delete(self, ids: Sequence[str]) -> None:
@@ -236,7 +254,8 @@ def _create_with(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
         )
     else:
         vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
-    return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors))
+    optimizers = qe.EdgeOptimizersConfig(max_segment_size=MAX_SEGMENT_KB)
+    return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors, optimizers=optimizers))
 
 
 def _load(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
