@@ -6,12 +6,20 @@ questions back to back while one more client adds 8 documents every 2 seconds (`
 Prints the number of answers, errors, p50/p99 latency, how many documents were indexed meanwhile,
 and beside answers/s the CPU bound measured in the same run: the cores ÷ the server's CPU time per
 answer (its CPU seconds while the askers ran, every thread, ÷ answers; with documents fed, their
-indexing is in it too). The load generator runs on the same machine: its CPU time is printed.
+indexing is in it too). The load generator and other work share the machine: their CPU seconds
+over the run and the load average are printed, and a second bound on the cores left to the server
+(the cores less what the load generator and other processes used meanwhile).
 
 With `--profile FILE`, py-spy (if installed) samples the server while the askers run and the
-samples are summed by where the CPU went: HTTP, JSON and validation, embedding, retrieval, reader.
+samples are summed by where the CPU went: HTTP, JSON and validation, embedding, retrieval, reader;
+samples of a thread waiting (a condition, the event loop's select) are counted apart, not as CPU.
+
+With `--compare DIR` (another checkout of memrag, e.g. `git archive` of an older commit), the same
+load runs on DIR's server and on this checkout's, `--rounds` times in turn, so that before and
+after are measured side by side under the same machine load.
 
     .venv/bin/python -m benchmarks.load_api [--clients 20] [--duration 60] [--no-feed] [--profile FILE]
+        [--compare DIR [--rounds 2]]
 """
 
 from __future__ import annotations
@@ -52,11 +60,33 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--no-feed", action="store_true", help="ask only: no documents added during the run")
     parser.add_argument("--profile", type=Path, help="sample the server with py-spy into this file (raw stacks)")
+    parser.add_argument("--compare", type=Path, help="another memrag checkout: its server is loaded in turn")
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare: turns of (DIR, this checkout)")
+    parser.add_argument(
+        "--embedding-cache",
+        type=Path,
+        help="embedding cache (ONNX export beside it) kept across runs; default: one per invocation",
+    )
     args = parser.parse_args()
+    if args.compare is not None and not (args.compare / "memrag" / "cli" / "main.py").exists():
+        parser.error(f"--compare {args.compare}: not a memrag checkout (no memrag/cli/main.py there)")
+    roots = [("compared: " + str(args.compare), args.compare), ("this checkout", ROOT)] if args.compare else []
+    with tempfile.TemporaryDirectory(prefix="memrag-load-cache-") as shared:
+        # every server of the invocation exports the model and embeds the documents once, not each
+        cache = args.embedding_cache or Path(shared) / "embeddings.sqlite"
+        for _ in range(args.rounds if roots else 1):
+            for label, root in roots or [("", ROOT)]:
+                if label:
+                    print(f"--- {label}")
+                _run_once(args, root, cache)
+
+
+def _run_once(args: argparse.Namespace, root: Path, cache: Path) -> None:
+    """One server (the code in `root`) over a fresh data directory, loaded and measured."""
     docs = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
     with tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch:
         port = free_port()
-        server = _serve(Path(scratch), port)
+        server = _serve(Path(scratch), port, root, cache)
         try:
             feed = [] if args.no_feed else docs[60:]
             url = f"http://127.0.0.1:{port}"
@@ -104,27 +134,50 @@ async def _load(
 
 
 class CpuUsage:
-    """The server's and this load generator's CPU seconds (every thread) over the askers' run."""
+    """CPU seconds over the askers' run: the server's and this load generator's (every thread), and
+    the machine's (all processes: what is left once those two are taken out is other work's)."""
 
     def __init__(self, server: Any) -> None:
         self._server, self._me = server, psutil.Process()
-        self._start = (_cpu(server), _cpu(self._me), time.perf_counter())
-        self.server = self.client = self.wall = 0.0
+        self._start = (_cpu(server), _cpu(self._me), _machine_cpu(), time.perf_counter())
+        self.server = self.client = self.others = self.wall = 0.0
 
     def stop(self) -> None:
-        server, client, wall = self._start
+        server, client, machine, wall = self._start
         self.server, self.client = _cpu(self._server) - server, _cpu(self._me) - client
+        self.others = max(_machine_cpu() - machine - self.server - self.client, 0.0)
         self.wall = time.perf_counter() - wall
 
     def report(self, answers: int, rate: float) -> str:
+        """Two bounds: all the cores ÷ CPU per answer (the issue's figure), and the cores the server
+        could have had: less what the load generator and other processes used meanwhile."""
         cores = os.cpu_count() or 1
         per_answer = self.server / max(answers, 1)
-        bound = cores / per_answer if per_answer > 0 else 0.0
-        return (
-            f"server CPU {self.server:.1f} s = {1000 * per_answer:.1f} ms per answer; load generator CPU "
-            f"{self.client:.1f} s; CPU bound {cores} cores / {1000 * per_answer:.1f} ms = {bound:.1f} answers/s; "
-            f"answers/s = {100 * rate / bound if bound else 0.0:.0f}% of it; load average {os.getloadavg()[0]:.1f}"
+        left = max(cores - (self.client + self.others) / max(self.wall, 1e-9), 0.0)
+        bound, bound_left = (cores / per_answer, left / per_answer) if per_answer > 0 else (0.0, 0.0)
+        return "\n".join(
+            (
+                f"server CPU {self.server:.1f} s = {1000 * per_answer:.1f} ms per answer "
+                f"({self.server / max(self.wall, 1e-9):.2f} cores busy on average)",
+                f"load generator CPU {self.client:.1f} s; other processes' CPU {self.others:.1f} s "
+                f"over {self.wall:.1f} s; load average {os.getloadavg()[0]:.1f}",
+                f"CPU bound (all {cores} cores / {1000 * per_answer:.1f} ms) = {bound:.1f} answers/s: "
+                f"answers/s = {_share(rate, bound)} of it",
+                f"CPU bound on the cores left to the server ({left:.2f} = {cores} less the load generator's and "
+                f"other processes' use) = {bound_left:.1f} answers/s: answers/s = {_share(rate, bound_left)} of it",
+            )
         )
+
+
+def _share(rate: float, bound: float) -> str:
+    return f"{100 * rate / bound:.0f}%" if bound > 0 else "n/a"
+
+
+def _machine_cpu() -> float:
+    """CPU seconds every process on the machine has used: user (nice included), system, interrupts
+    (Linux counts guest time inside user and nice; idle, I/O wait and steal are not use)."""
+    times = psutil.cpu_times()
+    return float(sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq")))
 
 
 def _cpu(process: Any) -> float:
@@ -143,7 +196,17 @@ async def _measured(run: Any, usage: CpuUsage) -> Any:
 # Where a sample's CPU went, by the innermost frame of ours or of a library that names the part.
 PARTS = (
     ("embedding", ("onnxruntime", "tokenizers", "memory/embedding/")),
-    ("retrieval", ("memory/retrieval/pipeline", "memory/graph/", "memory/storage/", "retrieval/ordering", "fusion")),
+    (
+        "retrieval",
+        (
+            "memory/engine",
+            "memory/retrieval/pipeline",
+            "memory/graph/",
+            "memory/storage/",
+            "retrieval/ordering",
+            "fusion",
+        ),
+    ),
     ("reader", ("memory/retrieval/reader", "sentence_spans", "short_answer", "abstention", "spacy", "thinc")),
     ("JSON and validation", ("pydantic", "json", "api/convert", "api/schemas", "encoders")),
     ("HTTP", ("uvicorn", "h11", "starlette", "fastapi", "anyio", "asyncio", "httptools")),
@@ -160,17 +223,26 @@ def _sample(pid: int, duration: float, out: Path) -> subprocess.Popen[bytes] | N
     return subprocess.Popen([*cmd, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# An innermost frame that waits: py-spy samples such a thread though it uses no CPU.
+WAITS = ("Condition.wait ", "Condition._acquire_restore ", "Event.wait ", "EpollSelector.select ")
+
+
 def profile_summary(raw: Path) -> str:
-    """Shares of the sampled CPU by part: the first part (innermost frame first) a stack's frames name."""
+    """Shares of the sampled CPU by part: the first part (innermost frame first) a stack's frames name;
+    waiting samples are counted apart."""
     counts: dict[str, int] = {}
+    waiting = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")[::-1]
+        if frames and frames[0].startswith(WAITS):
+            waiting += int(count)
+            continue
         part = next((name for frame in frames for name, marks in PARTS if any(m in frame for m in marks)), "other")
         counts[part] = counts.get(part, 0) + int(count)
     total = sum(counts.values()) or 1
     shares = ", ".join(f"{name} {100 * n / total:.0f}%" for name, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"server CPU samples {total}: {shares}"
+    return f"server CPU samples {total}: {shares} (and {waiting} samples of threads waiting, left out)"
 
 
 async def _asker(http: httpx.AsyncClient, auth: dict[str, str], n: int, stop: float) -> tuple[list[float], list[str]]:
@@ -229,11 +301,17 @@ async def _wait(http: httpx.AsyncClient, auth: dict[str, str], job_id: str) -> d
         await asyncio.sleep(0.2)
 
 
-def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MEMRAG_DATA_DIR": str(data_dir), "MEMRAG_ADMIN_KEY": ADMIN}
+def _serve(data_dir: Path, port: int, root: Path, cache: Path) -> subprocess.Popen[bytes]:
+    """`memrag serve` of the code in `root` (run from there, its `memrag` package is the one imported)."""
+    env = {
+        **os.environ,
+        "MEMRAG_DATA_DIR": str(data_dir),
+        "MEMRAG_ADMIN_KEY": ADMIN,
+        "MEMRAG_EMBEDDING_CACHE": str(cache),
+    }
     env.pop("MEMRAG_REDIS_URL", None)
     cmd = [sys.executable, "-m", "memrag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(cmd, cwd=root, env=env, stderr=subprocess.DEVNULL)
     wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
     return server
 
