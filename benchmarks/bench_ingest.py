@@ -6,7 +6,7 @@ Runtime, and written) into a fresh data directory with an empty embedding cache.
 indexes the same documents in turn, named GRAPH or GRAPH+ahead: GRAPH is the ONNX graph (plain:
 the default fp32 export; fused: fp32 with ONNX Runtime's transformer fusions; int8: per-channel
 weights), +ahead lets the job thread have the next slice parsed on a helper thread while it
-embeds and writes (`memory/indexing/ahead.py`, the default path; without it, as before it). Each
+embeds and writes (`LocalJobs(extract_ahead=True)`, `memory/indexing/ahead.py`; off by default). Each
 prints its throughput and where the time went (extraction on both threads, embedding, and the
 rest: store writes, synonym search, graph), then the throughputs side by side.
 
@@ -31,10 +31,10 @@ from memrag.memory.embedding.cache import CachedEmbedder
 from memrag.memory.embedding.onnx import OnnxEmbedder
 from memrag.memory.eval.harness import peak_rss_mb
 from memrag.memory.extraction.offline import SpacyExtractor
-from memrag.memory.ports import Embedder, Extractor
+from memrag.memory.ports import Embedder
 from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput, Extraction
-from memrag.memory.wiring import make_llm_parts, open_engine
+from memrag.memory.wiring import open_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RUNS = [f"{graph}{ahead}" for graph in ("plain", "fused", "int8") for ahead in ("", "+ahead")]
@@ -51,21 +51,6 @@ class TimedSpacy(SpacyExtractor):
         started = time.perf_counter()
         try:
             return super().extract(passages)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
-class TimedExtractor:
-    """The configured extractor, with the seconds spent in it (not a SpacyExtractor: nothing ahead)."""
-
-    def __init__(self, inner: Extractor) -> None:
-        self.inner, self.seconds = inner, 0.0
-        self.name = inner.name
-
-    def extract(self, texts: Sequence[str]) -> list[Extraction]:
-        started = time.perf_counter()
-        try:
-            return self.inner.extract(texts)
         finally:
             self.seconds += time.perf_counter() - started
 
@@ -126,11 +111,11 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
             threads=threads,
             fused=graph == "fused",
         )
-        llm, cached = make_llm_parts(settings), CachedEmbedder(model, Path(scratch) / "embeddings.sqlite")
-        timed: TimedSpacy | TimedExtractor = TimedSpacy() if ahead else TimedExtractor(llm.extractor)
+        cached = CachedEmbedder(model, Path(scratch) / "embeddings.sqlite")
+        timed = TimedSpacy()
         embedder = TimedEmbedder(cached)
         engine = open_engine(settings, "bench", embedder=embedder, extractor=timed)
-        jobs = LocalJobs(lambda namespace: engine)
+        jobs = LocalJobs(lambda namespace: engine, extract_ahead=ahead)
         started = time.perf_counter()
         job = jobs.submit_add("bench", docs)
         while jobs.get(job.id).status not in ("done", "failed"):
@@ -142,7 +127,6 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
             sum(1 for _ in c.scroll()) for c in (engine.store.passages, engine.store.entities, engine.store.facts)
         )
         engine.close()
-        llm.close()
         cached.close()
     print(f"{run}: {done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
     print(f"passages {passages}, entities {entities}, facts {facts}")

@@ -10,10 +10,13 @@ back by one slice, not by the whole job. Documents waiting are bounded in all an
 (`bounds.py`): past that, submitting raises QueueFull. `close` finishes the slice in hand and
 stops; what is left stays in the journal and resumes at the next start.
 
-Extraction overlaps embedding: before the thread runs a slice, it guesses the slice that comes
-next (the next namespace's turn, or the same job's next slice) and has the engine's preparer
-extract it on a helper thread (`memory/indexing/ahead.py`) while this slice is embedded and
-written. Writes stay on this thread and in the same order; a wrong guess costs only the helper's work.
+With `extract_ahead`, extraction overlaps embedding: before the thread runs a slice, it guesses
+the slice that comes next (the next namespace's turn, or the same job's next slice) and has the
+engine's preparer extract it on a helper thread (`memory/indexing/ahead.py`) while this slice is
+embedded and written. Writes stay on this thread and in the same order; a wrong guess costs only
+the helper's work. It is off by default: on 2 shared cores at load 12 it made ingestion slower
+(0.82x, `benchmarks/bench_ingest.py --runs plain plain+ahead`), the helper taking CPU the
+embedder needed; it can only pay where a core is idle while embedding runs.
 
 Jobs are numbered per namespace at submission and pass the same per-document order as the
 Redis writer (`ordering.py`); within a namespace jobs run first in, first out, one at a time,
@@ -113,9 +116,14 @@ class LocalJobs:
     """Runs add and delete jobs a slice at a time on a daemon thread, namespaces in turn."""
 
     def __init__(
-        self, engine_for: Callable[[str], Engine], journal: Path | None = None, limits: QueueLimits | None = None
+        self,
+        engine_for: Callable[[str], Engine],
+        journal: Path | None = None,
+        limits: QueueLimits | None = None,
+        extract_ahead: bool = False,
     ) -> None:
         self._engine_for = engine_for
+        self._extracts_ahead = extract_ahead
         self.board = MemoryJobBoard()
         self.waiting_documents = WaitingDocuments(limits or QueueLimits())
         self._journal = JobJournal(journal)
@@ -218,6 +226,8 @@ class LocalJobs:
     def _extract_ahead(self, task: _Task) -> None:
         """Have the slice that comes after `task`'s next one extracted while this one runs (documents
         already stored as they are left out). Only a guess: a failure here leaves the slice to its turn."""
+        if not self._extracts_ahead:
+            return
         with self._changed:
             upcoming = self._queues.after(task)
         if upcoming is None or upcoming[0].job.kind != "add" or upcoming[1] >= len(upcoming[0].parts):

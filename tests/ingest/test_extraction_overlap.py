@@ -51,7 +51,7 @@ def _run(jobs: LocalJobs, docs: list[DocumentInput]) -> Job:
 def test_later_slices_are_extracted_ahead_and_the_memory_equals_slice_by_slice_adds(tmp_path):
     extractor = ThreadNoting()
     engine = make_engine(tmp_path / "jobs", extractor=extractor)
-    jobs = LocalJobs(lambda ns: engine)
+    jobs = LocalJobs(lambda ns: engine, extract_ahead=True)
     assert _run(jobs, DOCS).indexed == 40
     by_thread = {
         name.split("_")[0]: [t for n, texts in extractor.calls if n == name for t in texts]
