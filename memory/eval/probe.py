@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +20,8 @@ from memrag.memory.ids import document_id, passage_id
 from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import Extractor
 from memrag.memory.retrieval.reader import Answer, Reader
-from memrag.memory.types import DocumentInput, Extraction
+from memrag.memory.storage.json_cache import SqliteJsonCache
+from memrag.memory.types import DocumentInput, Extraction, Triple
 
 KS = (1, 2, 5, 10)
 DEPTH = max(KS)
@@ -121,18 +124,45 @@ def add_corpus(
 
 
 class Memoised:
-    """An extractor that runs once per passage text, however many engines of one evaluation index it."""
+    """An extractor that runs once per passage text, however many engines of one evaluation index it.
+
+    What it extracted waits as JSON in a SQLite file in a temporary folder (removed with this
+    object), not as Python objects: those stayed resident all run long, ~5 KB a passage.
+    """
 
     def __init__(self, inner: Extractor) -> None:
         self._inner = inner
-        self._seen: dict[str, Extraction] = {}
+        self._folder = tempfile.TemporaryDirectory(prefix="memrag-openie-")
+        self._kept = SqliteJsonCache(Path(self._folder.name) / "extractions.sqlite")
 
     @property
     def name(self) -> str:
         return self._inner.name
 
     def extract(self, passages: Sequence[str]) -> list[Extraction]:
-        todo = [p for p in dict.fromkeys(passages) if p not in self._seen]
+        found: dict[str, Extraction] = {}
+        for text in dict.fromkeys(passages):
+            if (kept := self._kept.get(_memo_key(text))) is not None:
+                found[text] = _from_json(kept)
+        todo = [p for p in dict.fromkeys(passages) if p not in found]
         if todo:
-            self._seen.update(zip(todo, self._inner.extract(todo), strict=True))
-        return [self._seen[p] for p in passages]
+            fresh = dict(zip(todo, self._inner.extract(todo), strict=True))
+            self._kept.put_many((_memo_key(p), _to_json(e)) for p, e in fresh.items())
+            found |= fresh
+        return [found[p] for p in passages]
+
+
+def _memo_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _to_json(extraction: Extraction) -> dict[str, list[Any]]:
+    triples = [[t.subject, t.predicate, t.object] for t in extraction.triples]
+    return {"entities": list(extraction.entities), "triples": triples}
+
+
+def _from_json(value: object) -> Extraction:
+    """The Extraction `_to_json` wrote (this process's own file: anything else is a bug, not input)."""
+    if not isinstance(value, dict):
+        raise TypeError("the evaluation's extraction file holds something it did not write")
+    return Extraction(tuple(value["entities"]), tuple(Triple(*t) for t in value["triples"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from memrag.memory.storage.sqlite import SqliteFile
@@ -21,6 +22,10 @@ class SqliteJsonCache:
 
     def put(self, key: str, value: object) -> None:
         self._db.write("INSERT OR REPLACE INTO entry VALUES (?, ?)", (key, json.dumps(value)))
+
+    def put_many(self, items: Iterable[tuple[str, object]]) -> None:
+        """Store several values in one transaction (one commit, not one per value)."""
+        self._db.write_many("INSERT OR REPLACE INTO entry VALUES (?, ?)", ((k, json.dumps(v)) for k, v in items))
 
     def close(self) -> None:
         self._db.close()
