@@ -71,9 +71,12 @@ class WeightedAdjacency:
 
     def refresh(self, size: int) -> None:
         """Merge the changes in when enough rows are stale (changed, or added since the last merge)."""
-        stale = max(len(self._delta), size - self.base_rows)  # new rows are mostly changed rows too
-        if stale > max(self._min_rows, min(self._ratio * size, self._max_rows)):
+        if self.stale_rows(size) > max(self._min_rows, min(self._ratio * size, self._max_rows)):
             self.merge(size)
+
+    def stale_rows(self, size: int) -> int:
+        """Rows changed, or added, since the last merge."""
+        return max(len(self._delta), size - self.base_rows)  # new rows are mostly changed rows too
 
     def merge(self, size: int) -> None:
         """Fold every change into the CSR base, which then covers `size` rows."""

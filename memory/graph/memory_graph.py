@@ -60,7 +60,7 @@ class MemoryGraph:
         self._context_edges = 0
         self._relation_cache: tuple[int, int] = (-1, 0)
         self.version = 0
-        self._read_at = -1  # the version `rows()` last served
+        self._read_debt = (0, 0)  # (merges then, stale rows met by reads since): `rows()` merges when it is large
 
     # ---- queries -------------------------------------------------------------
     def node_index(self, record_id: str) -> int | None:
@@ -133,15 +133,18 @@ class MemoryGraph:
         return self._rows.row(index)
 
     def rows(self) -> WeightedAdjacency:
-        """Row source for PPR, its recent changes merged in when enough rows changed, or all of them
-        when the graph is read twice at one version (queried, not being written: the walks then run
-        on the CSR base alone, with no changed row gathered from dicts)."""
-        if self._read_at == self.version:
-            self._rows.merge(self.size)
+        """Row source for PPR, its recent changes merged in when enough rows changed, or once the earlier
+        reads since the last merge have met as many stale rows in all as the graph has rows: a memory being
+        queried, not written, then walks the CSR base alone (a stale row is gathered from dicts at each
+        read that reaches it; a merge costs about one pass over all rows)."""
+        rows, merges = self._rows, self._rows.merges
+        debt = self._read_debt[1] if self._read_debt[0] == merges else 0
+        if debt >= self.size:
+            rows.merge(self.size)
         else:
-            self._rows.refresh(self.size)
-        self._read_at = self.version
-        return self._rows
+            rows.refresh(self.size)
+        self._read_debt = (rows.merges, debt + rows.stale_rows(self.size) if rows.merges == merges else 0)
+        return rows
 
     def edges(self) -> Iterable[tuple[str, str, float]]:
         """Every undirected edge once, as (id, id, weight)."""

@@ -78,17 +78,18 @@ def test_graph_maps_points_to_live_passage_nodes_in_bulk():
     assert graph.passage_entity_nodes(int(nodes[5])).tolist() == [graph.node_index(entity_id("e5"))]
 
 
-def test_a_second_read_at_one_version_merges_the_pending_changes():
-    graph = MemoryGraph(compact_ratio=10.0, compact_min_rows=10_000)  # never merged by size alone
+def test_reads_merge_the_pending_changes_once_they_have_met_as_many_stale_rows_as_the_graph_has():
+    graph = MemoryGraph(compact_ratio=10.0, compact_min_rows=10_000)  # never merged by writes
     for i in range(10):
         graph.add_passage(f"p{i}", [f"e{i}", f"e{i + 1}"], [(f"f{i}", f"e{i}", f"e{i + 1}")])
-    graph.rows()
-    assert graph.rows().merges == 1  # the second read merged
-    graph.add_passage("late", ["e0", "e5"], [("g", "e0", "e5")])
-    graph.rows()
-    assert graph.rows().merges == 2
+    assert graph.size == 21 and [graph.rows().merges for _ in range(2)] == [0, 1]  # all 21 rows stale
+    graph.add_passage("late", ["e0", "e5"], [("g", "e0", "e5")])  # stale: e0, e5, late (new)
+    reads = [graph.rows().merges for _ in range(9)]
+    assert reads == [1] * 8 + [2]  # 8 earlier reads x 3 stale rows >= 22 rows
     graph.add_passage("later", ["e1"], [])
-    assert graph.rows().merges == 2  # first read after a write: left pending
+    graph.rows().merge(graph.size)  # a merge clears what the reads owed
+    graph.add_passage("last", ["e2"], [])
+    assert [graph.rows().merges for _ in range(2)] == [3, 3]
 
 
 def test_exact_walk_in_float32_matches_float64():
