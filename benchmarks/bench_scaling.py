@@ -8,8 +8,9 @@ For each size, in a fresh process (so the peak is the reopen's alone), it prints
   the graph and the documents' passage lists) and the store's mapped files (RssFile), each also
   per 100k passages;
 - retrieval p50/p95 (query embedding excluded: random vectors) and the median cost of adding one
-  more document, with its ratio to the smallest size of the run.
-Then, between the smallest and the largest size, the exponent each figure grows with (≈1: linear
+  more document, with its ratio to the smallest size of the run; each also in CPU time of the
+  process (all its threads), which a loaded shared machine inflates far less than wall time.
+Then, between the smallest and the largest size, the exponent each CPU or memory figure grows with (≈1: linear
 in the number of passages, ≈0: flat). Expected (and measured up to the largest size run): the
 heap, RSS and reopen time grow linearly; adding a document and retrieving do not (an add touches
 only its own entities and facts; searches are HNSW walks and the PPR walk stays local).
@@ -98,18 +99,21 @@ def adds_and_queries(engine: Engine, texts: list[str], queries: int) -> dict[str
     for q in range(3):  # warm up: the first queries compact the graph rows
         engine.rank(f"warm up {q}", params)
     added = []
-    add_times = []
+    add_times, add_cpu = [], []
     for text in texts:
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), time.process_time()
         added.extend(engine.add([DocumentInput(text)]).documents_added)
         add_times.append(time.perf_counter() - started)
+        add_cpu.append(time.process_time() - cpu0)
     engine.rank("warm up after adds", params)
     latencies: list[float] = []
+    query_cpu: list[float] = []
     modes: dict[str, int] = {}
     for q in range(queries):
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), time.process_time()
         ranking = engine.rank(f"question {q}", params)
         latencies.append(time.perf_counter() - started)
+        query_cpu.append(time.process_time() - cpu0)
         modes[ranking.mode] = modes.get(ranking.mode, 0) + 1
     for doc_id in added:  # the kept store as it was, for the next run
         engine.delete(doc_id)
@@ -117,8 +121,10 @@ def adds_and_queries(engine: Engine, texts: list[str], queries: int) -> dict[str
         raise RuntimeError("some extra documents were already in the store: its adds were not measured")
     return {
         "add_one_document_ms": round(1000 * statistics.median(add_times), 2),
+        "add_one_document_cpu_ms": round(1000 * statistics.median(add_cpu), 2),
         "retrieve_p50_ms": round(1000 * statistics.median(latencies), 2),
         "retrieve_p95_ms": round(1000 * float(np.percentile(latencies, 95)), 2),
+        "retrieve_cpu_p50_ms": round(1000 * statistics.median(query_cpu), 2),
         "modes": modes,
     }
 
@@ -132,7 +138,8 @@ def growth(rows: list[dict[str, object]]) -> dict[str, float]:
     """The exponent x of each figure ~ passages^x between the smallest and the largest size."""
     first, last = rows[0], rows[-1]
     span = math.log(figure(last, "passages") / figure(first, "passages"))
-    keys = ["reopen_s", "reopen_peak_rss_mb", "rss_open_mb", "heap_growth_mb", "add_one_document_ms", "retrieve_p50_ms"]
+    keys = ["reopen_cpu_s", "reopen_peak_rss_mb", "rss_open_mb", "heap_growth_mb"]
+    keys += ["add_one_document_cpu_ms", "retrieve_cpu_p50_ms"]
     return {k: round(math.log(figure(last, k) / figure(first, k)) / span, 2) for k in keys if k in first}
 
 
@@ -162,6 +169,8 @@ def main() -> None:
         if "add_one_document_ms" in rows[0]:
             add_ms = figure(rows[-1], "add_one_document_ms") / figure(rows[0], "add_one_document_ms")
             rows[-1]["add_ratio_to_smallest"] = round(add_ms, 2)
+            add_cpu = figure(rows[-1], "add_one_document_cpu_ms") / figure(rows[0], "add_one_document_cpu_ms")
+            rows[-1]["add_cpu_ratio_to_smallest"] = round(add_cpu, 2)
         print(json.dumps(rows[-1]), flush=True)
         if args.unbatched:
             print(json.dumps(in_fresh_process(path, extras, EVERYTHING, 0)), flush=True)
