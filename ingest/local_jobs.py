@@ -14,9 +14,10 @@ With `extract_ahead`, extraction overlaps embedding: before the thread runs a sl
 the slice that comes next (the next namespace's turn, or the same job's next slice) and has the
 engine's preparer extract it on a helper thread (`memory/indexing/ahead.py`) while this slice is
 embedded and written. Writes stay on this thread and in the same order; a wrong guess costs only
-the helper's work. It is off by default: on 2 shared cores at load 12 it made ingestion slower
-(0.82x, `benchmarks/bench_ingest.py --runs plain plain+ahead`), the helper taking CPU the
-embedder needed; it can only pay where a core is idle while embedding runs.
+the helper's work. It is off by default until measured on a quiet machine: on 2 cores shared at
+load 12-16, `benchmarks/bench_ingest.py --threads 1 --runs plain plain+ahead` gave 0.82x (400
+documents) in one run and 1.73x (200) in the next; it can only pay where a core is idle while
+embedding runs (ONNX Runtime holds 73% of the job thread's samples, spaCy ~15%).
 
 Jobs are numbered per namespace at submission and pass the same per-document order as the
 Redis writer (`ordering.py`); within a namespace jobs run first in, first out, one at a time,
