@@ -36,10 +36,10 @@ class LocalBackend:
         return routes_documents.delete_document(document_id, self.namespace, engine, self.services)
 
     def recall(self, query: RetrieveIn) -> RetrieveOut:
-        return routes_query.retrieve(query, self.namespace, self.services.engines(self.namespace))
+        return routes_query.retrieval_for(query, self.services.engines(self.namespace))
 
     def ask(self, question: AskIn) -> AskOut:
-        answer = routes_query.ask(question, self.namespace, self.services.engines(self.namespace), self.services)
+        answer = routes_query.answer_for(question, self.namespace, self.services.engines(self.namespace), self.services)
         if not isinstance(answer, AskOut):  # only `stream=True` answers with events; the tools never ask for it
             raise TypeError("ask answered with a stream although no stream was asked for")
         return answer

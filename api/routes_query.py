@@ -15,7 +15,9 @@ from memrag.api.deps import ScopeDep, ServicesDep
 from memrag.api.errors import COMMON, responses
 from memrag.api.json_out import ModelJSON
 from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
+from memrag.api.services import Services
 from memrag.api.streaming import EventStream, counted_answers, primed
+from memrag.memory.engine import Engine
 from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.explanations import Explanation
@@ -36,17 +38,27 @@ SSE: dict[int | str, dict[str, Any]] = {
 def retrieve(body: RetrieveIn, scope: ScopeDep) -> ModelJSON:
     """Passages ranked by HippoRAG 2, each with its document and score, plus the facts and seeds used
     (with `explain`, each hit's walks from the seeds and their shares of its PPR mass)."""
+    return ModelJSON(retrieval_for(body, scope.engine))
+
+
+def retrieval_for(body: RetrieveIn, engine: Engine) -> RetrieveOut:
+    """The retrieve route's model (the MCP tools call it in-process)."""
     params = RetrievalParams(top_k=body.top_k)
     if not body.explain:
-        return ModelJSON(retrieval_out(scope.engine.retrieve(body.query, params)))
-    result, explained = scope.engine.retrieve_explained(body.query, params)
-    return ModelJSON(with_explanations(retrieval_out(result), explained))
+        return retrieval_out(engine.retrieve(body.query, params))
+    result, explained = engine.retrieve_explained(body.query, params)
+    return with_explanations(retrieval_out(result), explained)
 
 
 @router.post("/namespaces/{ns}/ask", response_model=AskOut, response_model_exclude_none=True, responses=SSE)
 def ask(body: AskIn, scope: ScopeDep, svc: ServicesDep) -> ModelJSON | EventStream:
     """An answer grounded in the namespace's memory, citing passages and documents."""
-    ns, engine = scope.namespace, scope.engine
+    out = answer_for(body, scope.namespace, scope.engine, svc)
+    return out if isinstance(out, EventStream) else ModelJSON(out)
+
+
+def answer_for(body: AskIn, ns: str, engine: Engine, svc: Services) -> AskOut | EventStream:
+    """The ask route's model, or its event stream with `stream` (the MCP tools call it in-process)."""
     params = RetrievalParams(top_k=body.top_k)
     explained: tuple[Explanation, ...] | None = None
     meter = UsageMeter()  # what retrieval's own LLM call (recognition) cost: part of the answer's cost
@@ -57,7 +69,7 @@ def ask(body: AskIn, scope: ScopeDep, svc: ServicesDep) -> ModelJSON | EventStre
     if not body.stream:
         answer = plus_retrieval_cost(engine.reader.answer(body.question, result.hits), meter.total)
         svc.metrics.count_answer(ns, answer.usage)
-        return ModelJSON(_answer_out(answer, result, explained))
+        return _answer_out(answer, result, explained)
     answering = stream_answer(engine.reader, body.question, result.hits, meter.total)
     parts = primed(counted_answers(answering, svc.metrics, ns))  # a model down before any piece: 502
     return EventStream(_ask_events(parts, result, explained), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
