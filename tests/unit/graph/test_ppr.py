@@ -34,7 +34,7 @@ class CsrRows:
         coo = self.m[nodes].tocoo()
         return coo.col.astype(np.int64), coo.data * amounts[coo.row]
 
-    def walk(self, size: int) -> Callable[[np.ndarray], np.ndarray]:
+    def walk(self, size: int, single: bool = False) -> Callable[[np.ndarray], np.ndarray]:
         assert self.m.shape == (size, size)
         return lambda x: np.asarray(self.m @ x)
 

@@ -50,7 +50,7 @@ class _Pieces:
     def __init__(self, pieces: list[str]) -> None:
         self._pieces = pieces
 
-    def answer(self, question, hits):
+    def answer(self, question, hits, dense_top=None):
         raise NotImplementedError
 
     def stream(self, question, hits):
