@@ -66,7 +66,7 @@ def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[s
         modes[retrieval.mode] = modes.get(retrieval.mode, 0) + 1
         memrag.append([texts.get(h.passage_id, h.passage_id) for h in retrieval.hits])
         if options.read:  # the reader sees the top k of the same retrieval
-            answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k])
+            answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k], retrieval.dense_top)
             em.append(exact_match(answer.plain, q.answers))  # scored without its [n] citation markers
             f1.append(token_f1(answer.plain, q.answers))
         baseline, seconds = timed_retrieve(engine, q.question, replace(params, strategy="dense"))

@@ -69,7 +69,7 @@ def ask(
         ranked = engine.rank(question.question, deep, vector)
         return Asked(ranked.passages, ranked.mode, dense)
     retrieval = engine.retrieve(question.question, deep, vector)
-    answer = reader.answer(question.question, retrieval.hits[: params.top_k])
+    answer = reader.answer(question.question, retrieval.hits[: params.top_k], retrieval.dense_top)
     memrag = tuple((h.passage_id, h.score) for h in retrieval.hits)
     return Asked(memrag, retrieval.mode, dense, answer)
 

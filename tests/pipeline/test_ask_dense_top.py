@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import pytest
 
 from memrag.memory.engine import Engine
+from memrag.memory.eval.dataset import Dataset, Question
+from memrag.memory.eval.harness import EvalOptions, answer_all
+from memrag.memory.eval.probe import ask
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.reader import Answer
 from memrag.memory.types import DocumentInput, Hit
@@ -60,3 +63,16 @@ def test_ask_hands_the_readers_the_retrievals_closest_cosine(engine: Engine):
     _, retrieval = engine.ask(question, RetrievalParams(top_k=3))
     engine.ask_explained(question, RetrievalParams(top_k=3))
     assert retrieval.dense_top is not None and reader.seen == [retrieval.dense_top, retrieval.dense_top]
+
+
+def test_memrag_eval_and_the_probe_hand_the_reader_the_retrievals_closest_cosine(engine: Engine):
+    """Catches `memrag eval` (and the update probe) reading without the abstention signal: their
+    EM/F1 would then measure another rule than the one `Engine.ask` answers with."""
+    reader = SeenReader()
+    engine.reader = reader
+    question = Question("q1", "What is the capital of France?", ("Paris",), frozenset())
+    answer_all(engine, Dataset("tiny", (), (question,)), EvalOptions(params=RetrievalParams(top_k=3), progress=False))
+    vector = engine.query_embedder.embed([question.question])[0]
+    ask(engine, question, vector, RetrievalParams(top_k=3), reader)
+    expected = engine.retrieve(question.question, RetrievalParams(top_k=10)).dense_top
+    assert expected is not None and reader.seen == [expected, expected]
