@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from benchmarks.bench_sizing import reset_peak_rss, rss_mb
+from benchmarks.process_memory import reset_peak_rss, rss_mb
 from benchmarks.scaling_store import synthetic_document
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.graph.ppr import PprSettings, personalized_pagerank

@@ -40,12 +40,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.process_memory import reset_peak_rss, rss_mb
 from benchmarks.scaling_store import (
     DIM,
     RandomEmbedder,
     kept_store,
-    proc_status_mb,
-    reset_peak_rss,
     synthetic_document,
 )
 from memrag.memory.engine import Engine
@@ -70,13 +69,13 @@ def open_engine(path: Path, extras: dict[str, Extraction], reopen_batch: int) ->
 
 def measure_reopen(path: Path, extras: dict[str, Extraction], reopen_batch: int, queries: int) -> dict[str, object]:
     """Open the memory at `path` (in this fresh process), then add the extras one at a time and query it."""
-    before_anon, before_file = proc_status_mb("RssAnon"), proc_status_mb("RssFile")
+    before_anon, before_file = rss_mb("RssAnon"), rss_mb("RssFile")
     reset_peak_rss()
     started, cpu0 = time.perf_counter(), time.process_time()
     engine = open_engine(path, extras, reopen_batch)
     reopen_s, reopen_cpu = time.perf_counter() - started, time.process_time() - cpu0
-    peak = proc_status_mb("VmHWM")
-    rss, anon, mapped = proc_status_mb("VmRSS"), proc_status_mb("RssAnon"), proc_status_mb("RssFile")
+    peak = rss_mb("VmHWM")
+    rss, anon, mapped = rss_mb("VmRSS"), rss_mb("RssAnon"), rss_mb("RssFile")
     passages = engine.graph.stats().passages
     row: dict[str, object] = {
         "passages": passages,

@@ -23,9 +23,6 @@ Two measurements, each printed as one JSON line:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
-import gc
 import json
 import os
 import statistics
@@ -37,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.bench_ingest import DATA, load_documents
 from benchmarks.bench_scaling import DIM, RandomEmbedder
+from benchmarks.process_memory import reset_peak_rss, rss_mb
 from memrag.ingest.local_jobs import LocalJobs
 from memrag.memory.engine import Engine
 from memrag.memory.extraction.recorded import RecordedExtractor
@@ -47,18 +45,6 @@ from memrag.memory.settings import Settings
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.wiring import make_embedder, make_llm_parts, open_engine
-
-
-def rss_mb(kind: str = "VmRSS") -> float:
-    """Resident memory now (`VmRSS`; `RssAnon`: the heap, where the graph lives; `RssFile`: mapped
-    files, the store's), after a collection and handing freed heap back to the OS."""
-    gc.collect()
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{kind}:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {kind} in /proc/self/status")
 
 
 def disk_mb(path: Path) -> float:
@@ -72,12 +58,6 @@ def disk_mb(path: Path) -> float:
 def collections_disk_mb(store_path: Path) -> dict[str, float]:
     """Disk of each collection directory of a store (not bench_scaling's `recorded.pkl` beside them)."""
     return {d.name: round(disk_mb(d), 1) for d in sorted(store_path.iterdir()) if d.is_dir()}
-
-
-def reset_peak_rss() -> None:
-    """Start VmHWM over from the current RSS (Linux: `5` to clear_refs), so the peak is the rebuild's."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
 
 
 def measure_graph(store_path: Path, queries: int) -> dict[str, object]:

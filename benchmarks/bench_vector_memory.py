@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_sizing import disk_mb, rss_mb
+from benchmarks.bench_sizing import disk_mb
+from benchmarks.process_memory import rss_mb
 from memrag.memory.ids import point_uuid
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage.qdrant_edge import EdgeIndex, VectorLayout

@@ -9,9 +9,6 @@ builds the HNSW indexes. Only the few extra documents a benchmark adds later kee
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import hashlib
 import pickle
 import shutil
@@ -124,23 +121,6 @@ def kept_store(size: int, keep: Path, extras: int = 50) -> tuple[Path, dict[str,
     new = [synthetic_document(size + k, hubs_for(size), rng) for k in range(extras)]
     (path / EXTRAS).write_bytes(pickle.dumps(new))
     return path, _extractions(new), times
-
-
-def proc_status_mb(kind: str) -> float:
-    """A figure of /proc/self/status in MB (VmRSS, VmHWM, RssAnon, RssFile), after a GC and `malloc_trim`."""
-    gc.collect()
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{kind}:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {kind} in /proc/self/status")
-
-
-def reset_peak_rss() -> None:
-    """Start VmHWM over from the current RSS (Linux: `5` to clear_refs)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
 
 
 def _extractions(documents: list[tuple[str, tuple[Triple, ...]]]) -> dict[str, Extraction]:

@@ -21,7 +21,7 @@ from memrag.memory.retrieval.pipeline import RankedPassages
 from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.types import Extraction, Triple
+from memrag.memory.types import DocumentInput, Extraction, Triple
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -48,6 +48,13 @@ def record_count(index: VectorIndex) -> int:
 def extractions(table: dict[str, list[tuple[str, str, str]]]) -> dict[str, Extraction]:
     """Recorded OpenIE from a table of passage text → triples (no separately named entities)."""
     return {text: Extraction((), tuple(Triple(*t) for t in triples)) for text, triples in table.items()}
+
+
+def engine_holding(path: Path, table: dict[str, list[tuple[str, str, str]]]) -> Engine:
+    """An engine (`make_engine`) holding each passage text of `table` as a document, ids d0, d1, … in order."""
+    engine = make_engine(path, extractions(table))
+    engine.add([DocumentInput(text=t, id=f"d{i}") for i, t in enumerate(table)])
+    return engine
 
 
 def graph_signature(engine: Engine) -> dict[tuple[str, str], float]:

@@ -12,8 +12,8 @@ from memrag.memory.eval.harness import EvalOptions, answer_all
 from memrag.memory.eval.probe import ask
 from memrag.memory.params import RetrievalParams
 from memrag.memory.retrieval.reader import Answer
-from memrag.memory.types import DocumentInput, Hit
-from tests.helpers import extractions, make_engine
+from memrag.memory.types import Hit
+from tests.helpers import engine_holding
 
 TABLE = {
     "Paris is the capital of France.": [("Paris", "capital of", "France")],
@@ -40,8 +40,7 @@ class SeenReader:
 
 @pytest.fixture
 def engine(tmp_path):
-    e = make_engine(tmp_path, extractions(TABLE))
-    e.add([DocumentInput(text=t, id=f"d{i}") for i, t in enumerate(TABLE)])
+    e = engine_holding(tmp_path, TABLE)
     yield e
     e.close()
 

@@ -8,7 +8,7 @@ from memrag.memory.errors import InvalidInput, ModelError, NotFound
 from memrag.memory.extraction.recorded import RecordedExtractor
 from memrag.memory.params import RetrievalParams
 from memrag.memory.types import DocumentInput, Extraction
-from tests.helpers import extractions, graph_signature, make_engine, ranking_signature
+from tests.helpers import engine_holding, extractions, graph_signature, make_engine, ranking_signature
 
 TABLE = {
     "Paris is the capital of France.": [("Paris", "capital of", "France")],
@@ -21,8 +21,7 @@ TABLE = {
 
 @pytest.fixture
 def engine(tmp_path):
-    e = make_engine(tmp_path, extractions(TABLE))
-    e.add([DocumentInput(text=t, id=f"d{i}") for i, t in enumerate(TABLE)])
+    e = engine_holding(tmp_path, TABLE)
     yield e
     e.close()
 

@@ -3,8 +3,7 @@
 import pytest
 
 from memrag.memory.params import RetrievalParams
-from memrag.memory.types import DocumentInput
-from tests.helpers import extractions, make_engine
+from tests.helpers import engine_holding
 
 TABLE = {
     "Ingrid Vale designed the Tarnholm lighthouse.": [("Ingrid Vale", "designed", "Tarnholm lighthouse")],
@@ -16,8 +15,7 @@ QUESTION = "Who designed the Tarnholm lighthouse?"
 
 
 def test_graph_retrieval_reports_the_evidence_its_order_was_decided_from(tmp_path):
-    engine = make_engine(tmp_path, extractions(TABLE))
-    engine.add([DocumentInput(text=t, id=f"d{i}") for i, t in enumerate(TABLE)])
+    engine = engine_holding(tmp_path, TABLE)
     ranked = engine.rank(QUESTION, RetrievalParams(top_k=4))
     dense = engine.rank(QUESTION, RetrievalParams(top_k=4, strategy="dense"))
     first_mentions = set(engine.graph.passage_entities(ranked.passages[0][0]))

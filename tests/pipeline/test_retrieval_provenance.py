@@ -1,8 +1,7 @@
 """Per-passage provenance: each hit carries the seeds it mentions and the facts that name them."""
 
 from memrag.memory.params import RetrievalParams
-from memrag.memory.types import DocumentInput
-from tests.helpers import extractions, make_engine
+from tests.helpers import engine_holding
 
 DENSE_ONLY = "zorblat quux glim wobble"  # no facts: only dense similarity can rank it
 TABLE = {
@@ -14,8 +13,7 @@ TABLE = {
 
 
 def test_each_hit_carries_only_the_seeds_and_facts_that_reach_it(tmp_path):
-    engine = make_engine(tmp_path, extractions(TABLE))
-    engine.add([DocumentInput(text=t, id=f"d{i}") for i, t in enumerate(TABLE)])
+    engine = engine_holding(tmp_path, TABLE)
     result = engine.retrieve("zorblat quux glim wobble", RetrievalParams(top_k=4))
     assert result.mode == "graph"
     by_text = {h.text: h for h in result.hits}
