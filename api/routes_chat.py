@@ -126,14 +126,15 @@ def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> Mod
     question = _question(body.messages)
     engine = svc.engines(namespace)
     meter = UsageMeter()  # what retrieval's own LLM call (recognition) cost: part of the answer's cost
-    hits = engine.retrieve(question, RetrievalParams(), meter=meter).hits
+    retrieval = engine.retrieve(question, RetrievalParams(), meter=meter)
+    hits = retrieval.hits
     reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
-        answering = stream_answer(engine.reader, question, hits, meter.total)
+        answering = stream_answer(engine.reader, question, hits, meter.total, retrieval.dense_top)
         parts = primed(counted_answers(answering, svc.metrics, namespace))  # a model down before any piece: 502
         chunks = _chunks(reply_id, created, body.model, parts)
         return EventStream(chunks, _error_chunk, svc.metrics, "/v1/chat/completions")
-    answer = plus_retrieval_cost(engine.reader.answer(question, hits), meter.total)
+    answer = plus_retrieval_cost(engine.reader.answer(question, hits, retrieval.dense_top), meter.total)
     svc.metrics.count_answer(namespace, answer.usage)
     content = answer.text + _sources(answer.citations)
     words = sum(len(h.text.split()) for h in hits) + len(question.split())

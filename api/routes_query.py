@@ -67,10 +67,10 @@ def answer_for(body: AskIn, ns: str, engine: Engine, svc: Services) -> AskOut | 
     else:
         result = engine.retrieve(body.question, params, meter=meter)
     if not body.stream:
-        answer = plus_retrieval_cost(engine.reader.answer(body.question, result.hits), meter.total)
+        answer = plus_retrieval_cost(engine.reader.answer(body.question, result.hits, result.dense_top), meter.total)
         svc.metrics.count_answer(ns, answer.usage)
         return _answer_out(answer, result, explained)
-    answering = stream_answer(engine.reader, body.question, result.hits, meter.total)
+    answering = stream_answer(engine.reader, body.question, result.hits, meter.total, result.dense_top)
     parts = primed(counted_answers(answering, svc.metrics, ns))  # a model down before any piece: 502
     return EventStream(_ask_events(parts, result, explained), _error_event, svc.metrics, "/v1/namespaces/{ns}/ask")
 
