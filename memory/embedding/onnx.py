@@ -184,6 +184,11 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         # ONNX Runtime's own default was measured ~2x slower per query here than one thread per core.
         options.intra_op_num_threads = threads or os.cpu_count() or 1
+        # Idle pool threads sleep instead of spinning: spinning burned CPU between calls (one query
+        # embedded: 14.5 → 7.8 ms CPU) and took cores from threads with work (240 passages: 10.8 → 7.4 s
+        # CPU, 11 → 14 passages/s), side by side at load 8 (`benchmarks/bench_onnx_spinning.py`).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         path = _graph_file(model_dir, export_dir, "int8" if quantize else "fused" if fused else "plain")
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         # fp32 ONNX, fused or not, gives the torch model's vectors (cosine > 0.99999): same name, same cache entries
