@@ -3,17 +3,20 @@
 A key for namespace A asking for anything of namespace B gets the same 404 as for a namespace
 that does not exist: nothing tells it whether B exists.
 
-Each sync dependency costs a trip through the thread pool: the routes that answer questions take
-`ScopeDep` (the namespace and its engine in one trip, after `caller`) rather than
-`NamespaceDep` and `EngineDep` (two).
+Each sync dependency costs a trip through the thread pool (about a tenth of a request's
+GIL-held time for three, in `benchmarks/load_api.py --profile --gil`): the routes that answer
+questions are async and resolve the caller and its scope in the same one trip as their work
+(`in_scope`); `ScopeDep` takes two (`caller`, then the namespace and its engine together).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from memrag.api.errors import Forbidden, Unauthorized
 from memrag.api.services import Services
@@ -29,6 +32,9 @@ async def services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(services)]
+AuthorizationHeader = Annotated[str | None, Header(description="Bearer <API key>")]
+NamespacePath = Annotated[str, Path(pattern=NAMESPACE_PATTERN, max_length=64)]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,7 @@ class Caller:
         return self.admin or self.namespace == namespace
 
 
-def caller(
-    svc: ServicesDep,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
-) -> Caller:
+def caller(svc: ServicesDep, authorization: AuthorizationHeader = None) -> Caller:
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
@@ -76,9 +79,7 @@ def visible_namespace(svc: Services, who: Caller, namespace: str) -> str:
     return namespace
 
 
-def namespace(
-    svc: ServicesDep, who: CallerDep, ns: Annotated[str, Path(pattern=NAMESPACE_PATTERN, max_length=64)]
-) -> str:
+def namespace(svc: ServicesDep, who: CallerDep, ns: NamespacePath) -> str:
     return visible_namespace(svc, who, ns)
 
 
@@ -100,11 +101,19 @@ class Scope:
     engine: Engine
 
 
-def scope(
-    svc: ServicesDep, who: CallerDep, ns: Annotated[str, Path(pattern=NAMESPACE_PATTERN, max_length=64)]
-) -> Scope:
+def scope(svc: ServicesDep, who: CallerDep, ns: NamespacePath) -> Scope:
     namespace = visible_namespace(svc, who, ns)
     return Scope(namespace, svc.engines(namespace))
 
 
 ScopeDep = Annotated[Scope, Depends(scope)]
+
+
+async def in_scope(svc: Services, authorization: str | None, ns: str, work: Callable[[Scope], T]) -> T:
+    """`work` on the scope of the key in `authorization` for namespace `ns`, the key checked and the
+    engine found in the same thread-pool trip as `work` (the same errors as `CallerDep` and `ScopeDep`)."""
+
+    def resolved_then_run() -> T:
+        return work(scope(svc, caller(svc, authorization), ns))
+
+    return await run_in_threadpool(resolved_then_run)

@@ -16,12 +16,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from memrag.api.convert import citations_out
-from memrag.api.deps import CallerDep, ServicesDep, visible_namespace
+from memrag.api.deps import AuthorizationHeader, Caller, CallerDep, ServicesDep, caller, visible_namespace
 from memrag.api.errors import COMMON, responses
 from memrag.api.json_out import ModelJSON
 from memrag.api.schemas import CitationOut
+from memrag.api.services import Services
 from memrag.api.streaming import EventStream, counted_answers, primed
 from memrag.memory import validation
 from memrag.memory.errors import InvalidInput
@@ -121,7 +123,14 @@ def list_models(svc: ServicesDep, who: CallerDep) -> ModelList:
         }
     },
 )
-def chat_completions(body: ChatRequest, svc: ServicesDep, who: CallerDep) -> ModelJSON | EventStream:
+async def chat_completions(
+    body: ChatRequest, svc: ServicesDep, authorization: AuthorizationHeader = None
+) -> ModelJSON | EventStream:
+    # the key checked in the same thread-pool trip as the answer (api/deps.py: one trip, not two)
+    return await run_in_threadpool(lambda: _chat_reply(body, svc, caller(svc, authorization)))
+
+
+def _chat_reply(body: ChatRequest, svc: Services, who: Caller) -> ModelJSON | EventStream:
     namespace = visible_namespace(svc, who, body.model)
     question = _question(body.messages)
     engine = svc.engines(namespace)
