@@ -12,6 +12,9 @@ rest: store writes, synonym search, graph), then the throughputs side by side.
 
     .venv/bin/python -m benchmarks.bench_ingest [--docs 2000] [--threads 2]
         [--runs plain plain+ahead fused+ahead int8+ahead] [--export-dir DIR]
+
+A run may be named twice (`--runs plain plain+ahead plain plain+ahead`): alternating repeats
+show how much the machine's load moved the figures.
 """
 
 from __future__ import annotations
@@ -91,16 +94,20 @@ def main() -> None:
     if len(docs) < args.docs:
         print(f"only {len(docs)} documents under {DATA}; nothing to measure")
         return
-    rates = {run: measure(docs, args.threads, run, args.export_dir) for run in args.runs}
+    rates = [(run, *measure(docs, args.threads, run, args.export_dir)) for run in args.runs]
     load = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     print(f"\n{len(docs)} documents, {args.threads} embedding threads, load average now {load}")
-    for run, rate in rates.items():
-        print(f"  {run:<12} {rate:6.1f} documents/s  {rate / next(iter(rates.values())):.2f}x")
+    first_rate, first_cpu = rates[0][1], rates[0][2]
+    for run, rate, cpu in rates:
+        print(
+            f"  {run:<12} {rate:6.1f} documents/s  {rate / first_rate:.2f}x   CPU {cpu:6.1f} s  {cpu / first_cpu:.2f}x"
+        )
     print(f"peak RSS {peak_rss_mb():.0f} MB")
 
 
-def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path | None) -> float:
-    """Index `docs` into a fresh data directory; print the split and return documents per second."""
+def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path | None) -> tuple[float, float]:
+    """Index `docs` into a fresh data directory; print the split and return documents per second and
+    the CPU seconds the process spent (all threads; the figure the machine's load moves least)."""
     graph, ahead = run.partition("+")[0], run.endswith("+ahead")
     with tempfile.TemporaryDirectory(prefix="memrag-ingest-") as scratch:
         settings = Settings(data_dir=Path(scratch), embedding_threads=threads)
@@ -116,11 +123,11 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
         embedder = TimedEmbedder(cached)
         engine = open_engine(settings, "bench", embedder=embedder, extractor=timed)
         jobs = LocalJobs(lambda namespace: engine, extract_ahead=ahead)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         job = jobs.submit_add("bench", docs)
         while jobs.get(job.id).status not in ("done", "failed"):
             time.sleep(0.05)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         done = jobs.get(job.id)
         jobs.close()
         passages, entities, facts = (
@@ -139,7 +146,8 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
     )
     for label, seconds in parts:
         print(f"  {label:<26} {seconds:7.1f} s  {100 * seconds / elapsed:5.1f} %")
-    return done.indexed / elapsed
+    print(f"  CPU (all threads)          {cpu:7.1f} s  {done.indexed / cpu:.1f} documents per CPU-second")
+    return done.indexed / elapsed, cpu
 
 
 if __name__ == "__main__":
