@@ -18,6 +18,8 @@ from memrag.memory.errors import CorruptRecord
 from memrag.memory.ports import Match, Payload, VectorHit, VectorIndex, VectorRecord, VectorStore
 from memrag.memory.storage import records
 from memrag.memory.storage.points import UNREADABLE
+from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.scan_mirror import MirroredIndex
 from memrag.memory.storage.search_mode import search_mode
 from memrag.memory.types import Document, Entity, Fact, Passage
 
@@ -49,15 +51,24 @@ class Quarantine:
 
 
 class RecordStore:
-    """Typed access to the collections; every record is written whole and never edited."""
+    """Typed access to the collections; every record is written whole and never edited.
+
+    On an embedded store the passages and facts (searched by every query) are mirrored for exact
+    scans in numpy while small (storage/scan_mirror.py): one process owns such a store
+    (process_lock.py), so every write passes through here. A Qdrant server may be written by
+    other processes too, so its collections are searched as they are.
+    """
 
     def __init__(self, store: VectorStore, dim: int) -> None:
         self._store = store
         self.quarantine = Quarantine()
         self.documents: VectorIndex = store.open_index("documents", _DOCUMENT_DIM)
-        self.passages: VectorIndex = store.open_index("passages", dim)
+        self.passages: VectorIndex = self._queried(store.open_index("passages", dim), dim)
         self.entities: VectorIndex = store.open_index("entities", dim)
-        self.facts: VectorIndex = store.open_index("facts", dim)
+        self.facts: VectorIndex = self._queried(store.open_index("facts", dim), dim)
+
+    def _queried(self, index: VectorIndex, dim: int) -> VectorIndex:
+        return MirroredIndex(index, dim) if isinstance(self._store, EdgeStore) else index
 
     def put_entities(self, entities: Sequence[Entity], vectors: np.ndarray, eligible: Sequence[bool]) -> None:
         self.entities.upsert(

@@ -1,0 +1,231 @@
+"""Exact searches of a small collection scanned in numpy over an in-memory float32 copy of its vectors.
+
+Below the exact-search bound (search_mode.py) every query scans the whole collection. On
+musique-100 (17k facts, 1.9k passages, 384-d; benchmarks/bench_scan_mirror.py, CPU p50 a query
+with the caches cooled between searches as a query's other work cools them) Qdrant Edge's scan of
+the facts with the top 5's payloads cost 3.6 ms against 2.5 ms for a numpy product plus a payload
+read of the hits, the passages' top 200 with the least similar one 1.4 ms against 0.7, dense
+retrieval's top 10 0.8 against 0.5; the two copies hold 27.7 MB (load average 9.8). The
+copy holds a collection only while it fits `max_bytes` (float32, so at most 32 MB: 21k points of
+384 dimensions); past that, or for an HNSW or filtered
+search, the wrapped index answers. It is loaded on the first exact search and then follows every
+write made through it, so its answers are those of the records stored. Scores are the cosines of
+the unit vectors as Qdrant stores them (same top hits; scores within 1e-7 of Qdrant's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from memrag.memory.ids import point_uuid
+from memrag.memory.ports import Match, Payload, VectorHit, VectorIndex, VectorRecord
+from memrag.memory.storage.points import UNREADABLE, per_vector
+
+MIRROR_MAX_BYTES = 32 * 2**20
+
+
+class VectorCopy:
+    """Unit float32 vectors by record id, rows packed (a delete moves the last row into the hole)."""
+
+    def __init__(self, dim: int) -> None:
+        self.matrix = np.zeros((0, dim), dtype=np.float32)
+        self.ids: list[str] = []
+        self.points: list[str] = []
+        self._row: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.ids) * self.matrix.shape[1] * 4
+
+    def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        units = unit_rows(vectors)
+        for record_id, vector in zip(ids, units, strict=True):
+            row = self._row.get(record_id)
+            if row is None:
+                row = self._append(record_id)
+            self.matrix[row] = vector
+
+    def remove(self, ids: Sequence[str]) -> None:
+        for record_id in ids:
+            row = self._row.pop(record_id, None)
+            if row is None:
+                continue
+            last = len(self.ids) - 1
+            if row != last:
+                self.matrix[row] = self.matrix[last]
+                self.ids[row], self.points[row] = self.ids[last], self.points[last]
+                self._row[self.ids[row]] = row
+            self.ids.pop()
+            self.points.pop()
+
+    def nearest(self, vectors: np.ndarray, limits: Sequence[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per query vector: the rows of its `limit` best cosines, best first, and those cosines."""
+        for row_scores, limit in zip(self._cosines(unit_rows(vectors)), limits, strict=True):
+            take = min(limit, len(row_scores))
+            if take <= 0:
+                yield np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+                continue
+            head = np.argpartition(-row_scores, take - 1)[:take] if take < len(row_scores) else np.arange(take)
+            best = head[np.argsort(-row_scores[head], kind="stable")]
+            yield best, row_scores[best]
+
+    def _cosines(self, queries: np.ndarray) -> Iterator[np.ndarray]:
+        """Each query's cosine with every row: one matrix-vector product each (a batch product was 2x
+        slower for two queries), and a query's opposite (a query and its -q) negates its scores, exactly."""
+        matrix = self.matrix[: len(self.ids)]
+        previous = np.zeros(0, dtype=np.float32)
+        for i, query in enumerate(queries):
+            if i and np.array_equal(query, -queries[i - 1]):
+                yield -previous
+                continue
+            previous = matrix @ query
+            yield previous
+
+    def _append(self, record_id: str) -> int:
+        row = len(self.ids)
+        if row == len(self.matrix):
+            grown = np.zeros((max(64, 2 * row), self.matrix.shape[1]), dtype=np.float32)
+            grown[:row] = self.matrix[:row]
+            self.matrix = grown
+        self.ids.append(record_id)
+        self.points.append(point_uuid(record_id))
+        self._row[record_id] = row
+        return row
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 in float32, as Qdrant stores and queries cosine collections (zero rows kept)."""
+    rows = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    units: np.ndarray = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+    return units
+
+
+class MirroredIndex:
+    """A VectorIndex whose exact, unfiltered searches are scanned over a VectorCopy while the
+    collection fits `max_bytes`; everything else goes to the wrapped index."""
+
+    def __init__(self, inner: VectorIndex, dim: int, max_bytes: int = MIRROR_MAX_BYTES) -> None:
+        self._inner, self._dim, self._max_bytes = inner, dim, max_bytes
+        self._copy: VectorCopy | None = None
+
+    def upsert(self, records: Sequence[VectorRecord]) -> None:
+        self._inner.upsert(records)
+        if self._copy is not None and records:
+            self._copy.put([r.id for r in records], np.stack([r.vector for r in records]))
+            self._drop_if_too_big()
+
+    def delete(self, ids: Sequence[str]) -> None:
+        self._inner.delete(ids)
+        if self._copy is not None:
+            self._copy.remove(ids)
+
+    @property
+    def inner(self) -> VectorIndex:
+        """The wrapped index (what answers everything the copy does not)."""
+        return self._inner
+
+    @property
+    def copy_bytes(self) -> int:
+        """Bytes of vectors the copy holds (0 when none is held)."""
+        return self._copy.nbytes if self._copy is not None else 0
+
+    @property
+    def mirrored(self) -> bool:
+        """Whether the copy is held (loaded by an exact search, let go past the budget)."""
+        return self._copy is not None
+
+    def count(self, exact: bool = True) -> int:
+        return len(self._copy) if self._copy is not None else self._inner.count(exact)
+
+    def search_batch(
+        self,
+        vectors: np.ndarray,
+        limit: int,
+        where: Match | None = None,
+        min_score: float | None = None,
+        with_payload: bool | Sequence[str] = False,
+        ef: int | None = None,
+        exact: bool = False,
+    ) -> list[list[VectorHit]]:
+        copy = self._copy_for(exact) if not where else None
+        if copy is None or len(vectors) == 0:
+            return self._inner.search_batch(vectors, limit, where, min_score, with_payload, ef, exact)
+        found = [
+            [(copy.ids[r], float(s)) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
+            for rows, scores in copy.nearest(vectors, [limit] * len(vectors))
+        ]
+        if min_score is not None:
+            found = [[(i, s) for i, s in hits if s >= min_score] for hits in found]
+        payloads = self._payloads({i for hits in found for i, _ in hits}) if with_payload else {}
+        return [[VectorHit(i, s, _selected(payloads, i, with_payload)) for i, s in hits] for hits in found]
+
+    def search_points(
+        self, vectors: np.ndarray, limit: int | Sequence[int], ef: int | None = None, exact: bool = False
+    ) -> list[list[tuple[str, float]]]:
+        copy = self._copy_for(exact)
+        if copy is None:
+            return self._inner.search_points(vectors, limit, ef, exact)
+        limits = per_vector(limit, len(vectors))
+        points = copy.points
+        return [
+            [(points[r], s) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
+            for rows, scores in copy.nearest(vectors, limits)
+        ]
+
+    def search(
+        self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
+    ) -> list[VectorHit]:
+        return self._inner.search(vector, limit, with_payload, where)
+
+    def get(self, ids: Sequence[str]) -> list[Payload]:
+        return self._inner.get(ids)
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return self._inner.vectors(ids)
+
+    def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
+        return self._inner.scroll(batch_size)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def _copy_for(self, exact: bool) -> VectorCopy | None:
+        """The copy to scan for an exact search (loaded now if the collection fits), else None."""
+        if not exact:
+            return None
+        if self._copy is None and self._inner.count(exact=False) * self._dim * 4 <= self._max_bytes:
+            self._copy = self._load()
+            self._drop_if_too_big()
+        return self._copy
+
+    def _load(self) -> VectorCopy:
+        copy = VectorCopy(self._dim)
+        ids = [str(p["id"]) for p in self._inner.scroll() if UNREADABLE not in p]
+        for start in range(0, len(ids), 1024):
+            stored = self._inner.vectors(ids[start : start + 1024])
+            if stored:
+                copy.put(list(stored), np.stack(list(stored.values())))
+        return copy
+
+    def _drop_if_too_big(self) -> None:
+        if self._copy is not None and self._copy.nbytes > self._max_bytes:
+            self._copy = None
+
+    def _payloads(self, ids: set[str]) -> dict[str, Payload]:
+        return {str(p["id"]): p for p in self._inner.get(sorted(ids)) if UNREADABLE not in p}
+
+
+def _selected(payloads: dict[str, Payload], record_id: str, with_payload: bool | Sequence[str]) -> Payload | None:
+    """The hit's payload as the wrapped index would give it: all of it, or the id and the named fields."""
+    if not with_payload:
+        return None
+    payload = payloads.get(record_id, {"id": record_id})
+    if with_payload is True:
+        return payload
+    return {k: v for k, v in payload.items() if k == "id" or k in with_payload}

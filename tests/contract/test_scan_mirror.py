@@ -1,0 +1,81 @@
+"""The numpy mirror of a small collection answers exact searches as Qdrant Edge's own exact scan does."""
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from memrag.memory.ports import VectorRecord
+from memrag.memory.storage.qdrant_edge import EdgeIndex, EdgeStore
+from memrag.memory.storage.scan_mirror import MirroredIndex
+
+DIM = 16
+
+
+def _records(start: int, count: int, seed: int) -> list[VectorRecord]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((count, DIM)).astype(np.float32)
+    return [VectorRecord(f"r{i}", v, {"name": f"n{i}", "group": i % 3}) for i, v in enumerate(vectors, start=start)]
+
+
+@pytest.fixture
+def edge(tmp_path) -> Iterator[EdgeIndex]:
+    store = EdgeStore(tmp_path)
+    yield store.open_index("things", DIM)
+    store.close()
+
+
+def _queries(seed: int, count: int = 12) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
+
+
+def _assert_same_answers(mirror: MirroredIndex, edge: EdgeIndex) -> None:
+    """Every exact search through the mirror equals Edge's exact scan: ids in order, scores, payloads."""
+    for q in _queries(7):
+        pair = np.stack([q, -q])
+        mine, theirs = mirror.search_points(pair, [20, 1], exact=True), edge.search_points(pair, [20, 1], exact=True)
+        assert [[p for p, _ in hits] for hits in mine] == [[p for p, _ in hits] for hits in theirs]
+        assert np.allclose([s for hits in mine for _, s in hits], [s for hits in theirs for _, s in hits], atol=1e-6)
+        for with_payload, min_score in ((True, None), (["name"], 0.2), (False, None)):
+            got = mirror.search_batch(q[None], 7, None, min_score, with_payload, exact=True)
+            want = edge.search_batch(q[None], 7, None, min_score, with_payload, exact=True)
+            assert [(h.id, h.payload) for h in got[0]] == [(h.id, h.payload) for h in want[0]]
+
+
+def test_exact_searches_equal_edges_exact_scan(edge):
+    mirror = MirroredIndex(edge, DIM)
+    mirror.upsert(_records(0, 200, seed=1))
+    _assert_same_answers(mirror, edge)
+    assert mirror.mirrored
+
+
+def test_writes_after_the_copy_was_loaded_are_followed(edge):
+    mirror = MirroredIndex(edge, DIM)
+    mirror.upsert(_records(0, 150, seed=1))
+    mirror.search_points(_queries(3)[:1], 5, exact=True)  # loads the copy
+    mirror.upsert(_records(100, 100, seed=2))  # 50 replaced, 50 new
+    mirror.delete([f"r{i}" for i in range(0, 200, 3)])  # rows from the middle and the end move
+    _assert_same_answers(mirror, edge)
+    assert mirror.count() == edge.count() == 200 - len(range(0, 200, 3))
+
+
+def test_a_collection_past_the_budget_is_searched_by_edge(edge):
+    mirror = MirroredIndex(edge, DIM, max_bytes=100 * DIM * 4)
+    mirror.upsert(_records(0, 80, seed=1))
+    mirror.search_points(_queries(3)[:1], 5, exact=True)
+    assert mirror.mirrored
+    mirror.upsert(_records(80, 40, seed=4))  # 120 rows: over the budget, the copy is let go
+    assert not mirror.mirrored
+    _assert_same_answers(mirror, edge)
+    assert not mirror.mirrored
+
+
+def test_filtered_and_hnsw_searches_go_to_edge(edge):
+    mirror = MirroredIndex(edge, DIM)
+    mirror.upsert(_records(0, 60, seed=1))
+    q = _queries(5)[:1]
+    got = mirror.search_batch(q, 5, where={"group": 1}, with_payload=True, exact=True)
+    assert got and all(h.payload is not None and h.payload["group"] == 1 for h in got[0])
+    assert not mirror.mirrored  # a filtered search does not load the copy
+    assert mirror.search_points(q, 5, ef=64) == edge.search_points(q, 5, ef=64)
+    assert not mirror.mirrored
