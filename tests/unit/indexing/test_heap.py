@@ -35,6 +35,22 @@ def test_arena_limit_is_taken_once() -> None:
     assert heap.limit_arenas()  # a second engine in the process: already limited, still true
 
 
+@glibc_only
+def test_large_blocks_go_back_when_freed_even_after_a_larger_one_was() -> None:
+    heap.limit_arenas()
+    large = b"x" * (8 << 20)
+    del large  # glibc alone would now keep blocks under 8 MB in the heap, and their free space resident
+    before = _anonymous_mb()
+    # 64 MB in 1 MB blocks, written (resident), each followed by a small block that stays: in a heap,
+    # every freed 1 MB would be a hole between live blocks, which no free() gives back
+    megabyte, small = 1 << 20, 4096  # sizes in variables: `b"x" * 4096` would be one shared constant
+    pairs = [(b"x" * megabyte, b"x" * small) for _ in range(64)]
+    pins = [pin for _, pin in pairs]
+    del pairs
+    assert _anonymous_mb() - before < 16  # each 1 MB block had its own mapping, unmapped when freed
+    del pins
+
+
 def test_trim_schedule_releases_once_per_stretch_of_passages() -> None:
     schedule = heap.TrimSchedule(every=100)
     schedule.written(60)
