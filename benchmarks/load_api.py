@@ -13,13 +13,17 @@ over the run and the load average are printed, and a second bound on the cores l
 With `--profile FILE`, py-spy (if installed) samples the server while the askers run and the
 samples are summed by where the CPU went: HTTP, JSON and validation, embedding, retrieval, reader;
 samples of a thread waiting (a condition, the event loop's select) are counted apart, not as CPU.
+With `--gil` too, only the thread holding the GIL is sampled: the work one server process cannot
+spread over cores (ONNX Runtime's inference releases the GIL; Qdrant Edge's calls do not).
 
-With `--compare DIR` (another checkout of memrag, e.g. `git archive` of an older commit), the same
+With `--compare DIR` (another checkout of memrag, e.g. `git worktree add DIR COMMIT`), the same
 load runs on DIR's server and on this checkout's, `--rounds` times in turn, so that before and
-after are measured side by side under the same machine load.
+after are measured side by side under the same machine load. `--compare-env NAME=VALUE` sets a
+variable for DIR's server alone: `PYTHONPATH=HIDE`, with HIDE holding `uvloop/__init__.py` and
+`httptools/__init__.py` that raise ImportError, gives it uvicorn's pure-Python loop and parser.
 
-    .venv/bin/python -m benchmarks.load_api [--clients 20] [--duration 60] [--no-feed] [--profile FILE]
-        [--compare DIR [--rounds 2]]
+    .venv/bin/python -m benchmarks.load_api [--clients 20] [--duration 60] [--no-feed] [--profile FILE [--gil]]
+        [--compare DIR [--rounds 2] [--compare-env NAME=VALUE]]
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,7 @@ from typing import Any
 import httpx
 import psutil
 
+from benchmarks.load_profile import profile_summary, sample
 from memrag.memory.eval.metrics import percentile_ms
 from tests.helpers import free_port, wait_until_up
 
@@ -63,6 +67,16 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="another memrag checkout: its server is loaded in turn")
     parser.add_argument("--rounds", type=int, default=1, help="with --compare: turns of (DIR, this checkout)")
     parser.add_argument(
+        "--compare-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with --compare: an environment variable for DIR's server only (e.g. PYTHONPATH to hide a package)",
+    )
+    parser.add_argument(
+        "--gil", action="store_true", help="with --profile: sample only the thread holding the GIL (what serialises)"
+    )
+    parser.add_argument(
         "--embedding-cache",
         type=Path,
         help="embedding cache (ONNX export beside it) kept across runs; default: one per invocation",
@@ -70,6 +84,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.compare is not None and not (args.compare / "memrag" / "cli" / "main.py").exists():
         parser.error(f"--compare {args.compare}: not a memrag checkout (no memrag/cli/main.py there)")
+    if any("=" not in pair for pair in args.compare_env):
+        parser.error("--compare-env takes NAME=VALUE, e.g. --compare-env PYTHONPATH=/tmp/hide")
     roots = [("compared: " + str(args.compare), args.compare), ("this checkout", ROOT)] if args.compare else []
     with tempfile.TemporaryDirectory(prefix="memrag-load-cache-") as shared:
         # every server of the invocation exports the model and embeds the documents once, not each
@@ -78,20 +94,31 @@ def main() -> None:
             for label, root in roots or [("", ROOT)]:
                 if label:
                     print(f"--- {label}")
-                _run_once(args, root, cache)
+                extra = dict(pair.split("=", 1) for pair in args.compare_env) if root != ROOT else {}
+                _run_once(args, root, cache, extra)
 
 
-def _run_once(args: argparse.Namespace, root: Path, cache: Path) -> None:
-    """One server (the code in `root`) over a fresh data directory, loaded and measured."""
+def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict[str, str]) -> None:
+    """One server (the code in `root`, `extra_env` added to its environment) over a fresh data directory,
+    loaded and measured."""
     docs = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
     with tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch:
         port = free_port()
-        server = _serve(Path(scratch), port, root, cache)
+        server = _serve(Path(scratch), port, root, cache, extra_env)
         try:
             feed = [] if args.no_feed else docs[60:]
             url = f"http://127.0.0.1:{port}"
             asyncio.run(
-                _load(url, docs[:60], feed, args.clients, args.duration, psutil.Process(server.pid), args.profile)
+                _load(
+                    url,
+                    docs[:60],
+                    feed,
+                    args.clients,
+                    args.duration,
+                    psutil.Process(server.pid),
+                    args.profile,
+                    args.gil,
+                )
             )
             if args.profile and args.profile.exists():
                 print(profile_summary(args.profile))
@@ -108,6 +135,7 @@ async def _load(
     duration: float,
     server: Any,
     profile: Path | None = None,
+    gil: bool = False,
 ) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         key = await _namespace(http)
@@ -116,7 +144,7 @@ async def _load(
         feeding = "while documents are added" if feed else "(no documents added)"
         print(f"indexed {len(first)} documents; {clients} clients asking for {duration:.0f} s {feeding}")
         stop = time.monotonic() + duration
-        sampler = _sample(server.pid, duration, profile) if profile else None
+        sampler = sample(server.pid, duration, profile, gil) if profile else None
         usage = CpuUsage(server)
         askers = _measured(asyncio.gather(*(_asker(http, auth, i, stop) for i in range(clients))), usage)
         asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, feed, stop))
@@ -193,58 +221,6 @@ async def _measured(run: Any, usage: CpuUsage) -> Any:
         usage.stop()
 
 
-# Where a sample's CPU went, by the innermost frame of ours or of a library that names the part.
-PARTS = (
-    ("embedding", ("onnxruntime", "tokenizers", "memory/embedding/")),
-    (
-        "retrieval",
-        (
-            "memory/engine",
-            "memory/retrieval/pipeline",
-            "memory/graph/",
-            "memory/storage/",
-            "retrieval/ordering",
-            "fusion",
-        ),
-    ),
-    ("reader", ("memory/retrieval/reader", "sentence_spans", "short_answer", "abstention", "spacy", "thinc")),
-    ("JSON and validation", ("pydantic", "json", "api/convert", "api/schemas", "encoders")),
-    ("HTTP", ("uvicorn", "h11", "starlette", "fastapi", "anyio", "asyncio", "httptools")),
-)
-
-
-def _sample(pid: int, duration: float, out: Path) -> subprocess.Popen[bytes] | None:
-    """py-spy sampling the server for the run (raw folded stacks in `out`); None if py-spy is missing."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(spy).exists():
-        print("no py-spy found: `pip install py-spy` to profile the server")
-        return None
-    cmd = [spy, "record", "-p", str(pid), "-d", str(int(duration)), "-r", "100", "-f", "raw", "-o", str(out)]
-    return subprocess.Popen([*cmd, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-# An innermost frame that waits: py-spy samples such a thread though it uses no CPU.
-WAITS = ("Condition.wait ", "Condition._acquire_restore ", "Event.wait ", "EpollSelector.select ")
-
-
-def profile_summary(raw: Path) -> str:
-    """Shares of the sampled CPU by part: the first part (innermost frame first) a stack's frames name;
-    waiting samples are counted apart."""
-    counts: dict[str, int] = {}
-    waiting = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")[::-1]
-        if frames and frames[0].startswith(WAITS):
-            waiting += int(count)
-            continue
-        part = next((name for frame in frames for name, marks in PARTS if any(m in frame for m in marks)), "other")
-        counts[part] = counts.get(part, 0) + int(count)
-    total = sum(counts.values()) or 1
-    shares = ", ".join(f"{name} {100 * n / total:.0f}%" for name, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"server CPU samples {total}: {shares} (and {waiting} samples of threads waiting, left out)"
-
-
 async def _asker(http: httpx.AsyncClient, auth: dict[str, str], n: int, stop: float) -> tuple[list[float], list[str]]:
     latencies, errors = [], []
     i = n
@@ -301,10 +277,11 @@ async def _wait(http: httpx.AsyncClient, auth: dict[str, str], job_id: str) -> d
         await asyncio.sleep(0.2)
 
 
-def _serve(data_dir: Path, port: int, root: Path, cache: Path) -> subprocess.Popen[bytes]:
+def _serve(data_dir: Path, port: int, root: Path, cache: Path, extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`memrag serve` of the code in `root` (run from there, its `memrag` package is the one imported)."""
     env = {
         **os.environ,
+        **extra_env,
         "MEMRAG_DATA_DIR": str(data_dir),
         "MEMRAG_ADMIN_KEY": ADMIN,
         "MEMRAG_EMBEDDING_CACHE": str(cache),
