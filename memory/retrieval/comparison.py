@@ -165,6 +165,8 @@ def _both_are(comparison: Comparison, passages: Sequence[TitledPassage]) -> Shor
     first_at, second_at = find_passage(comparison.first, passages), find_passage(second, passages)
     if first_at is None or second_at is None or first_at == second_at or not wanted:
         return None
+    if not passages[first_at].sentences or not passages[second_at].sentences:
+        return None  # a passage with no sentence ("[1]") says nothing either way
     lacking = [i for i in (first_at, second_at) if not all(_said(w, _opening_stems(passages[i])) for w in wanted)]
     shown = lacking[0] if lacking else first_at
     return ShortAnswer("no" if lacking else "yes", passages[shown].sentences[0].text, shown + 1, 1.0)

@@ -239,3 +239,35 @@ def test_the_second_name_ends_where_the_best_matching_title_ends():
     assert split_name("Fred Niblo actors", PLAYERS) == ("Fred Niblo", "actors")
     assert split_name("Ray Ruffels tennis players", PLAYERS) == ("Ray Ruffels", "tennis players")
     assert split_name("Serena Williams players", PLAYERS) == ("", "Serena Williams players")
+
+
+def test_a_question_longer_than_any_comparison_is_not_read():
+    """Catches the bound going: the patterns' nested lazy groups took 72 s on a 10,000-character question,
+    holding the server's interpreter lock (every tenant waited)."""
+    assert parse_comparison("Who was born first, " + "Ann " * 100 + "or Bea?") is None
+    assert parse_comparison("Who was born first, Ann or Bea?") is not None
+
+
+def test_an_older_thing_that_is_not_a_person_is_compared_by_its_first_date_not_a_birth():
+    found = parse_comparison("Which university is older, Uppsala University or Lund University?")
+    assert found is not None and found.measure is Measure.FIRST_DATE
+    person = parse_comparison("Who is older, Carrie Akre or Shifty Shellshock?")
+    assert person is not None and person.measure is Measure.BIRTH
+
+
+def test_a_passage_without_a_sentence_gives_no_both_answer_and_no_error():
+    """Catches reading the first sentence of a passage that has none (`[1]` as a whole text): a 500."""
+    passages = [TitledPassage("Vogue", ()), _passage("Time", "Time is an American news magazine.")]
+    assert answer_comparison("Are Vogue and Time both magazines?", passages) is None
+
+
+def test_a_year_before_christ_is_no_date_to_compare():
+    """Catches "1540 BC" read as the year 1540: Thutmose I would be born after Ramesses II."""
+    assert birth_date("Thutmose I (born 1540 BC) was a pharaoh.") is None
+    assert birth_date("Thutmose I (born 1540 B.C.E.) was a pharaoh.") is None
+    assert birth_date("Lund (born 1540) was a town.") == When(1540)
+    passages = [
+        _passage("Thutmose I", "Thutmose I (born 1540 BC) was a pharaoh."),
+        _passage("Ramesses II", "Ramesses II (born 1303 BC) was a pharaoh."),
+    ]
+    assert answer_comparison("Who was born first, Thutmose I or Ramesses II?", passages) is None
