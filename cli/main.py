@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"memrag: invalid settings — {settings_problems(exc)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug of ours: one line, no traceback naming our files (MEMRAG_DEBUG=1 shows it)
+        if os.environ.get("MEMRAG_DEBUG") == "1":
+            raise
+        print(f"memrag: internal error ({type(exc).__name__}); rerun with MEMRAG_DEBUG=1 for details", file=sys.stderr)
+        return 1
 
 
 def settings_problems(exc: ValidationError) -> str:

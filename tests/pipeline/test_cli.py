@@ -69,3 +69,20 @@ def test_ingest_of_more_documents_than_the_queue_holds_waits_for_room_and_adds_t
     corpus.write_text("\n".join(rows) + "\n")
     assert main(["ingest", str(corpus)]) == 0
     assert "added 20, unchanged 0, skipped 0" in capsys.readouterr().out
+
+
+def test_an_internal_error_is_one_line_without_a_traceback_unless_asked_for(tmp_path, monkeypatch, capsys):
+    """Catches a bug of ours reaching the user as a traceback that names our files and paths."""
+    monkeypatch.setenv("MEMRAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MEMRAG_DEBUG", raising=False)
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError(str(tmp_path / "secret"))
+
+    monkeypatch.setattr("memrag.cli.main.open_engine", broken)
+    assert main(["ask", "Who is there?"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("memrag: internal error (KeyError)") and str(tmp_path) not in err and "Traceback" not in err
+    monkeypatch.setenv("MEMRAG_DEBUG", "1")
+    with pytest.raises(KeyError):
+        main(["ask", "Who is there?"])
