@@ -15,7 +15,6 @@ from memrag.memory.retrieval.fusion import Evidence, QuerySignals
 from memrag.memory.retrieval.ordering import order_passages
 from memrag.memory.retrieval.seeds import entity_seed_weights, min_max, passage_seed_weights
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.storage.records import fact_from
 from memrag.memory.types import RetrievalMode, ScoredFact, Seed
 
 NO_PROVENANCE: tuple[tuple[ScoredFact, ...], tuple[Seed, ...]] = ((), ())
@@ -117,11 +116,12 @@ class Retriever:
         by 0.01 at the median, and recall at k = 1, 2, 5, 10 is unchanged (benchmarks/bench_query_cost.py).
         """
         [hits] = self._store.nearest(self._store.facts, query_vector[None, :], k, with_payload=True)
-        if not hits:
+        found = self._store.fact_hits(hits)  # a fact the store cannot decode is quarantined, not fatal
+        if not found:
             return []
-        scores = np.array([h.score for h in hits])
-        scaled = min_max(scores, min(low, float(scores.min())) if low is not None else None, hits[0].score)
-        return [ScoredFact(fact_from(h.payload or {}), float(s)) for h, s in zip(hits, scaled, strict=True)]
+        scores = np.array([score for _, score in found])
+        scaled = min_max(scores, min(low, float(scores.min())) if low is not None else None, found[0][1])
+        return [ScoredFact(fact, float(s)) for (fact, _), s in zip(found, scaled, strict=True)]
 
     def _dense_seeds(self, query_vector: np.ndarray, n: int) -> DenseSeeds:
         """Top-n passages of the graph by cosine (ids and nodes via the graph, no payload read), and the

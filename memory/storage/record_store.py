@@ -101,6 +101,12 @@ class RecordStore:
     def get_facts(self, ids: Sequence[str]) -> list[Fact]:
         return list(self._decoded("facts", self.facts.get(ids), records.fact_from))
 
+    def fact_hits(self, hits: Sequence[VectorHit]) -> list[tuple[Fact, float]]:
+        """Each hit's fact (read from its payload) and score; a hit that does not decode is quarantined."""
+        return [
+            (fact, hit.score) for hit in hits for fact in self._decoded("facts", [hit.payload or {}], records.fact_from)
+        ]
+
     def existing_entity_ids(self, ids: Sequence[str]) -> set[str]:
         return {str(p["id"]) for p in self.entities.get(ids) if UNREADABLE not in p}
 

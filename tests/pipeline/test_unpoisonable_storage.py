@@ -13,7 +13,7 @@ from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import VectorRecord
 from memrag.memory.types import DocumentInput
 from memrag.memory.validation import MAX_METADATA_DEPTH
-from tests.helpers import make_engine, record_count
+from tests.helpers import extractions, make_engine, record_count
 
 GOOD = DocumentInput(text="Ada Lovelace wrote the first program.", id="ada", title="Ada")
 OTHER = DocumentInput(text="Grace Hopper built the first compiler.", id="grace")
@@ -105,4 +105,23 @@ def test_a_malformed_record_is_quarantined_and_logged_without_its_content(tmp_pa
     engine.close()
     reopened = make_engine(tmp_path)  # opening meets it again: skipped, counted, nothing swept
     assert reopened.quarantined == 1 and [d.id for d in reopened.list_documents()] == ["ada"]
+    reopened.close()
+
+
+def test_a_fact_the_store_cannot_decode_is_quarantined_and_its_namespace_still_opens(tmp_path):
+    """Catches a reopen that looks up every fact a passage names: one undecodable fact made the
+    namespace impossible to open (KeyError while rebuilding the graph)."""
+    table = {OTHER.text: [("Grace Hopper", "built", "first compiler")]}
+    engine = make_engine(tmp_path, extractions(table))
+    engine.add([GOOD, OTHER])
+    victim = next(iter(engine.store.facts.scroll()))
+    vector = engine.store.facts.vectors([victim["id"]])[victim["id"]]
+    engine.store.facts.upsert([VectorRecord(victim["id"], vector, {"id": victim["id"]})])  # no subject, no object
+    stored = record_count(engine.store.facts)
+    engine.close()
+    reopened = make_engine(tmp_path, extractions(table))
+    assert reopened.quarantined == 1 and {d.id for d in reopened.list_documents()} == {"ada", "grace"}
+    assert reopened.retrieve("Who wrote the first program?", RetrievalParams()).hits[0].doc_id == "ada"
+    assert record_count(reopened.store.facts) == stored  # quarantined where it lies, not swept
+    assert reopened.retrieve("Who built the first compiler?", RetrievalParams()).hits[0].doc_id == "grace"
     reopened.close()
