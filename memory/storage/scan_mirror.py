@@ -43,12 +43,15 @@ class VectorCopy:
         return len(self.ids) * self.matrix.shape[1] * 4
 
     def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Each id's row set to its unit vector: rows of known ids overwritten, new ids appended."""
         units = unit_rows(vectors)
-        for record_id, vector in zip(ids, units, strict=True):
-            row = self._row.get(record_id)
-            if row is None:
-                row = self._append(record_id)
-            self.matrix[row] = vector
+        last = {record_id: i for i, record_id in enumerate(ids)}  # an id given twice: its last vector
+        known = [(self._row[record_id], i) for record_id, i in last.items() if record_id in self._row]
+        if known:
+            self.matrix[[row for row, _ in known]] = units[[i for _, i in known]]
+        fresh = [(record_id, units[i]) for record_id, i in last.items() if record_id not in self._row]
+        if fresh:
+            self._append(fresh)
 
     def remove(self, ids: Sequence[str]) -> None:
         for record_id in ids:
@@ -86,16 +89,17 @@ class VectorCopy:
             previous = matrix @ query
             yield previous
 
-    def _append(self, record_id: str) -> int:
-        row = len(self.ids)
-        if row == len(self.matrix):
-            grown = np.zeros((max(64, 2 * row), self.matrix.shape[1]), dtype=np.float32)
-            grown[:row] = self.matrix[:row]
+    def _append(self, rows: list[tuple[str, np.ndarray]]) -> None:
+        start, end = len(self.ids), len(self.ids) + len(rows)
+        if end > len(self.matrix):
+            grown = np.zeros((max(64, 2 * end), self.matrix.shape[1]), dtype=np.float32)
+            grown[:start] = self.matrix[:start]
             self.matrix = grown
-        self.ids.append(record_id)
-        self.points.append(point_uuid(record_id))
-        self._row[record_id] = row
-        return row
+        self.matrix[start:end] = np.stack([vector for _, vector in rows])
+        new_ids = [record_id for record_id, _ in rows]
+        self.ids.extend(new_ids)
+        self.points.extend(point_uuid(record_id) for record_id in new_ids)
+        self._row.update(zip(new_ids, range(start, end), strict=True))
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
