@@ -69,3 +69,20 @@ def test_new_collections_store_the_segment_cap(tmp_path):
     config = json.loads((tmp_path / "things" / "edge_config.json").read_text())
     assert config["optimizers"]["max_segment_size"] == edge.MAX_SEGMENT_KB
     store.close()
+
+
+def test_writes_hand_the_collections_pages_back_every_so_many_records_and_after_each_optimise(tmp_path, monkeypatch):
+    """Catches the store never calling `page_out` (the peak-RSS figures rest on these calls), or calling
+    it on another folder than its collection's."""
+    released: list[Path] = []
+    monkeypatch.setattr(edge, "page_out", lambda root: released.append(root) or 0)
+    store = edge.EdgeStore(tmp_path, optimize_every=10**9)
+    index = store.open_index("things", DIM)
+    vectors = np.random.default_rng(3).standard_normal((edge.PAGE_OUT_EVERY, DIM)).astype(np.float32)
+    index.upsert([VectorRecord(f"r{i}", v, {}) for i, v in enumerate(vectors[:-1])])
+    assert released == []  # one record short of the bound
+    index.upsert([VectorRecord("last", vectors[-1], {})])
+    assert released == [tmp_path / "things"]
+    index.optimize()
+    assert released == [tmp_path / "things"] * 2
+    store.close()
