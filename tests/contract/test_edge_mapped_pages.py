@@ -75,7 +75,12 @@ def test_writes_hand_the_collections_pages_back_every_so_many_records_and_after_
     """Catches the store never calling `page_out` (the peak-RSS figures rest on these calls), or calling
     it on another folder than its collection's."""
     released: list[Path] = []
-    monkeypatch.setattr(edge, "page_out", lambda root: released.append(root) or 0)
+
+    def spy(root: Path) -> int:
+        released.append(root)
+        return 0
+
+    monkeypatch.setattr(edge, "page_out", spy)
     store = edge.EdgeStore(tmp_path, optimize_every=10**9)
     index = store.open_index("things", DIM)
     vectors = np.random.default_rng(3).standard_normal((edge.PAGE_OUT_EVERY, DIM)).astype(np.float32)
