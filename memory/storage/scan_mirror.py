@@ -15,7 +15,7 @@ the unit vectors as Qdrant stores them (same top hits; scores within 1e-7 of Qdr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -119,13 +119,13 @@ class MirroredIndex:
         self._copy: VectorCopy | None = None
 
     def upsert(self, records: Sequence[VectorRecord]) -> None:
-        self._inner.upsert(records)
+        self._written(lambda: self._inner.upsert(records))
         if self._copy is not None and records:
             self._copy.put([r.id for r in records], np.stack([r.vector for r in records]))
             self._drop_if_too_big()
 
     def delete(self, ids: Sequence[str]) -> None:
-        self._inner.delete(ids)
+        self._written(lambda: self._inner.delete(ids))
         if self._copy is not None:
             self._copy.remove(ids)
 
@@ -216,6 +216,15 @@ class MirroredIndex:
             if stored:
                 copy.put(list(stored), np.stack(list(stored.values())))
         return copy
+
+    def _written(self, write: Callable[[], None]) -> None:
+        """Runs a write on the wrapped index; one that fails may have stored a part: the copy is let
+        go (reloaded by the next exact search) rather than left behind the store."""
+        try:
+            write()
+        except BaseException:
+            self._copy = None
+            raise
 
     def _drop_if_too_big(self) -> None:
         if self._copy is not None and self._copy.nbytes > self._max_bytes:

@@ -79,3 +79,31 @@ def test_filtered_and_hnsw_searches_go_to_edge(edge):
     assert not mirror.mirrored  # a filtered search does not load the copy
     assert mirror.search_points(q, 5, ef=64) == edge.search_points(q, 5, ef=64)
     assert not mirror.mirrored
+
+
+class RefusingIndex:
+    """Stores nothing and fails every write, as a full disk would (everything else from `inner`)."""
+
+    def __init__(self, inner: EdgeIndex) -> None:
+        self.inner, self.refuse = inner, False
+
+    def upsert(self, records):
+        if self.refuse:
+            self.inner.upsert(records[:1])  # a part landed before the failure
+            raise OSError("no space left")
+        self.inner.upsert(records)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_a_failed_write_lets_the_copy_go_and_the_next_search_sees_the_store(edge):
+    refusing = RefusingIndex(edge)
+    mirror = MirroredIndex(refusing, DIM)
+    mirror.upsert(_records(0, 50, seed=1))
+    mirror.search_points(_queries(3)[:1], 5, exact=True)
+    refusing.refuse = True
+    with pytest.raises(OSError):
+        mirror.upsert(_records(50, 10, seed=6))
+    assert not mirror.mirrored
+    _assert_same_answers(mirror, edge)  # r50, the part that landed, is found
