@@ -8,7 +8,7 @@ grow with the size of the memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,8 +19,14 @@ from memrag.memory.indexing.heap import TrimSchedule, limit_arenas
 from memrag.memory.indexing.prepare import AddReport, content_hash, identify
 from memrag.memory.indexing.synonyms import SEARCH_MARGIN, batch_neighbours, merge_neighbours, rescore
 from memrag.memory.params import IndexParams
+from memrag.memory.ports import VectorHit
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import DocumentInput, Entity, Fact, Passage
+
+# Queries per synonym search: Edge holds a whole batch's working memory at once. 2,300 new entities of
+# a 2Wiki batch against its 59k stored ones, exact: peak RSS +365 MB in one search, +136 MB in
+# chunks of 256, +106 MB in chunks of 64 (the same 23,522 hits, 7.0-7.7 CPU-s each way).
+SYNONYM_SEARCH_CHUNK = 256
 
 
 class Indexer:
@@ -82,14 +88,26 @@ class Indexer:
         if len(rows):
             eligible_ids = [ids[r] for r in rows]
             in_batch = batch_neighbours(vectors[rows], p.synonym_threshold, p.synonym_max_neighbours)
-            hits = self._store.search_synonym_candidates(
-                vectors[rows], p.synonym_max_neighbours, p.synonym_threshold - SEARCH_MARGIN
+            threshold = p.synonym_threshold - SEARCH_MARGIN
+            hits = in_chunks(
+                lambda chunk: self._store.search_synonym_candidates(chunk, p.synonym_max_neighbours, threshold),
+                vectors[rows],
             )
             stored = rescore(vectors[rows], hits, self._store.entities.vectors(sorted({h.id for r in hits for h in r})))
             merged = merge_neighbours(eligible_ids, in_batch, stored, p.synonym_threshold, p.synonym_max_neighbours)
             synonyms = dict(zip(eligible_ids, merged, strict=True))
         entities = [Entity(e, names[e], synonyms.get(e, ())) for e in ids]
         return entities, eligible
+
+
+def in_chunks(
+    search: Callable[[np.ndarray], list[list[VectorHit]]], vectors: np.ndarray, size: int = SYNONYM_SEARCH_CHUNK
+) -> list[list[VectorHit]]:
+    """`search`'s hits for every vector, in the vectors' order, asked for at most `size` vectors at a time."""
+    hits: list[list[VectorHit]] = []
+    for start in range(0, len(vectors), size):
+        hits += search(vectors[start : start + size])
+    return hits
 
 
 def apply_to_graph(
