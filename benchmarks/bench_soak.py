@@ -6,9 +6,11 @@ so that every passage is new text to embed and extract). They go through `LocalJ
 embedded API sends them: jobs of `--every` documents, each in slices of 16, chunked, extracted by
 spaCy (offline extractor), embedded by MiniLM on ONNX Runtime (empty embedding cache in a fresh data
 directory: a repeated text is served by the cache, as in use), written to Qdrant Edge and the graph.
-Every `--every` passages it prints the resident size now and at peak (sampled every 0.2 s), how
-much of it is anonymous memory and how much mapped files (the store's memory-mapped segments), and
-the throughput of that stretch and overall.
+Every `--every` passages it prints the rounds that stretch covered (round 0: texts extracted, and
+embedded unless the cache has them, for the first time; later rounds hit the extraction and embedding
+caches), the resident size now and at peak (sampled every 0.2 s), how much of it is anonymous memory
+and how much mapped files (the store's memory-mapped segments), and the throughput of that stretch
+and overall.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m benchmarks.bench_soak [--passages 50000] [--every 5000]
 """
@@ -95,8 +97,12 @@ def soak(settings: Settings, rows: list[tuple[str, str, str]], args: argparse.Na
     engine = open_engine(settings, "soak", embedder=embedder, extractor=llm.extractor)
     jobs = LocalJobs(lambda namespace: engine)
     sampler = PeakSampler()
-    print(f"{'passages':>9} {'RSS MB':>7} {'peak':>7} {'anon':>7} {'files':>7} {'docs/s':>7} {'overall':>8}")
-    print(f"{0:>9,} {resident_mb()['rss']:>7.0f}")
+    cache = f"embedding cache {settings.embedding_cache}" if settings.embedding_cache else "empty embedding cache"
+    print(f"{len(rows):,} distinct passages, sent round after round; {cache}")
+    print(
+        f"{'passages':>9} {'rounds':>7} {'RSS MB':>7} {'peak':>7} {'anon':>7} {'files':>7} {'docs/s':>7} {'overall':>8}"
+    )
+    print(f"{0:>9,} {'':>7} {resident_mb()['rss']:>7.0f}")
     started = time.perf_counter()
     done = 0
     try:
@@ -106,9 +112,10 @@ def soak(settings: Settings, rows: list[tuple[str, str, str]], args: argparse.Na
             done += run_job(jobs, documents(rows, done, count, args.distinct_texts))
             now, mem = time.perf_counter(), resident_mb()
             rate, overall = count / (now - stretch), done / (now - started)
+            rounds = f"{(done - count) // len(rows)}-{(done - 1) // len(rows)}"  # round 0: texts seen first
             print(
-                f"{done:>9,} {mem['rss']:>7.0f} {sampler.peak:>7.0f} {mem['anon']:>7.0f} {mem['file']:>7.0f} "
-                f"{rate:>7.1f} {overall:>8.1f}",
+                f"{done:>9,} {rounds:>7} {mem['rss']:>7.0f} {sampler.peak:>7.0f} {mem['anon']:>7.0f} "
+                f"{mem['file']:>7.0f} {rate:>7.1f} {overall:>8.1f}",
                 flush=True,
             )
     finally:
