@@ -3,8 +3,8 @@
 A key for namespace A asking for anything of namespace B gets the same 404 as for a namespace
 that does not exist: nothing tells it whether B exists.
 
-Each sync dependency costs a trip through the thread pool (about a tenth of a request's
-GIL-held time for three, in `benchmarks/load_api.py --profile --gil`): the routes that answer
+Each sync dependency costs a trip through the thread pool (solving the ask route's two took 10 % of
+the GIL-held samples of `benchmarks/load_api.py --profile --gil`): the routes that answer
 questions are async and resolve the caller and its scope in the same one trip as their work
 (`in_scope`); `ScopeDep` takes two (`caller`, then the namespace and its engine together).
 """
