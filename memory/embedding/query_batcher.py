@@ -96,14 +96,22 @@ class QueryBatcher:
             return batch
 
     def _run(self, batch: list[_Request]) -> None:
-        """One call of the inner embedder for `batch`; each request gets its rows, or the error."""
+        """One call of the inner embedder for `batch`; each request gets its rows, or its own error:
+        a failed shared call is retried one request at a time, so one caller's bad text (another
+        tenant's, perhaps) fails that caller alone."""
         try:
             vectors = self._inner.embed([text for r in batch for text in r.texts])
             start = 0
             for request in batch:
                 request.vectors = vectors[start : start + len(request.texts)]
                 start += len(request.texts)
-        except BaseException as exc:  # every caller of the batch sees the failure, none waits forever
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:
+                for request in batch:
+                    self._run_alone(request)
+        except BaseException as exc:  # interrupted: every caller of the batch sees it, none waits forever
             for request in batch:
                 request.error = exc
         finally:
@@ -113,3 +121,11 @@ class QueryBatcher:
                     request.done = True
                 self._running = False
                 self._changed.notify_all()
+
+    def _run_alone(self, request: _Request) -> None:
+        try:
+            request.vectors = self._inner.embed(request.texts)
+        except BaseException as exc:
+            request.error = exc
+        finally:
+            self.calls += 1

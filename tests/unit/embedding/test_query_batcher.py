@@ -97,14 +97,20 @@ def test_a_call_holds_at_most_max_texts_and_the_queue_is_served_in_order() -> No
     assert inner.calls == [QUESTIONS[:1], QUESTIONS[1:4], QUESTIONS[4:7], QUESTIONS[7:]]
 
 
-def test_a_failed_call_fails_each_of_its_callers_and_the_next_callers_are_still_served() -> None:
+def test_a_failed_shared_call_fails_only_the_caller_whose_text_fails_and_the_next_callers_are_served() -> None:
+    """Catches one caller's bad text (another tenant's: the batcher is shared) failing every question
+    that happened to share its call."""
     inner = GatedEmbedder(poison=QUESTIONS[3])
     batcher = QueryBatcher(inner)
     futures = _pile_up(batcher, inner, QUESTIONS[:5])
-    futures[0].result(timeout=10)
-    for future in futures[1:]:
-        with pytest.raises(ModelError, match="the model failed"):
-            future.result(timeout=10)
+    expected = HashEmbedder().embed(QUESTIONS[:5])
+    for row, future in enumerate(futures):
+        if row == 3:
+            with pytest.raises(ModelError, match="the model failed"):
+                future.result(timeout=10)
+        else:
+            np.testing.assert_array_equal(future.result(timeout=10)[0], expected[row])
+    assert inner.calls == [QUESTIONS[:1], QUESTIONS[1:5], *([q] for q in QUESTIONS[1:5])]  # shared, then alone
     after = _asking(batcher, QUESTIONS[6]).result(timeout=10)
     np.testing.assert_array_equal(after, HashEmbedder().embed([QUESTIONS[6]]))
 
