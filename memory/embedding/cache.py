@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.ports import Embedder
 from memrag.memory.storage.sqlite import SqliteFile
 
@@ -15,26 +16,12 @@ _LOOKUP_CHUNK = 500
 _SCHEMA = "CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
 
 
-class CachedEmbedder:
+class CachedEmbedder(WrappingEmbedder):
     """Wraps an embedder; duplicate texts in a call and texts seen before cost nothing."""
 
     def __init__(self, inner: Embedder, path: Path | None) -> None:
-        self._inner = inner
-        self._db = SqliteFile(
-            path, ["CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"]
-        )
-
-    @property
-    def inner(self) -> Embedder:
-        return self._inner
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
+        super().__init__(inner)
+        self._db = SqliteFile(path, [_SCHEMA])
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self._inner.name}\x1f{text}".encode()).hexdigest()

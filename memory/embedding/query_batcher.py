@@ -20,6 +20,7 @@ from typing import cast
 
 import numpy as np
 
+from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.ports import Embedder
 
 
@@ -33,14 +34,14 @@ class _Request:
     done: bool = False
 
 
-class QueryBatcher:
+class QueryBatcher(WrappingEmbedder):
     """An `Embedder` whose concurrent `embed` calls are merged into calls of `inner` of at most
     `max_texts` texts (a single caller with more runs alone); one call of `inner` at a time."""
 
     def __init__(self, inner: Embedder, max_texts: int = 64) -> None:
         if max_texts < 1:
             raise ValueError(f"max_texts must be at least 1, got {max_texts}")
-        self._inner = inner
+        super().__init__(inner)
         self._max_texts = max_texts
         self._pending: list[_Request] = []
         self._running = False
@@ -52,18 +53,6 @@ class QueryBatcher:
         """Callers whose texts are queued behind the running call."""
         with self._changed:
             return len(self._pending)
-
-    @property
-    def inner(self) -> Embedder:
-        return self._inner
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
