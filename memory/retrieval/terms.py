@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD = re.compile(r"\w+")
@@ -19,6 +20,7 @@ STOP = frozenset(_STOP_WORDS.split(" "))
 _SUFFIXES = ("ing", "ed", "es", "er", "s")
 
 
+@functools.lru_cache(maxsize=1 << 15)  # words recur across passages and answers; ~3 MB when full
 def stem(word: str) -> str:
     """A crude stem: one common suffix off ("stands" → "stand"), then the first letters."""
     lowered = word.lower()
