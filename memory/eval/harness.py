@@ -65,13 +65,13 @@ def answer_all(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[s
         latencies.add(False, seconds)
         modes[retrieval.mode] = modes.get(retrieval.mode, 0) + 1
         memrag.append([texts.get(h.passage_id, h.passage_id) for h in retrieval.hits])
-        if options.read:  # the reader sees the top k of the same retrieval
+        baseline, seconds = timed_retrieve(engine, q.question, replace(params, strategy="dense"))
+        latencies.add(True, seconds)  # timed right after memrag's, as bench_query_cost times them
+        dense.append([texts.get(h.passage_id, h.passage_id) for h in baseline.hits])
+        if options.read:  # the reader sees the top k of the same retrieval, after both are timed
             answer = engine.reader.answer(q.question, retrieval.hits[: options.params.top_k], retrieval.dense_top)
             em.append(exact_match(answer.plain, q.answers))  # scored without its [n] citation markers
             f1.append(token_f1(answer.plain, q.answers))
-        baseline, seconds = timed_retrieve(engine, q.question, replace(params, strategy="dense"))
-        latencies.add(True, seconds)
-        dense.append([texts.get(h.passage_id, h.passage_id) for h in baseline.hits])
     golds = [set(q.gold) for q in dataset.questions]
     reading = {"em": float(np.mean(em)), "f1": float(np.mean(f1)), "reader": engine.reader.name} if em else {}
     return {
