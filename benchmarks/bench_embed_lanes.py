@@ -104,10 +104,12 @@ def main() -> None:
         for round_number in range(args.rounds):
             a_wall, a_cpu = timed(lambda: embed_with([shared], embedder, texts, pool))
             b_wall, b_cpu = timed(lambda: embed_with([first, second], embedder, texts, pool))
+            c_wall, c_cpu = timed(lambda: embed_with([first, first], embedder, texts, pool))
             print(
                 f"round {round_number + 1} (load {os.getloadavg()[0]:.1f}): one session x2 threads "
                 f"{a_wall:.2f} s wall {a_cpu:.2f} s CPU | two sessions x1 {b_wall:.2f} s wall {b_cpu:.2f} s CPU "
-                f"= {b_wall / a_wall:.2f}x wall {b_cpu / a_cpu:.2f}x CPU"
+                f"= {b_wall / a_wall:.2f}x wall {b_cpu / a_cpu:.2f}x CPU | one x1 session run by both threads "
+                f"{c_wall / a_wall:.2f}x wall {c_cpu / a_cpu:.2f}x CPU"
             )
 
 

@@ -3,9 +3,11 @@
 2,000 documents (MuSiQue passages, then 2Wiki ones) go through in-process jobs (the embedded
 mode: slices of 16 documents, each chunked, extracted by spaCy, embedded by MiniLM on ONNX
 Runtime, and written) into a fresh data directory with an empty embedding cache. Each run given
-indexes the same documents in turn, named GRAPH or GRAPH+ahead: GRAPH is the ONNX graph (plain:
+indexes the same documents in turn, named GRAPH[+lanes][+ahead]: GRAPH is the ONNX graph (plain:
 the default fp32 export; fused: fp32 with ONNX Runtime's transformer fusions; int8: per-channel
-weights), +ahead lets the job thread have the next slice parsed on a helper thread while it
+weights), +lanes shares each embedding call's batches among `--threads` threads on one single-threaded session
+(`OnnxEmbedder(lanes=N)`) instead of one session splitting each batch over `--threads` threads;
++ahead lets the job thread have the next slice parsed on a helper thread while it
 embeds and writes (`LocalJobs(extract_ahead=True)`, `memory/indexing/ahead.py`; off by default). Each
 prints its throughput and where the time went (extraction on both threads, embedding, and the
 rest: store writes, synonym search, graph), then the throughputs side by side.
@@ -40,7 +42,12 @@ from memrag.memory.types import DocumentInput, Extraction
 from memrag.memory.wiring import open_engine
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-RUNS = [f"{graph}{ahead}" for graph in ("plain", "fused", "int8") for ahead in ("", "+ahead")]
+RUNS = [
+    f"{graph}{lanes}{ahead}"
+    for graph in ("plain", "fused", "int8")
+    for lanes in ("", "+lanes")
+    for ahead in ("", "+ahead")
+]
 
 
 class TimedSpacy(SpacyExtractor):
@@ -108,7 +115,7 @@ def main() -> None:
 def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path | None) -> tuple[float, float]:
     """Index `docs` into a fresh data directory; print the split and return documents per second and
     the CPU seconds the process spent (all threads; the figure the machine's load moves least)."""
-    graph, ahead = run.partition("+")[0], run.endswith("+ahead")
+    graph, ahead, lanes = run.partition("+")[0], run.endswith("+ahead"), "+lanes" in run
     with tempfile.TemporaryDirectory(prefix="memrag-ingest-") as scratch:
         settings = Settings(data_dir=Path(scratch), embedding_threads=threads)
         model = OnnxEmbedder(
@@ -117,6 +124,7 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
             quantize=graph == "int8",
             threads=threads,
             fused=graph == "fused",
+            lanes=threads if lanes else 1,
         )
         cached = CachedEmbedder(model, Path(scratch) / "embeddings.sqlite")
         timed = TimedSpacy()
@@ -135,6 +143,7 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
         )
         engine.close()
         cached.close()
+        model.close()
     print(f"{run}: {done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
     print(f"passages {passages}, entities {entities}, facts {facts}")
     print(f"total {elapsed:.1f} s -> {done.indexed / elapsed:.1f} documents/s")

@@ -23,12 +23,14 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from memrag.memory.embedding.lanes import Lanes
 from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.errors import ModelError
 from memrag.memory.extraction.spacy_import import import_torch
@@ -159,7 +161,11 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: i
 
 class OnnxEmbedder:
     """Unit vectors from an ONNX export of the model; `quantize` gives the int8 variant, `fused`
-    (fp32 only) the graph rewritten with fused operators instead of the plain export."""
+    (fp32 only) the graph rewritten with fused operators instead of the plain export.
+
+    With `lanes` > 1, a call of several batches (ingestion's) is shared by that many threads, each
+    running whole batches on one single-threaded session made on first need (~117 MB more): the
+    same batches, so the same vectors; a call of one batch (a query) runs on the main session."""
 
     def __init__(
         self,
@@ -170,6 +176,7 @@ class OnnxEmbedder:
         fused: bool = False,
         batch_size: int = 256,
         token_budget: int = 1024,
+        lanes: int = 1,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -191,6 +198,9 @@ class OnnxEmbedder:
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         path = _graph_file(model_dir, export_dir, "int8" if quantize else "fused" if fused else "plain")
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._graph_path, self._lanes = path, Lanes(lanes)
+        self._lane_session: Any = None
+        self._lane_lock = threading.Lock()
         # fp32 ONNX, fused or not, gives the torch model's vectors (cosine > 0.99999): same name, same cache entries
         self._name = f"{model}+onnx-int8-per-channel" if quantize else model
         self._batch_size = batch_size
@@ -209,11 +219,33 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
-        for rows in token_budget_batches(lengths, self._token_budget, self._batch_size):
-            out[rows] = self._embed_batch([encodings[i].ids for i in rows])
+        batches = token_budget_batches(lengths, self._token_budget, self._batch_size)
+        session = self._session if len(batches) < 2 or self._lanes.count < 2 else self._one_thread_session()
+
+        def embed_rows(rows: list[int]) -> None:
+            out[rows] = self._embed_batch(session, [encodings[i].ids for i in rows])
+
+        self._lanes.run(batches, embed_rows)  # each batch writes its own rows
         return out
 
-    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+    def close(self) -> None:
+        """End the lanes' helper threads (the sessions go with the object)."""
+        self._lanes.close()
+
+    def _one_thread_session(self) -> Any:
+        """The session the lanes share (ONNX Runtime runs concurrent calls on one session)."""
+        import onnxruntime as ort
+
+        with self._lane_lock:
+            if self._lane_session is None:
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = 1
+                self._lane_session = ort.InferenceSession(
+                    str(self._graph_path), options, providers=["CPUExecutionProvider"]
+                )
+            return self._lane_session
+
+    def _embed_batch(self, session: Any, token_ids: list[list[int]]) -> np.ndarray:
         width = max(len(ids) for ids in token_ids)
         input_ids = np.zeros((len(token_ids), width), dtype=np.int64)
         mask = np.zeros_like(input_ids)
@@ -221,7 +253,7 @@ class OnnxEmbedder:
             input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
         feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-        hidden = np.asarray(self._session.run(["last_hidden_state"], feeds)[0])
+        hidden = np.asarray(session.run(["last_hidden_state"], feeds)[0])
         pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -1,0 +1,23 @@
+"""The ONNX embedder with lanes: a call's batches shared by two threads give the one-session vectors."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from memrag.memory.embedding.onnx import OnnxEmbedder
+from tests.pipeline.test_int8_embedder import MODEL, texts_of_the_fixture
+
+pytestmark = pytest.mark.model
+
+
+def test_lanes_give_each_text_the_vector_one_session_gives_it(model_cache: Path) -> None:
+    export_dir = model_cache.parent / "onnx" / MODEL
+    one = OnnxEmbedder(MODEL, export_dir, quantize=False, threads=2)
+    two = OnnxEmbedder(MODEL, export_dir, quantize=False, threads=2, token_budget=64, lanes=2)
+    texts = texts_of_the_fixture()  # passages, entity names and facts: many small batches of 64 tokens
+    found = two.embed(texts)
+    two.close()
+    assert two._lane_session is not None  # the call did run in lanes
+    assert np.abs(found - one.embed(texts)).max() < 1e-5
+    assert np.allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-5)
