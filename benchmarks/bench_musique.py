@@ -91,6 +91,7 @@ def make_parts(args: argparse.Namespace, precision: str, settings: Settings) -> 
         quantize=precision == "int8",
         threads=args.threads,
         fused=precision == "fused",
+        lanes=args.threads,  # as memory/wiring.py makes it: a call's batches on `threads` threads at once
     )
     return CachedEmbedder(inner, settings.embedding_cache), extractor
 
