@@ -14,10 +14,12 @@ With `extract_ahead`, extraction overlaps embedding: before the thread runs a sl
 the slice that comes next (the next namespace's turn, or the same job's next slice) and has the
 engine's preparer extract it on a helper thread (`memory/indexing/ahead.py`) while this slice is
 embedded and written. Writes stay on this thread and in the same order; a wrong guess costs only
-the helper's work. It is off by default until measured on a quiet machine: on 2 cores shared at
-load 12-16, `benchmarks/bench_ingest.py --threads 1 --runs plain plain+ahead` gave 0.82x (400
-documents) in one run and 1.73x (200) in the next; it can only pay where a core is idle while
-embedding runs (ONNX Runtime holds 73% of the job thread's samples, spaCy ~15%).
+the helper's work. It is off by default: it has not been faster side by side. At load 12-16,
+`benchmarks/bench_ingest.py --threads 1 --runs plain plain+ahead` gave 0.82x (400 documents) and
+1.73x (200); with embedding lanes (both cores busy embedding), `--docs 160 --runs plain plain+ahead
+plain plain+ahead` 1.00x and 1.02x at load 10, and `--docs 400 --runs plain plain+lanes
+plain+lanes+ahead plain plain+lanes` 0.76x against plain+lanes at load 4-5. It can only pay where a
+core is idle while embedding runs, and the lanes now keep both busy.
 
 Jobs are numbered per namespace at submission and pass the same per-document order as the
 Redis writer (`ordering.py`); within a namespace jobs run first in, first out, one at a time,

@@ -13,7 +13,10 @@ length and batched by a token budget, so that padding stays small (3.5% of the t
 int8 is not the default (`memory/wiring.py` asks for fp32): it halves embedding time, but on
 musique-100 with the recorded triples it moved recall@1/2/5/10 by −0.008/−0.013/−0.020/+0.009
 (`benchmarks/bench_musique.py --precision fp32 int8`), and since activations are scaled per batch,
-a text's vector depends on its batch-mates (cosine 0.979 at worst, alone vs in a batch).
+a text's vector depends on its batch-mates (cosine 0.979 at worst, alone vs in a batch). Scaling
+each token's activations alone instead (batch-independent, SmoothQuant factors moved into the
+weights; `benchmarks/bench_int8_rows.py`) kept cosine 0.9993 to fp32 but still moved musique-100
+R@2/5 by −0.010 (recorded triples, 0.63x fp32's index time), so no int8 variant is built here.
 """
 
 from __future__ import annotations
