@@ -15,7 +15,9 @@ the largest difference between a text embedded alone and in its batch, and CPU s
     .venv/bin/python -m benchmarks.bench_int8_rows [--export-dir DIR] [--rounds 2] [--keep-int8 VARIANT]
 
 `--keep-int8 VARIANT` writes that variant as the export directory's `int8` graph, so that
-`benchmarks.bench_musique --export-dir DIR --precision fp32 int8` measures its recall.
+`benchmarks.bench_musique --export-dir DIR --precision fp32 int8` measures its recall. Measured:
+smooth-rows gave R@1/2/5/10 34.4 / 50.1 / 70.8 / 79.1 against fp32's 34.4 / 51.1 / 71.8 / 78.6
+(recorded triples) in 0.63x fp32's index time (load 12-15): outside the 0.005 bar, not adopted.
 """
 
 from __future__ import annotations
