@@ -12,14 +12,14 @@ mentions (every fact a passage names was read while adding it, so equal counts m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
 from memrag.memory.graph.memory_graph import MemoryGraph
 from memrag.memory.indexing.write import apply_to_graph
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.types import Fact, Passage
+from memrag.memory.types import Passage
 
 BATCH_SIZE = 2048  # passages read, and added to the graph, at a time (with their ~9 facts each)
 T = TypeVar("T")
@@ -67,15 +67,7 @@ def sweep_leftovers(store: RecordStore, graph: MemoryGraph, reopened: Reopened, 
 def _add_passages(store: RecordStore, graph: MemoryGraph, passages: list[Passage]) -> None:
     """Read these passages' facts and add the passages (with their entity pairs) to the graph."""
     facts = {f.id: f for f in store.get_facts(sorted({f for p in passages for f in p.fact_ids}))}
-    apply_to_graph(graph, [_without_missing_facts(p, facts) for p in passages], facts, ())
-
-
-def _without_missing_facts(passage: Passage, facts: dict[str, Fact]) -> Passage:
-    """The passage naming only the facts that were read: one the store quarantined (it cannot decode
-    it) or lost leaves the passage in the graph without that fact's entity pair, never a failed open."""
-    if all(f in facts for f in passage.fact_ids):
-        return passage
-    return replace(passage, fact_ids=tuple(f for f in passage.fact_ids if f in facts))
+    apply_to_graph(graph, passages, facts, ())
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -113,9 +113,11 @@ def in_chunks(
 def apply_to_graph(
     graph: MemoryGraph, passages: Sequence[Passage], facts: dict[str, Fact], entities: Sequence[Entity]
 ) -> None:
-    """Add passages (with their facts' entity pairs) and declared synonyms to the graph."""
+    """Add passages (with their facts' entity pairs) and declared synonyms to the graph. A fact missing
+    from `facts` (the store quarantined it: it cannot decode it) leaves its passage in the graph without
+    that fact's pair, never a failed open or refresh."""
     for passage in passages:
-        triples = [(f, facts[f].subject_id, facts[f].object_id) for f in passage.fact_ids]
+        triples = [(f, facts[f].subject_id, facts[f].object_id) for f in passage.fact_ids if f in facts]
         graph.add_passage(passage.id, passage.entity_ids, triples)
     for entity in entities:
         graph.declare_synonyms(entity.id, entity.synonyms)
