@@ -162,6 +162,20 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: i
     return batches
 
 
+def open_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime CPU session of the graph at `path` on `threads` threads whose idle pool threads
+    sleep instead of spinning: spinning burned CPU between calls (one query embedded: 14.5 → 7.8 ms
+    CPU) and took cores from threads with work (240 passages: 10.8 → 7.4 s CPU, 11 → 14 passages/s),
+    side by side at load 8 (`benchmarks/bench_onnx_spinning.py`)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEmbedder:
     """Unit vectors from an ONNX export of the model; `quantize` gives the int8 variant, `fused`
     (fp32 only) the graph rewritten with fused operators instead of the plain export.
@@ -181,7 +195,6 @@ class OnnxEmbedder:
         token_budget: int = 1024,
         lanes: int = 1,
     ) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model_dir = Path(resolve_model_path(model))
@@ -191,16 +204,9 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.no_padding()
-        options = ort.SessionOptions()
         # ONNX Runtime's own default was measured ~2x slower per query here than one thread per core.
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        # Idle pool threads sleep instead of spinning: spinning burned CPU between calls (one query
-        # embedded: 14.5 → 7.8 ms CPU) and took cores from threads with work (240 passages: 10.8 → 7.4 s
-        # CPU, 11 → 14 passages/s), side by side at load 8 (`benchmarks/bench_onnx_spinning.py`).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         path = _graph_file(model_dir, export_dir, "int8" if quantize else "fused" if fused else "plain")
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = open_session(path, threads or os.cpu_count() or 1)
         self._graph_path, self._lanes = path, Lanes(lanes)
         self._lane_session: Any = None
         self._lane_lock = threading.Lock()
@@ -237,15 +243,9 @@ class OnnxEmbedder:
 
     def _one_thread_session(self) -> Any:
         """The session the lanes share (ONNX Runtime runs concurrent calls on one session)."""
-        import onnxruntime as ort
-
         with self._lane_lock:
             if self._lane_session is None:
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                self._lane_session = ort.InferenceSession(
-                    str(self._graph_path), options, providers=["CPUExecutionProvider"]
-                )
+                self._lane_session = open_session(self._graph_path, 1)
             return self._lane_session
 
     def _embed_batch(self, session: Any, token_ids: list[list[int]]) -> np.ndarray:
