@@ -46,11 +46,29 @@ class Caller:
         return self.admin or self.namespace == namespace
 
 
-def caller(svc: ServicesDep, authorization: AuthorizationHeader = None) -> Caller:
+def bearer_key(authorization: str | None) -> str:
+    """The key of an `Authorization: Bearer <key>` header; 401 without one."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
-    key = key.strip()
+    return key.strip()
+
+
+async def presented_key(authorization: AuthorizationHeader = None) -> str:
+    """The bearer key, its shape checked on the event loop (no I/O, no thread-pool trip) and, as a
+    dependency, before the body is validated: a request without a key gets 401, never 422."""
+    return bearer_key(authorization)
+
+
+KeyDep = Annotated[str, Depends(presented_key)]
+
+
+def caller(svc: ServicesDep, authorization: AuthorizationHeader = None) -> Caller:
+    return caller_of(svc, bearer_key(authorization))
+
+
+def caller_of(svc: Services, key: str) -> Caller:
+    """Who holds `key`: the admin or one namespace's caller; 401 for a key nobody holds."""
     if svc.is_admin(key):
         return Caller(admin=True, namespace=None)
     namespace = svc.registry.namespace_of(key)
@@ -109,11 +127,11 @@ def scope(svc: ServicesDep, who: CallerDep, ns: NamespacePath) -> Scope:
 ScopeDep = Annotated[Scope, Depends(scope)]
 
 
-async def in_scope(svc: Services, authorization: str | None, ns: str, work: Callable[[Scope], T]) -> T:
-    """`work` on the scope of the key in `authorization` for namespace `ns`, the key checked and the
-    engine found in the same thread-pool trip as `work` (the same errors as `CallerDep` and `ScopeDep`)."""
+async def in_scope(svc: Services, key: str, ns: str, work: Callable[[Scope], T]) -> T:
+    """`work` on the scope of `key` (`KeyDep`) for namespace `ns`, the key looked up and the engine
+    found in the same thread-pool trip as `work` (the same errors as `CallerDep` and `ScopeDep`)."""
 
     def resolved_then_run() -> T:
-        return work(scope(svc, caller(svc, authorization), ns))
+        return work(scope(svc, caller_of(svc, key), ns))
 
     return await run_in_threadpool(resolved_then_run)

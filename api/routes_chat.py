@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from starlette.concurrency import run_in_threadpool
 
 from memrag.api.convert import citations_out
-from memrag.api.deps import AuthorizationHeader, Caller, CallerDep, ServicesDep, caller, visible_namespace
+from memrag.api.deps import Caller, CallerDep, KeyDep, ServicesDep, caller_of, visible_namespace
 from memrag.api.errors import COMMON, responses
 from memrag.api.json_out import ModelJSON
 from memrag.api.schemas import CitationOut
@@ -123,11 +123,9 @@ def list_models(svc: ServicesDep, who: CallerDep) -> ModelList:
         }
     },
 )
-async def chat_completions(
-    body: ChatRequest, svc: ServicesDep, authorization: AuthorizationHeader = None
-) -> ModelJSON | EventStream:
+async def chat_completions(body: ChatRequest, svc: ServicesDep, key: KeyDep) -> ModelJSON | EventStream:
     # the key checked in the same thread-pool trip as the answer (api/deps.py: one trip, not two)
-    return await run_in_threadpool(lambda: _chat_reply(body, svc, caller(svc, authorization)))
+    return await run_in_threadpool(lambda: _chat_reply(body, svc, caller_of(svc, key)))
 
 
 def _chat_reply(body: ChatRequest, svc: Services, who: Caller) -> ModelJSON | EventStream:

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from memrag.api.convert import answer_out, retrieval_out
 from memrag.api.convert_graph import explanations_out, with_explanations
-from memrag.api.deps import AuthorizationHeader, NamespacePath, Scope, ServicesDep, in_scope
+from memrag.api.deps import KeyDep, NamespacePath, Scope, ServicesDep, in_scope
 from memrag.api.errors import COMMON, responses
 from memrag.api.json_out import ModelJSON
 from memrag.api.schemas import AskIn, AskOut, RetrieveIn, RetrieveOut
@@ -35,12 +35,10 @@ SSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/namespaces/{ns}/retrieve", response_model=RetrieveOut, response_model_exclude_none=True)
-async def retrieve(
-    body: RetrieveIn, svc: ServicesDep, ns: NamespacePath, authorization: AuthorizationHeader = None
-) -> ModelJSON:
+async def retrieve(body: RetrieveIn, svc: ServicesDep, ns: NamespacePath, key: KeyDep) -> ModelJSON:
     """Passages ranked by HippoRAG 2, each with its document and score, plus the facts and seeds used
     (with `explain`, each hit's walks from the seeds and their shares of its PPR mass)."""
-    return await in_scope(svc, authorization, ns, lambda scope: ModelJSON(retrieval_for(body, scope.engine)))
+    return await in_scope(svc, key, ns, lambda scope: ModelJSON(retrieval_for(body, scope.engine)))
 
 
 def retrieval_for(body: RetrieveIn, engine: Engine) -> RetrieveOut:
@@ -53,16 +51,14 @@ def retrieval_for(body: RetrieveIn, engine: Engine) -> RetrieveOut:
 
 
 @router.post("/namespaces/{ns}/ask", response_model=AskOut, response_model_exclude_none=True, responses=SSE)
-async def ask(
-    body: AskIn, svc: ServicesDep, ns: NamespacePath, authorization: AuthorizationHeader = None
-) -> ModelJSON | EventStream:
+async def ask(body: AskIn, svc: ServicesDep, ns: NamespacePath, key: KeyDep) -> ModelJSON | EventStream:
     """An answer grounded in the namespace's memory, citing passages and documents."""
 
     def answered(scope: Scope) -> ModelJSON | EventStream:
         out = answer_for(body, scope.namespace, scope.engine, svc)
         return out if isinstance(out, EventStream) else ModelJSON(out)
 
-    return await in_scope(svc, authorization, ns, answered)
+    return await in_scope(svc, key, ns, answered)
 
 
 def answer_for(body: AskIn, ns: str, engine: Engine, svc: Services) -> AskOut | EventStream:

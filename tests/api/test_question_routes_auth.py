@@ -34,6 +34,16 @@ def test_no_key_or_an_unknown_key_is_401(server, route, body):
         assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json", r.text
 
 
+@pytest.mark.parametrize("route", ["ask", "retrieve"])
+def test_no_key_is_401_before_the_body_or_the_path_is_read(server, route):
+    """Catches the key checked only after validation: a caller with no key was told 422 and shown
+    which request fields were wrong, where every other route says 401."""
+    url, _ = server
+    assert httpx.post(f"{url}/v1/namespaces/lights/{route}", json={}).status_code == 401
+    assert httpx.post(f"{url}/v1/namespaces/Bad%20Name/{route}", json={}).status_code == 401
+    assert httpx.post(f"{url}/v1/chat/completions", json={}).status_code == 401
+
+
 @pytest.mark.parametrize(("route", "body"), ROUTES)
 def test_another_namespaces_key_gets_the_404_of_a_missing_namespace(server, route, body):
     url, other_key = server
