@@ -29,7 +29,9 @@ _MONTHS = tuple(
 )
 _NAMES = "|".join([m.capitalize() for m in _MONTHS] + [m[:3].capitalize() for m in _MONTHS])
 _MONTH = r"(?P<m{n}>" + _NAMES + r")\.?"
-_YEAR = r"(?P<y{n}>1[0-9]{{3}}|20[0-9]{{2}})(?![0-9])(?!\s*B\.?C\.?(?:E\.?)?(?![A-Za-z]))"  # not "1540 BC"
+_BC = r"\s*B\.?C\.?(?:E\.?)?(?![A-Za-z])"
+# not "1540 BC", nor the first year of "1550–1504 BC"
+_YEAR = r"(?P<y{n}>1[0-9]{{3}}|20[0-9]{{2}})(?![0-9])(?!" + _BC + r")(?!\s*[–—-]\s*[0-9]{{1,4}}" + _BC + ")"
 
 
 def _date_pattern(n: int) -> str:

@@ -266,6 +266,8 @@ def test_a_year_before_christ_is_no_date_to_compare():
     assert birth_date("Thutmose I (born 1540 BC) was a pharaoh.") is None
     assert birth_date("Thutmose I (born 1540 B.C.E.) was a pharaoh.") is None
     assert birth_date("Lund (born 1540) was a town.") == When(1540)
+    assert birth_date("Thutmose I (1550–1504 BC) was a pharaoh.") is None  # a life span before Christ
+    assert birth_date("Ada Lovelace (1815–1852) was a mathematician.") == When(1815)
     passages = [
         _passage("Thutmose I", "Thutmose I (born 1540 BC) was a pharaoh."),
         _passage("Ramesses II", "Ramesses II (born 1303 BC) was a pharaoh."),
