@@ -69,14 +69,21 @@ class VectorCopy:
             self.points.pop()
 
     def nearest(self, vectors: np.ndarray, limits: Sequence[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Per query vector: the rows of its `limit` best cosines, best first, and those cosines."""
+        """Per query vector: the rows of its `limit` best cosines, best first, and those cosines; equal
+        cosines (one text in two documents) in the order of their record ids, so the answer follows
+        from the records, not from the rows' order (which a delete or a reload changes)."""
         for row_scores, limit in zip(self._cosines(unit_rows(vectors)), limits, strict=True):
             take = min(limit, len(row_scores))
             if take <= 0:
                 yield np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
                 continue
-            head = np.argpartition(-row_scores, take - 1)[:take] if take < len(row_scores) else np.arange(take)
-            best = head[np.argsort(-row_scores[head], kind="stable")]
+            if take < len(row_scores):  # every row at least as close as the take-th best: ties at the cut too
+                cut = np.partition(row_scores, len(row_scores) - take)[len(row_scores) - take]
+                head = np.flatnonzero(row_scores >= cut)
+            else:
+                head = np.arange(take)
+            by_id = np.array([self.ids[r] for r in head.tolist()])
+            best = head[np.lexsort((by_id, -row_scores[head]))][:take]
             yield best, row_scores[best]
 
     def _cosines(self, queries: np.ndarray) -> Iterator[np.ndarray]:

@@ -107,3 +107,21 @@ def test_a_failed_write_lets_the_copy_go_and_the_next_search_sees_the_store(edge
         mirror.upsert(_records(50, 10, seed=6))
     assert not mirror.mirrored
     _assert_same_answers(mirror, edge)  # r50, the part that landed, is found
+
+
+def test_equal_cosines_come_in_the_order_of_their_ids_whatever_the_rows_history(edge):
+    """Catches ties broken by row order: a delete moves rows and a reload reads them in another order, so
+    the same records gave another top 3 before and after a restart."""
+    rng = np.random.default_rng(11)
+    same = rng.standard_normal(DIM).astype(np.float32)
+    others = rng.standard_normal((6, DIM)).astype(np.float32)
+    mirror = MirroredIndex(edge, DIM)
+    mirror.upsert([VectorRecord(f"o{i}", v, {}) for i, v in enumerate(others)])
+    mirror.search_points(same[None], 1, exact=True)  # the copy is loaded: later writes go through it
+    mirror.upsert([VectorRecord(name, same, {}) for name in ("twin-d", "twin-b", "gone", "twin-c", "twin-a")])
+    mirror.delete(["gone"])  # the last row moves into its hole
+    [hits] = mirror.search_batch(same[None], 3, exact=True)
+    assert [h.id for h in hits] == ["twin-a", "twin-b", "twin-c"]
+    fresh = MirroredIndex(edge, DIM)  # as after a restart: rows in the store's scroll order
+    [again] = fresh.search_batch(same[None], 3, exact=True)
+    assert [h.id for h in again] == ["twin-a", "twin-b", "twin-c"]
