@@ -26,6 +26,7 @@ from memrag.memory.ports import Match, Payload, VectorHit, VectorIndex, VectorRe
 from memrag.memory.storage.points import UNREADABLE, per_vector
 
 MIRROR_MAX_BYTES = 32 * 2**20
+RESCORE_MARGIN = 1e-5  # far above float32's ~1e-7 error on a unit-vector cosine
 
 
 class VectorCopy:
@@ -69,22 +70,27 @@ class VectorCopy:
             self.points.pop()
 
     def nearest(self, vectors: np.ndarray, limits: Sequence[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Per query vector: the rows of its `limit` best cosines, best first, and those cosines; equal
-        cosines (one text in two documents) in the order of their record ids, so the answer follows
-        from the records, not from the rows' order (which a delete or a reload changes)."""
-        for row_scores, limit in zip(self._cosines(unit_rows(vectors)), limits, strict=True):
+        """Per query vector: the rows of its `limit` best cosines, best first, and those cosines.
+
+        The answer follows from the records alone, not from the rows' order (a delete or a reload
+        changes it): BLAS's float32 product differs by ~1e-7 with a row's position, so the rows near
+        the cut are rescored one by one in float64, and equal cosines (one text in two documents) come
+        in the order of their record ids."""
+        units = unit_rows(vectors)
+        for query, row_scores, limit in zip(units, self._cosines(units), limits, strict=True):
             take = min(limit, len(row_scores))
             if take <= 0:
-                yield np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+                yield np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
                 continue
-            if take < len(row_scores):  # every row at least as close as the take-th best: ties at the cut too
+            if take < len(row_scores):  # every row that may be among the best, ties and near-ties at the cut too
                 cut = np.partition(row_scores, len(row_scores) - take)[len(row_scores) - take]
-                head = np.flatnonzero(row_scores >= cut)
+                head = np.flatnonzero(row_scores >= cut - RESCORE_MARGIN)
             else:
-                head = np.arange(take)
+                head = np.arange(len(row_scores))
+            exact = (self.matrix[head].astype(np.float64) * query.astype(np.float64)).sum(axis=1)  # row by row
             by_id = np.array([self.ids[r] for r in head.tolist()])
-            best = head[np.lexsort((by_id, -row_scores[head]))][:take]
-            yield best, row_scores[best]
+            order = np.lexsort((by_id, -exact))[:take]
+            yield head[order], exact[order]
 
     def _cosines(self, queries: np.ndarray) -> Iterator[np.ndarray]:
         """Each query's cosine with every row: one matrix-vector product each (a batch product was 2x
@@ -130,7 +136,11 @@ class MirroredIndex:
     def upsert(self, records: Sequence[VectorRecord]) -> None:
         self._written(lambda: self._inner.upsert(records))
         if self._copy is not None and records:
-            self._copy.put([r.id for r in records], np.stack([r.vector for r in records]))
+            # the vectors as stored (the store normalises them its own way), as a reload reads them: a
+            # copy kept up by writes then equals one loaded after them, to the last bit
+            stored = self._inner.vectors([r.id for r in records])
+            if stored:
+                self._copy.put(list(stored), np.stack(list(stored.values())))
             self._drop_if_too_big()
 
     def delete(self, ids: Sequence[str]) -> None:
