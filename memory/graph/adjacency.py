@@ -11,6 +11,7 @@ cost per change stays small. A row's weight is base + increment; weights whose s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,6 +19,22 @@ import scipy.sparse as sp
 from memrag.memory.graph.growable import Growable
 
 ZERO = 1e-9
+
+
+@dataclass(frozen=True)
+class HubsFirst:
+    """The merged weights in float32 with the nodes renumbered by decreasing neighbour count (ties by
+    node): `matrix[i, j]` is W[order[i], order[j]], `position` inverts `order`. Most edges end at a
+    few hubs, so a product over this numbering keeps re-reading the same few cache lines of x
+    (3x faster than the graph's own numbering on musique-100's graph: 51 against 150 µs)."""
+
+    order: np.ndarray  # new number → node
+    position: np.ndarray  # node → new number
+    matrix: sp.csr_matrix
+
+    def walk(self, x: np.ndarray) -> np.ndarray:
+        """W·x over the new numbering (x float32)."""
+        return np.asarray(self.matrix @ x)
 
 
 class WeightedAdjacency:
@@ -30,6 +47,7 @@ class WeightedAdjacency:
         self._data = np.zeros(0, dtype=np.float64)
         self._matrix = sp.csr_matrix((0, 0))
         self._single: sp.csr_matrix | None = None  # float32 copy of the base for the exact walk
+        self._hubs: HubsFirst | None = None  # the same, hubs first: made on demand, dropped by a merge
         self._delta: dict[int, dict[int, float]] = {}
         self._dirty = Growable(np.bool_, fill=False)
         self._changes = 0
@@ -99,6 +117,7 @@ class WeightedAdjacency:
         self._dirty = Growable(np.bool_, fill=False)
         self._changed_cache = None
         self._single = None
+        self._hubs = None
         self.merges += 1
 
     def _padded(self, size: int) -> sp.csr_matrix:
@@ -131,6 +150,20 @@ class WeightedAdjacency:
             m = self._matrix
             self._single = sp.csr_matrix((m.data.astype(np.float32), m.indices, m.indptr), shape=m.shape)
         return self._single
+
+    def hubs_first(self, size: int) -> HubsFirst | None:
+        """The base renumbered hubs first (made once per merge), or None while changes since the last
+        merge are pending (the walk must then read them: `walk`)."""
+        if self._delta or size != self.base_rows:
+            return None
+        if self._hubs is None:
+            order = np.argsort(-np.diff(self._indptr), kind="stable")
+            position = np.empty_like(order)
+            position[order] = np.arange(len(order))
+            renumbered = self._single_base()[order][:, order].tocsr()
+            renumbered.sort_indices()
+            self._hubs = HubsFirst(order, position, renumbered)
+        return self._hubs
 
     def _changed_rows(self, size: int) -> tuple[np.ndarray, sp.csr_matrix]:
         key = (self._changes, size)

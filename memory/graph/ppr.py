@@ -1,4 +1,4 @@
-"""Personalized PageRank, exact (power iteration on CSR) and local (vectorised push).
+"""Personalized PageRank, exact (Chebyshev iteration on CSR) and local (vectorised push).
 
 Both compute p = (1 - d)·s + d·P·p with P the weight-normalised random walk of an
 undirected graph and s the reset vector normalised to sum 1. PPR mass sums to ≤ 1.
@@ -12,6 +12,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from memrag.memory.graph.adjacency import HubsFirst
+
 PprMode = Literal["auto", "local", "exact"]
 
 
@@ -19,6 +21,8 @@ class RowSource(Protocol):
     def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
     def walk(self, size: int, single: bool = False) -> Callable[[np.ndarray], np.ndarray]: ...
+
+    def hubs_first(self, size: int) -> HubsFirst | None: ...
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,30 @@ def personalized_pagerank(
     """PPR mass as (node indices, mass) for the nodes reached from the weighted seeds."""
     size = len(degree)
     if settings.mode == "exact" or (settings.mode == "auto" and size <= settings.exact_max_nodes):
-        reset = np.zeros(size, dtype=np.float32)  # float32: 1.4x faster, the same rankings on musique-100
-        np.add.at(reset, seeds, weights)
-        walk = rows.walk(size, single=True)
-        p = exact_ppr(
-            walk, degree.astype(np.float32), reset, settings.damping, settings.tolerance, settings.max_iterations
-        )
+        hubs = rows.hubs_first(size)
+        if hubs is None:
+            p = _single_walk(rows.walk(size, single=True), degree, seeds, weights, settings)
+        else:  # the walk in the hubs-first numbering, its mass put back in the graph's
+            p = np.empty(size)
+            p[hubs.order] = _single_walk(hubs.walk, degree[hubs.order], hubs.position[seeds], weights, settings)
         reached = np.flatnonzero(p)
         return reached, p[reached]
     return push_ppr(rows, degree, seeds, weights, settings.damping, settings.epsilon)
+
+
+def _single_walk(
+    walk: Callable[[np.ndarray], np.ndarray],
+    degree: np.ndarray,
+    seeds: np.ndarray,
+    weights: np.ndarray,
+    settings: PprSettings,
+) -> np.ndarray:
+    """The exact walk in float32 (1.4x faster than float64, the same rankings on musique-100)."""
+    reset = np.zeros(len(degree), dtype=np.float32)
+    np.add.at(reset, seeds, weights)
+    return exact_ppr(
+        walk, degree.astype(np.float32), reset, settings.damping, settings.tolerance, settings.max_iterations
+    )
 
 
 def exact_ppr(
@@ -58,30 +77,35 @@ def exact_ppr(
     tolerance: float = 1e-8,
     max_iterations: int = 100,
 ) -> np.ndarray:
-    """Global PPR by power iteration; `walk(x)` is W·x for the symmetric weight matrix W.
+    """Global PPR (sums to 1); `walk(x)` is W·x for the symmetric weight matrix W.
 
-    Mass of dangling nodes returns to the reset distribution (as igraph's PRPACK does).
+    Mass of dangling nodes returns to the reset distribution (as igraph's PRPACK does). That PPR is
+    x / Σx for the x solving x = d·W·D⁺·x + (1 - d)·s, where a dangling node's mass is simply lost
+    (the fixed points differ by a factor only). W·D⁺ is similar to a symmetric matrix, so its
+    eigenvalues are real, and d·W·D⁺'s lie in [-d, d]: Chebyshev semi-iteration over that interval
+    contracts the error by (1 - √(1 - d²)) / d per walk (0.27 at d = 0.5) where plain power
+    iteration contracts it by d (0.5): about half the walks for the same accuracy. It stops once an
+    iteration changes x by less than `tolerance` (L1) relative to Σx.
     """
     total = reset.sum()
     if total <= 0:
         return np.zeros_like(reset, dtype=np.float64)
-    s = reset / total
-    live = degree > 0
-    dangling = np.flatnonzero(~live)
-    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=live)
-    restart = (1.0 - damping) * s
-    p, scratch = s.copy(), np.empty_like(s)
-    for _ in range(max_iterations):  # in place: the same sums as (1-d)·s + d·(W·(p/deg) + dangling·s)
-        following = walk(np.multiply(p, inverse, out=scratch))
-        if len(dangling):
-            following += np.multiply(s, p[dangling].sum(), out=scratch)
-        following *= damping
+    restart = (1.0 - damping) * (reset / total)
+    scale = np.divide(damping, degree, out=np.zeros_like(degree), where=degree > 0)
+    previous, x = np.zeros_like(restart), restart.copy()  # x₀ = 0, x₁ = restart
+    squared, omega = damping * damping, 1.0
+    for step in range(max_iterations):
+        omega = 1.0 / (1.0 - squared / 2.0) if step == 0 else 1.0 / (1.0 - squared * omega / 4.0)
+        following = walk(x * scale)
         following += restart
-        change = np.abs(np.subtract(following, p, out=scratch), out=scratch).sum()
-        p = following
-        if change < tolerance:
+        following -= previous
+        following *= omega
+        following += previous  # ω·(G·x + restart - previous) + previous
+        change = float(np.abs(following - x).sum())
+        previous, x = x, following
+        if change < tolerance * float(x.sum()):
             break
-    return np.asarray(p, dtype=np.float64)
+    return np.asarray(x / x.sum(), dtype=np.float64)
 
 
 def push_ppr(
