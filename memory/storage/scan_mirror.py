@@ -30,10 +30,14 @@ RESCORE_MARGIN = 1e-5  # far above float32's ~1e-7 error on a unit-vector cosine
 
 
 class VectorCopy:
-    """Unit float32 vectors by record id, rows packed (a delete moves the last row into the hole)."""
+    """Unit float32 vectors by record id, rows packed (a delete moves the last row into the hole).
 
-    def __init__(self, dim: int) -> None:
+    The matrix grows by doubling but never past `max_rows` (while the rows fit), and shrinks to half
+    when deletes leave it a quarter full: what it allocates stays within the budget it was given."""
+
+    def __init__(self, dim: int, max_rows: int | None = None) -> None:
         self.matrix = np.zeros((0, dim), dtype=np.float32)
+        self.max_rows = max_rows
         self.ids: list[str] = []
         self.points: list[str] = []
         self._row: dict[str, int] = {}
@@ -43,7 +47,13 @@ class VectorCopy:
 
     @property
     def nbytes(self) -> int:
+        """Bytes the rows in use hold."""
         return len(self.ids) * self.matrix.shape[1] * 4
+
+    @property
+    def allocated_bytes(self) -> int:
+        """Bytes the matrix holds, spare rows included."""
+        return int(self.matrix.nbytes)
 
     def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Each id's row set to its unit vector: rows of known ids overwritten, new ids appended."""
@@ -68,6 +78,8 @@ class VectorCopy:
                 self._row[self.ids[row]] = row
             self.ids.pop()
             self.points.pop()
+        if len(self.matrix) > 64 and len(self.ids) < len(self.matrix) // 4:
+            self._resize(max(64, 2 * len(self.ids)))
 
     def nearest(self, vectors: np.ndarray, limits: Sequence[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Per query vector: the rows of its `limit` best cosines, best first, and those cosines.
@@ -107,14 +119,19 @@ class VectorCopy:
     def _append(self, rows: list[tuple[str, np.ndarray]]) -> None:
         start, end = len(self.ids), len(self.ids) + len(rows)
         if end > len(self.matrix):
-            grown = np.zeros((max(64, 2 * end), self.matrix.shape[1]), dtype=np.float32)
-            grown[:start] = self.matrix[:start]
-            self.matrix = grown
+            capacity = max(64, 2 * end)
+            self._resize(max(end, min(capacity, self.max_rows)) if self.max_rows is not None else capacity)
         self.matrix[start:end] = np.stack([vector for _, vector in rows])
         new_ids = [record_id for record_id, _ in rows]
         self.ids.extend(new_ids)
         self.points.extend(point_uuid(record_id) for record_id in new_ids)
         self._row.update(zip(new_ids, range(start, end), strict=True))
+
+    def _resize(self, rows: int) -> None:
+        resized = np.zeros((rows, self.matrix.shape[1]), dtype=np.float32)
+        kept = min(rows, len(self.ids))
+        resized[:kept] = self.matrix[:kept]
+        self.matrix = resized
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -155,8 +172,8 @@ class MirroredIndex:
 
     @property
     def copy_bytes(self) -> int:
-        """Bytes of vectors the copy holds (0 when none is held)."""
-        return self._copy.nbytes if self._copy is not None else 0
+        """Bytes the copy's matrix holds, spare rows included (0 when none is held)."""
+        return self._copy.allocated_bytes if self._copy is not None else 0
 
     @property
     def mirrored(self) -> bool:
@@ -228,7 +245,7 @@ class MirroredIndex:
         return self._copy
 
     def _load(self) -> VectorCopy:
-        copy = VectorCopy(self._dim)
+        copy = VectorCopy(self._dim, max_rows=self._max_bytes // (self._dim * 4))
         ids = [str(p["id"]) for p in self._inner.scroll() if UNREADABLE not in p]
         for start in range(0, len(ids), 1024):
             stored = self._inner.vectors(ids[start : start + 1024])

@@ -125,3 +125,16 @@ def test_equal_cosines_come_in_the_order_of_their_ids_whatever_the_rows_history(
     fresh = MirroredIndex(edge, DIM)  # as after a restart: rows in the store's scroll order
     [again] = fresh.search_batch(same[None], 3, exact=True)
     assert [h.id for h in again] == ["twin-a", "twin-b", "twin-c"]
+
+
+def test_the_copy_allocates_within_its_budget_and_shrinks_after_deletes(edge):
+    """Bug caught: the matrix grew by doubling past the budget (up to twice it allocated) and never shrank."""
+    budget = 100 * DIM * 4
+    mirror = MirroredIndex(edge, DIM, max_bytes=budget)
+    mirror.upsert(_records(0, 70, seed=1))
+    mirror.search_points(_queries(3)[:1], 5, exact=True)  # loads the copy
+    mirror.upsert(_records(70, 25, seed=2))  # 95 rows: within the budget
+    assert mirror.mirrored and mirror.copy_bytes <= budget
+    mirror.delete([f"r{i}" for i in range(80)])  # 15 rows left
+    assert mirror.copy_bytes <= 64 * DIM * 4
+    _assert_same_answers(mirror, edge)
