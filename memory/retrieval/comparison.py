@@ -183,7 +183,7 @@ def split_name(words: str, passages: Sequence[TitledPassage]) -> tuple[str, str]
     return " ".join(parts[: -best[1]]), " ".join(parts[-best[1] :])
 
 
-def _said(stem: str, present: set[str]) -> bool:
+def _said(stem: str, present: frozenset[str]) -> bool:
     """A stem is said when present, or when a present stem of 4+ letters starts it or starts with it: the
     crude stems cut "players" to "player" but "player" to "play"."""
     return stem in present or any(
@@ -191,7 +191,7 @@ def _said(stem: str, present: set[str]) -> bool:
     )
 
 
-def _opening_stems(passage: TitledPassage) -> set[str]:
+def _opening_stems(passage: TitledPassage) -> frozenset[str]:
     return all_stems(" ".join(s.text for s in passage.sentences[:2]))
 
 

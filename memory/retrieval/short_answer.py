@@ -8,8 +8,10 @@ the sentence that shares most with the question, never a span the question alrea
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import Enum
 
@@ -79,6 +81,12 @@ class Span:
     text: str
     label: str
 
+    @functools.cached_property
+    def stems(self) -> tuple[str, ...]:
+        """The phrase's distinct content stems, found once: a parsed passage is kept (`SentenceSpans`) and
+        read again for every question that retrieves it (a tuple: a third of a small set's memory)."""
+        return tuple(content_stems(self.text))
+
 
 @dataclass(frozen=True)
 class ParsedSentence:
@@ -86,6 +94,11 @@ class ParsedSentence:
 
     text: str
     spans: tuple[Span, ...]
+
+    @functools.cached_property
+    def stems(self) -> frozenset[str]:
+        """The sentence's content stems, found once (as `Span.stems`)."""
+        return content_stems(self.text)
 
 
 @dataclass(frozen=True)
@@ -123,10 +136,9 @@ def fit(span: Span, kind: AnswerKind) -> float:
     return 0.0
 
 
-def sentence_overlap(asked: set[str], sentence: str, number: int) -> float:
-    """How much a sentence shares with the question's content words (long sentences discounted), earlier
-    passages first."""
-    found = content_stems(sentence)
+def sentence_overlap(asked: AbstractSet[str], found: AbstractSet[str], number: int) -> float:
+    """How much a sentence (its content stems: `found`) shares with the question's content words (long
+    sentences discounted), earlier passages first."""
     return len(found & asked) / (1 + len(found) ** 0.5) + 0.01 / number if found else 0.0
 
 
@@ -137,12 +149,12 @@ def choose_span(question: str, passages: Sequence[Sequence[ParsedSentence]]) -> 
     asked = content_stems(question)
     best: tuple[float, ShortAnswer] | None = None
     for number, sentences in enumerate(passages, 1):
-        topic = _PASSAGE_SHARE * _share(asked, " ".join(s.text for s in sentences))
+        topic = _PASSAGE_SHARE * _share(asked, frozenset().union(*(s.stems for s in sentences)))
         for sentence in sentences:
-            overlap = sentence_overlap(asked, sentence.text, number) + topic
+            overlap = sentence_overlap(asked, sentence.stems, number) + topic
             for span in sentence.spans:
                 span_fit = fit(span, kind)
-                if span_fit == 0.0 or _named_in(span.text, asked):
+                if span_fit == 0.0 or _named_in(span.stems, asked):
                     continue
                 score = span_fit * overlap
                 if best is None or score > best[0]:
@@ -150,15 +162,16 @@ def choose_span(question: str, passages: Sequence[Sequence[ParsedSentence]]) -> 
     return None if best is None else best[1]
 
 
-def _share(asked: set[str], text: str) -> float:
-    """The share of the question's content words found in a text."""
-    return len(asked & content_stems(text)) / len(asked) if asked else 0.0
+def _share(asked: AbstractSet[str], found: AbstractSet[str]) -> float:
+    """The share of the question's content words found in a text (its content stems: `found`; a
+    passage's are the union of its sentences': no word runs across two sentences)."""
+    return len(asked & found) / len(asked) if asked else 0.0
 
 
-def _named_in(span: str, asked: set[str]) -> bool:
-    """Every word of the span is in the question: it restates the question, it does not answer it."""
-    found = content_stems(span)
-    return not found or found <= asked
+def _named_in(found: Sequence[str], asked: AbstractSet[str]) -> bool:
+    """Every content word of a span (its stems: `found`) is in the question: it restates the question,
+    it does not answer it."""
+    return all(s in asked for s in found)
 
 
 def _looks_like_year(text: str) -> bool:

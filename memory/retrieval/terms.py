@@ -31,11 +31,14 @@ def stem(word: str) -> str:
     return lowered[:STEM_LETTERS]
 
 
-def content_stems(text: str) -> set[str]:
+def content_stems(text: str) -> frozenset[str]:
     """The stems of a text's words that carry content (no stop words, no one- or two-letter words but numbers)."""
-    return {stem(w) for w in _WORD.findall(text) if w.lower() not in STOP and (len(w) > 2 or w.isdigit())}
+    return frozenset(stem(w) for w in _WORD.findall(text) if w.lower() not in STOP and (len(w) > 2 or w.isdigit()))
 
 
-def all_stems(text: str) -> set[str]:
+# The same passages come back answer after answer (abstention reads every retrieved one whole): their
+# stems are memoised by text, as many passages as the reader keeps parsed (`SentenceSpans`).
+@functools.lru_cache(maxsize=2048)
+def all_stems(text: str) -> frozenset[str]:
     """The stems of every word of a text."""
-    return {stem(w) for w in _WORD.findall(text)}
+    return frozenset(stem(w) for w in _WORD.findall(text))
