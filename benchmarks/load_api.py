@@ -12,9 +12,11 @@ over the run and the load average are printed, and a second bound on the cores l
 
 With `--profile FILE`, py-spy (if installed) samples the server while the askers run and the
 samples are summed by where the CPU went: HTTP, JSON and validation, embedding, retrieval, reader;
-samples of a thread waiting (a condition, the event loop's select) are counted apart, not as CPU.
-With `--gil` too, only the thread holding the GIL is sampled: the work one server process cannot
-spread over cores (ONNX Runtime's inference releases the GIL; Qdrant Edge's calls do not).
+samples of a thread waiting (a condition, the event loop's select, a line of ours taking a lock) are
+counted apart, not as CPU; each part's sampled milliseconds per answer are printed too. With `--gil`,
+only the thread holding the GIL is sampled: the work one server process cannot spread over cores
+(ONNX Runtime's inference releases the GIL; Qdrant Edge's calls do not); the GIL-held milliseconds
+per answer then give one process's ceiling (1000 / them answers/s) beside the all-core bound.
 
 With `--compare DIR` (another checkout of memrag, e.g. `git worktree add DIR COMMIT`), the same
 load runs on DIR's server and on this checkout's, `--rounds` times in turn, so that before and
@@ -42,7 +44,7 @@ from typing import Any
 import httpx
 import psutil
 
-from benchmarks.load_profile import profile_summary, sample
+from benchmarks.load_profile import gil_ceiling, profile_summary, sample
 from memrag.memory.eval.metrics import percentile_ms
 from tests.helpers import free_port, wait_until_up
 
@@ -108,7 +110,7 @@ def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict
         try:
             feed = [] if args.no_feed else docs[60:]
             url = f"http://127.0.0.1:{port}"
-            asyncio.run(
+            answers, cpu_ms = asyncio.run(
                 _load(
                     url,
                     docs[:60],
@@ -121,7 +123,9 @@ def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict
                 )
             )
             if args.profile and args.profile.exists():
-                print(profile_summary(args.profile))
+                print(profile_summary(args.profile, answers, root))
+                if args.gil:
+                    print(gil_ceiling(args.profile, answers, cpu_ms, os.cpu_count() or 1, root))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -136,7 +140,8 @@ async def _load(
     server: Any,
     profile: Path | None = None,
     gil: bool = False,
-) -> None:
+) -> tuple[int, float]:
+    """Answers given and the server's CPU milliseconds per answer."""
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         key = await _namespace(http)
         auth = {"Authorization": f"Bearer {key}"}
@@ -159,6 +164,7 @@ async def _load(
     print(usage.report(len(latencies), rate))
     for error in (errors + feed_errors)[:5]:
         print("  error:", error)
+    return len(latencies), 1000 * usage.server / max(len(latencies), 1)
 
 
 class CpuUsage:
