@@ -38,9 +38,15 @@ class PprSettings:
 
 
 def personalized_pagerank(
-    rows: RowSource, degree: np.ndarray, seeds: np.ndarray, weights: np.ndarray, settings: PprSettings
+    rows: RowSource,
+    degree: np.ndarray,
+    seeds: np.ndarray,
+    weights: np.ndarray,
+    settings: PprSettings,
+    scratch: PushScratch | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """PPR mass as (node indices, mass) for the nodes reached from the weighted seeds."""
+    """PPR mass as (node indices, mass) for the nodes reached from the weighted seeds; `scratch`: the
+    local walk's work arrays, when the caller keeps them between walks (PushScratch)."""
     size = len(degree)
     if settings.mode == "exact" or (settings.mode == "auto" and size <= settings.exact_max_nodes):
         hubs = rows.hubs_first(size)
@@ -51,7 +57,7 @@ def personalized_pagerank(
             p[hubs.order] = _single_walk(hubs.walk, degree[hubs.order], hubs.position[seeds], weights, settings)
         reached = np.flatnonzero(p)
         return reached, p[reached]
-    return push_ppr(rows, degree, seeds, weights, settings.damping, settings.epsilon)
+    return push_ppr(rows, degree, seeds, weights, settings.damping, settings.epsilon, scratch=scratch)
 
 
 def _single_walk(
@@ -108,6 +114,30 @@ def exact_ppr(
     return np.asarray(x / x.sum(), dtype=np.float64)
 
 
+class PushScratch:
+    """The local walk's work arrays over all nodes, kept from one walk to the next by a caller that
+    walks under a lock (one walk at a time): the residuals, all zero between walks, and a stamp per
+    node for removing repeats. Fresh arrays per walk cost more than the walk saves (their pages are
+    faulted in anew each time)."""
+
+    def __init__(self) -> None:
+        self.residual = np.zeros(0)
+        self.stamp = np.zeros(0, dtype=np.int64)
+
+    def fit(self, size: int) -> None:
+        """Arrays for `size` nodes (grown by half again, so a growing graph reallocates seldom)."""
+        if len(self.residual) < size:
+            grown = max(size, len(self.residual) * 3 // 2)
+            self.residual, self.stamp = np.zeros(grown), np.zeros(grown, dtype=np.int64)
+
+    def distinct(self, nodes: np.ndarray) -> np.ndarray:
+        """`nodes` with repeats removed (order otherwise kept loosely: the last of equals stays)."""
+        places = np.arange(len(nodes))
+        self.stamp[nodes] = places
+        kept: np.ndarray = nodes[self.stamp[nodes] == places]
+        return kept
+
+
 def push_ppr(
     rows: RowSource,
     degree: np.ndarray,
@@ -116,29 +146,43 @@ def push_ppr(
     damping: float,
     epsilon: float,
     max_rounds: int = 60,
+    scratch: PushScratch | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local PPR by rounds of push (Andersen–Chung–Lang); only nodes near the seeds are touched.
 
-    A node pushes while its residual exceeds `epsilon × degree`; returns (nodes, mass), the
-    mass underestimating the exact PPR by at most the residual left behind.
+    A node pushes while its residual exceeds `epsilon × degree`; returns (nodes, mass), nodes
+    ascending, the mass underestimating the exact PPR by at most the residual left behind. Only a
+    node that just received mass can newly pass its threshold, so each round looks at those alone.
     """
     total = weights.sum()
     if total <= 0 or len(seeds) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    r_nodes, r_mass = _merge(seeds.astype(np.int64), weights / total)
+    work = scratch if scratch is not None else PushScratch()
+    work.fit(len(degree))
+    residual = work.residual
+    touched = [seeds.astype(np.int64)]
     settled_nodes: list[np.ndarray] = []
     settled_mass: list[np.ndarray] = []
-    for _ in range(max_rounds):
-        node_degree = degree[r_nodes]
-        active = r_mass > epsilon * np.maximum(node_degree, 1.0)
-        if not active.any():
-            break
-        a_nodes, a_mass, a_degree = r_nodes[active], r_mass[active], node_degree[active]
-        settled_nodes.append(a_nodes)
-        settled_mass.append((1.0 - damping) * a_mass)
-        has_edges = a_degree > 0
-        targets, values = rows.spread(a_nodes[has_edges], damping * a_mass[has_edges] / a_degree[has_edges])
-        r_nodes, r_mass = _merge(np.concatenate([r_nodes[~active], targets]), np.concatenate([r_mass[~active], values]))
+    try:
+        np.add.at(residual, touched[0], weights / total)
+        frontier = work.distinct(touched[0])
+        for _ in range(max_rounds):
+            mass, node_degree = residual[frontier], degree[frontier]
+            active = mass > epsilon * np.maximum(node_degree, 1.0)
+            if not active.any():
+                break
+            a_nodes, a_mass, a_degree = frontier[active], mass[active], node_degree[active]
+            settled_nodes.append(a_nodes)
+            settled_mass.append((1.0 - damping) * a_mass)
+            residual[a_nodes] = 0.0
+            has_edges = a_degree > 0
+            targets, values = rows.spread(a_nodes[has_edges], damping * a_mass[has_edges] / a_degree[has_edges])
+            np.add.at(residual, targets, values)
+            touched.append(targets)
+            frontier = work.distinct(targets)
+    finally:
+        for nodes in touched:  # the residuals go back to zero for the next walk
+            residual[nodes] = 0.0
     if not settled_nodes:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     return _merge(np.concatenate(settled_nodes), np.concatenate(settled_mass))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from memrag.memory.graph.memory_graph import MemoryGraph
-from memrag.memory.graph.ppr import personalized_pagerank
+from memrag.memory.graph.ppr import PushScratch, personalized_pagerank
 from memrag.memory.llm.usage import UsageMeter
 from memrag.memory.params import RetrievalParams
 from memrag.memory.ports import RecognitionFilter
@@ -48,6 +48,7 @@ class Retriever:
 
     def __init__(self, store: RecordStore, graph: MemoryGraph, recognition: RecognitionFilter) -> None:
         self._store, self._graph, self._recognition = store, graph, recognition
+        self._scratch = PushScratch()  # the local walk's arrays, reused: callers hold the lock
 
     def rank(
         self, query: str, query_vector: np.ndarray, params: RetrievalParams, meter: UsageMeter | None = None
@@ -79,7 +80,7 @@ class Retriever:
                 passage_seed_weights(dense.scores[: len(dense_ids)], dense.low or 0.0, params.passage_node_weight),
             ]
         )
-        reached = personalized_pagerank(graph.rows(), graph.degree, nodes, mass, params.ppr)
+        reached = personalized_pagerank(graph.rows(), graph.degree, nodes, mass, params.ppr, self._scratch)
         evidence = Evidence(dense_ids, dense.scores[: len(dense_ids)], kept, graph.passage_entities)
         known = dict(zip(dense.nodes.tolist(), dense.ids, strict=True))  # most of the walk's head: no unpacking
         ordered = order_passages(

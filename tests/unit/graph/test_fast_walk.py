@@ -1,11 +1,14 @@
 """The exact walk's shortcuts give the walk's answer: Chebyshev iteration, and the hubs-first numbering."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from memrag.memory.graph.adjacency import HubsFirst, WeightedAdjacency
 from memrag.memory.graph.memory_graph import MemoryGraph
-from memrag.memory.graph.ppr import PprSettings, exact_ppr, personalized_pagerank
+from memrag.memory.graph.ppr import PprSettings, PushScratch, exact_ppr, personalized_pagerank, push_ppr
 
 DAMPING = 0.5
 
@@ -96,3 +99,43 @@ def test_walk_through_the_hubs_first_numbering_gives_the_walks_mass():
     reference = exact_ppr(graph.rows().walk(size), graph.degree, reset, DAMPING, tolerance=1e-12)
     assert np.array_equal(nodes, np.flatnonzero(reference))  # every reached node, in node order
     assert mass == pytest.approx(reference[nodes], abs=1e-6)
+
+
+def test_local_walks_sharing_work_arrays_give_what_fresh_ones_give():
+    graph = _graph()
+    rows, degree, scratch = graph.rows(), graph.degree, PushScratch()
+    walks = [([graph.node_index("p3"), graph.node_index("e2")], [0.05, 0.6]), ([graph.node_index("hub")], [1.0])]
+    for seeds, weights in walks * 2:  # every walk after the first starts from arrays another walk used
+        shared = push_ppr(rows, degree, np.array(seeds), np.array(weights), DAMPING, 1e-6, scratch=scratch)
+        fresh = push_ppr(rows, degree, np.array(seeds), np.array(weights), DAMPING, 1e-6)
+        assert np.array_equal(shared[0], fresh[0]) and np.array_equal(shared[1], fresh[1])
+    assert not scratch.residual.any()
+
+
+class FailingRows:
+    """The graph's rows, but the second spread fails (a walk cut short)."""
+
+    def __init__(self, inner: WeightedAdjacency) -> None:
+        self._inner, self._calls = inner, 0
+
+    def spread(self, nodes: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self._calls += 1
+        if self._calls == 2:
+            raise RuntimeError("cut short")
+        return self._inner.spread(nodes, amounts)
+
+    def walk(self, size: int, single: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+        return self._inner.walk(size, single)
+
+    def hubs_first(self, size: int) -> HubsFirst | None:
+        return self._inner.hubs_first(size)
+
+
+def test_a_local_walk_cut_short_leaves_the_work_arrays_clean():
+    graph = _graph()
+    scratch = PushScratch()
+    with pytest.raises(RuntimeError):
+        push_ppr(
+            FailingRows(graph.rows()), graph.degree, np.array([0]), np.array([1.0]), DAMPING, 0.01, scratch=scratch
+        )
+    assert len(scratch.residual) >= graph.size and not scratch.residual.any()
