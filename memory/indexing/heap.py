@@ -65,9 +65,12 @@ class TrimSchedule:
         self._every, self._since = every, 0
         self.releases = 0
 
-    def written(self, passages: int) -> None:
+    def written(self, passages: int) -> bool:
+        """Count `passages` written; True when this call released the free heap."""
         self._since += passages
-        if self._since >= self._every:
-            self._since = 0
-            self.releases += 1
-            release_free_heap()
+        if self._since < self._every:
+            return False
+        self._since = 0
+        self.releases += 1
+        release_free_heap()
+        return True

@@ -76,7 +76,8 @@ class Indexer:
         report.passages += len(passages)
         report.new_entities += len(entities)
         report.new_facts += len(new_fact_ids)
-        self._trim.written(len(passages))  # what preparing and writing freed goes back to the system
+        if self._trim.written(len(passages)):  # what preparing and writing freed goes back to the system,
+            self._store.hand_back_mapped_pages()  # and the store pages searches and reads left resident
 
     def _entities_with_synonyms(
         self, ids: list[str], names: dict[str, str], vectors: np.ndarray

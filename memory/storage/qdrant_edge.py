@@ -308,6 +308,11 @@ class EdgeStore:
         self._open.append(index)
         return index
 
+    def page_out(self) -> int:
+        """Hand the resident pages of every collection's mapped vector, payload and log files back to
+        the kernel (storage/mapped_pages.py); returns the bytes advised."""
+        return page_out(self._root)
+
     def close(self) -> None:
         for index in self._open:
             index.flush()

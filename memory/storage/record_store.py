@@ -162,6 +162,12 @@ class RecordStore:
             except CorruptRecord as exc:
                 self.quarantine.add(collection, payload, exc)
 
+    def hand_back_mapped_pages(self) -> None:
+        """The embedded store's mapped file pages that reads left resident go back to the kernel (a
+        later read faults them in again); other stores keep nothing mapped here."""
+        if isinstance(self._store, EdgeStore):
+            self._store.page_out()
+
     def flush(self) -> None:
         for index in (self.documents, self.passages, self.entities, self.facts):
             index.flush()

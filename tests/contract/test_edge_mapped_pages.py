@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from memrag.memory.indexing import heap
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage import mapped_pages
 from memrag.memory.storage import qdrant_edge as edge
+from memrag.memory.types import DocumentInput
+from tests.helpers import make_engine
 
 DIM = 64
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise(MADV_PAGEOUT) is Linux's")
@@ -91,3 +94,22 @@ def test_writes_hand_the_collections_pages_back_every_so_many_records_and_after_
     index.optimize()
     assert released == [tmp_path / "things"] * 2
     store.close()
+
+
+def test_indexing_hands_the_whole_stores_pages_back_on_the_trim_schedule(tmp_path, monkeypatch):
+    """Catches indexing leaving the pages its searches and reads touched resident: a collection that
+    is searched but rarely written (entities once texts repeat) never reached its own page-out bound."""
+    released: list[Path] = []
+
+    def spy(root: Path) -> int:
+        released.append(root)
+        return 0
+
+    monkeypatch.setattr(edge, "page_out", spy)
+    engine = make_engine(tmp_path)
+    every = heap.TRIM_EVERY_PASSAGES
+    engine.add([DocumentInput(text=f"passage number {i}", id=f"d{i}") for i in range(every - 1)])
+    assert tmp_path not in released  # one passage short of the schedule
+    engine.add([DocumentInput(text="the last passage", id="last")])
+    assert released.count(tmp_path) == 1  # the namespace's root: every collection at once
+    engine.close()
