@@ -38,6 +38,10 @@ class CsrRows:
         assert self.m.shape == (size, size)
         return lambda x: np.asarray(self.m @ x)
 
+    def hubs_first(self, size: int) -> None:
+        """No renumbered copy: the walk runs over the rows as given."""
+        return None
+
 
 def test_exact_ppr_orders_nodes_by_distance_from_the_seed():
     reset = np.zeros(6)
