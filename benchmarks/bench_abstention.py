@@ -34,7 +34,7 @@ from benchmarks.abstention_report import Asked, Readers, read, report
 from memrag.memory.engine import Engine
 from memrag.memory.errors import NotFound
 from memrag.memory.eval.dataset import Dataset, load_dataset, passage_text
-from memrag.memory.eval.harness import EvalOptions, index_corpus
+from memrag.memory.eval.harness import EvalOptions, eval_embedding_cache, index_corpus
 from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.ids import document_id
 from memrag.memory.llm.openai_chat import OpenAIChat
@@ -99,7 +99,7 @@ def gold_documents(dataset: Dataset) -> list[str]:
 def open_copy(source: Path, scratch: Path, dataset: Dataset, threads: int) -> Engine:
     """An engine over a copy of `source` (indexed first if it holds nothing)."""
     base = Settings()
-    cache = base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"
+    cache = eval_embedding_cache(base)  # as `memrag eval`
     settings = base.model_copy(
         update={"data_dir": source, "embedding_threads": threads, "embedding_cache": cache, "qdrant_url": None}
     )

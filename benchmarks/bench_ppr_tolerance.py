@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from memrag.memory.eval.dataset import load_dataset
-from memrag.memory.eval.harness import KS, passage_texts
+from memrag.memory.eval.harness import KS, eval_embedding_cache, passage_texts
 from memrag.memory.eval.metrics import mean_recall
 from memrag.memory.extraction.recorded import NoExtractor
 from memrag.memory.params import RetrievalParams
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--epsilon", type=float, nargs="+", default=[RetrievalParams().ppr_epsilon])
     args = parser.parse_args()
     base = Settings()
-    cache = base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"  # as `memrag eval`
+    cache = eval_embedding_cache(base)  # as `memrag eval`
     settings = base.model_copy(update={"qdrant_url": None, "data_dir": args.data_dir, "embedding_cache": cache})
     dataset = load_dataset(args.dataset)
     engine = open_engine(settings, "eval", extractor=NoExtractor(), whole_documents=True, writer=False)

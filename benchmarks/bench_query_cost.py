@@ -38,7 +38,7 @@ import numpy as np
 from benchmarks.bench_scaling import DIM, RandomEmbedder
 from memrag.memory.engine import Engine
 from memrag.memory.eval.dataset import load_dataset
-from memrag.memory.eval.harness import KS, passage_texts
+from memrag.memory.eval.harness import KS, eval_embedding_cache, passage_texts
 from memrag.memory.eval.metrics import mean_recall
 from memrag.memory.eval.query_timing import TIMED, retrieve_both
 from memrag.memory.extraction.recorded import NoExtractor
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--split", action="store_true", help="also split the ranking's CPU: vector store and the rest")
     args = parser.parse_args()
     base = Settings()
-    cache = base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"  # as `memrag eval`
+    cache = eval_embedding_cache(base)  # as `memrag eval`
     update = {"qdrant_url": None, "embedding_threads": args.threads, "embedding_cache": cache}
     settings = base.model_copy(update=update)
     params = replace(RetrievalParams(), top_k=args.top_k)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import resource
 import time
 from pathlib import Path
 from typing import Any
 
 import memrag
+from memrag.memory.eval.harness import peak_rss_mb
 from memrag.memory.retrieval.reader import Answer, ExtractiveReader
 from memrag.memory.types import Hit
 
@@ -49,9 +49,7 @@ def main() -> None:
     print(
         f"read again ({args.repeat} rounds): {1000 * warm / (len(asked) * max(args.repeat, 1)):.3f} ms CPU per answer"
     )
-    print(
-        f"answers digest {_digest(first)}; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    print(f"answers digest {_digest(first)}; peak RSS {peak_rss_mb():.0f} MB")
 
 
 def _hits(question: dict[str, Any]) -> tuple[Hit, ...]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from memrag.memory.eval.dataset import load_dataset
+from memrag.memory.eval.harness import eval_embedding_cache
 from memrag.memory.extraction.recorded import NoExtractor
 from memrag.memory.ports import VectorIndex
 from memrag.memory.settings import Settings
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     args = parser.parse_args()
     base = Settings()
-    cache = base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"
+    cache = eval_embedding_cache(base)  # as `memrag eval`
     update = {"qdrant_url": None, "embedding_threads": 1, "embedding_cache": cache, "data_dir": args.data_dir}
     engine = open_engine(base.model_copy(update=update), "eval", extractor=NoExtractor(), whole_documents=True)
     try:

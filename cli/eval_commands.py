@@ -15,7 +15,7 @@ from memrag.memory.errors import InvalidInput
 from memrag.memory.eval.counterfactual import Update, build_updates, renamed_extractions, run_counterfactual
 from memrag.memory.eval.dataset import Dataset, load_dataset
 from memrag.memory.eval.forgetting import run_forget
-from memrag.memory.eval.harness import EvalOptions, format_table, run_eval
+from memrag.memory.eval.harness import EvalOptions, eval_embedding_cache, format_table, run_eval
 from memrag.memory.eval.long_documents import format_chunked, run_chunked_eval
 from memrag.memory.eval.probe import Memoised
 from memrag.memory.eval.streaming import StreamOptions, run_stream
@@ -96,7 +96,7 @@ def _settings(args: argparse.Namespace, data_dir: Path) -> Settings:
     """The environment's settings, embedded stores under `data_dir`; embeddings cached in MEMRAG_EMBEDDING_CACHE or
     the user's cache (shared by every eval run), or, with --no-cache, afresh in the data directory."""
     base = Settings()
-    cache = None if args.no_cache else base.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"
+    cache = None if args.no_cache else eval_embedding_cache(base)
     threads = args.threads or base.embedding_threads
     update = {"data_dir": data_dir, "embedding_threads": threads, "embedding_cache": cache, "qdrant_url": None}
     return base.model_copy(update=update)  # embedded stores only: each engine of a comparison has its own

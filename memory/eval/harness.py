@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from memrag.memory.eval.metrics import exact_match, mean_recall, token_f1
 from memrag.memory.eval.query_timing import TIMED, QueryTimes, timed_retrieve
 from memrag.memory.ids import document_id, passage_id
 from memrag.memory.params import RetrievalParams
+from memrag.memory.settings import Settings
 from memrag.memory.types import DocumentInput
 
 KS = (1, 2, 5, 10)
@@ -100,6 +102,12 @@ def run_eval(engine: Engine, dataset: Dataset, options: EvalOptions) -> dict[str
         "graph": stats.__dict__,
         "params": options.params.__dict__,
     }
+
+
+def eval_embedding_cache(settings: Settings) -> Path:
+    """The embedding cache eval runs share: MEMRAG_EMBEDDING_CACHE, else one in the user's cache (a kept
+    index and every later run over the same texts reuse its vectors)."""
+    return settings.embedding_cache or Path.home() / ".cache" / "memrag" / "embeddings.sqlite"
 
 
 def peak_rss_mb() -> float:
