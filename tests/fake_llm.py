@@ -92,13 +92,21 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        self._counted = True
         try:
             self._answer()
         except (BrokenPipeError, ConnectionResetError):  # the client went away mid-reply
             pass
         finally:
-            with fake._lock:
-                fake.in_flight -= 1
+            self._done()
+
+    def _done(self) -> None:
+        """No longer counted in flight: called before a reply's last bytes go out, since the client may
+        send its next request the moment it has them (counting after the write saw 5 of 4 slots in use)."""
+        if self._counted:
+            self._counted = False
+            with self.fake._lock:
+                self.fake.in_flight -= 1
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
@@ -123,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             self.send_header(key.replace("_", "-"), value)
         self.end_headers()
+        self._done()
         self.wfile.write(data)
 
     def _stream(self, reply: Scripted) -> None:
@@ -136,4 +145,5 @@ class _Handler(BaseHTTPRequestHandler):
             event = {"choices": [{"index": 0, "delta": {"content": piece + " "}}]}
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
             self.wfile.flush()
+        self._done()
         self.wfile.write(b"data: [DONE]\n\n")
