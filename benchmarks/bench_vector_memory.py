@@ -9,7 +9,10 @@ collection's disk. Layouts:
 - `default`: what `storage/qdrant_edge.py` created before (vectors memory-mapped and pre-warmed);
 - `cold_int8`: full vectors on disk, not pre-warmed (`Memory.Cold`), an int8 scalar-quantized
   copy pinned in RAM (a quarter of the float32 size) that the HNSW walk scores with, and the top
-  `oversampling × limit` candidates rescored with the full vectors.
+  `oversampling × limit` candidates rescored with the full vectors (collections made before
+  December 2026);
+- `mapped_int8`: the same, the int8 copy mapped from its file instead of pinned (today's default):
+  its pages count as file-backed (RssFile), which the kernel can reclaim and an indexer hands back.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m benchmarks.bench_vector_memory --points 60000
 """
@@ -34,7 +37,11 @@ from memrag.memory.ports import VectorRecord
 from memrag.memory.storage.qdrant_edge import EdgeIndex, VectorLayout
 from memrag.memory.storage.search_mode import WIDE_EF
 
-LAYOUTS = {"default": VectorLayout(quantized=False), "cold_int8": VectorLayout(quantized=True)}
+LAYOUTS = {
+    "default": VectorLayout(quantized=False),
+    "cold_int8": VectorLayout(quantized=True, pinned_int8=True),
+    "mapped_int8": VectorLayout(quantized=True),
+}
 
 
 def vectors(points: int, dim: int, seed: int) -> np.ndarray:

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MADV_PAGEOUT = 21  # Linux ≥ 5.4, asm-generic/mman-common.h
-# The files worth handing back: full vectors (kept "cold" by design), payloads and the log. The HNSW
-# links and the quantized copy stay resident: every search walks them.
+# The files worth handing back: full vectors (kept "cold" by design), the int8 copy the HNSW walk
+# scores (mapped from vector_storage/quantized.data in collections made since December 2026; an
+# older collection pins it in anonymous memory, which the advice leaves alone), payloads and the
+# log. The HNSW links stay resident: every search walks them.
 RELEASED_PARTS = ("/vector_storage/", "/payload_storage/", "/wal/")
 
 

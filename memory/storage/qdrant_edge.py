@@ -47,12 +47,20 @@ class VectorLayout:
     """Where a new collection keeps its vectors (a stored collection keeps the layout it was made with).
 
     `quantized`: the full float32 vectors stay on disk, read on demand (`Memory.Cold`: not
-    pre-warmed into the page cache), and an int8 scalar-quantized copy (a quarter of the size) is
-    pinned in RAM for the HNSW walk; exact searches ignore the copy. Otherwise the float32 vectors
-    are memory-mapped and pre-warmed (Edge's default), as collections were made before.
+    pre-warmed into the page cache), and the HNSW walk scores an int8 scalar-quantized copy (a
+    quarter of the size); exact searches ignore the copy. Otherwise the float32 vectors are
+    memory-mapped and pre-warmed (Edge's default), as collections were made before.
+
+    `pinned_int8`: the int8 copy is held in anonymous memory (as collections were made until
+    December 2026) rather than mapped from its file. Pinned, it was ~0.4 KB of heap per point that
+    nothing could give back: with the offline extractor's ~25 entities and facts per passage, most
+    of the growth of an indexing process's heap (benchmarks/bench_soak.py). Mapped, its pages are
+    the file's, which the indexer hands back with the other store pages (storage/mapped_pages.py)
+    and a search faults in again; HNSW recall and search time: benchmarks/bench_vector_memory.py.
     """
 
     quantized: bool = True
+    pinned_int8: bool = False
 
 
 DEFAULT_LAYOUT = VectorLayout()
@@ -248,7 +256,8 @@ def _create(path: Path, dim: int) -> qe.EdgeShard:
 def _create_with(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
     path.mkdir(parents=True, exist_ok=True)
     if layout.quantized:
-        int8 = qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned)
+        placement = qe.Memory.Pinned if layout.pinned_int8 else qe.Memory.Cached
+        int8 = qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=placement)
         vectors = qe.EdgeVectorParams(
             size=dim, distance=qe.Distance.Cosine, quantization_config=int8, memory=qe.Memory.Cold
         )
