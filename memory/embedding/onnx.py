@@ -161,15 +161,20 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: i
     return batches
 
 
-def open_session(path: Path, threads: int) -> Any:
+def open_session(path: Path, threads: int, memory_patterns: bool = False) -> Any:
     """An ONNX Runtime CPU session of the graph at `path` on `threads` threads whose idle pool threads
     sleep instead of spinning: spinning burned CPU between calls (one query embedded: 14.5 → 7.8 ms
     CPU) and took cores from threads with work (240 passages: 10.8 → 7.4 s CPU, 11 → 14 passages/s),
-    side by side at load 8 (`benchmarks/bench_onnx_spinning.py`)."""
+    side by side at load 8 (`benchmarks/bench_onnx_spinning.py`).
+
+    Without `memory_patterns` the session plans no memory layout per input shape: batches come in
+    many shapes, and the plans and their blocks held ~30 MB for no speed (same vectors, to the bit:
+    `benchmarks/bench_embedder_memory.py`)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
+    options.enable_mem_pattern = memory_patterns
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

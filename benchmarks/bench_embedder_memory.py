@@ -1,0 +1,117 @@
+"""The ONNX embedder's resident memory and query cost, as set up before and now, side by side.
+
+Each layout runs in a fresh process: the embedder (fp32 MiniLM, two threads, two lanes) embeds
+`--passages` musique-100 passages and their titles in calls of 100 texts, as ingestion's slices
+do, then each of the questions alone, as queries come. Printed per layout, one JSON line: RSS and
+its high-water mark after loading, after ingesting and after the queries; ingestion wall and CPU
+seconds; a query's wall and CPU p50; and a digest of every vector (equal digests: the same vectors
+to the bit). Layouts:
+
+- `two_sessions`: before December 2026: queries on a two-thread session, ingestion's lanes on a
+  second, single-threaded one, both planning memory per input shape (ONNX Runtime's default);
+- `one_session_patterns`: one single-threaded session for both, memory patterns still planned;
+- `one_session`: today's embedder (one session, no memory patterns).
+
+    .venv/bin/python -m benchmarks.bench_embedder_memory [--passages 1000] [--export-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.process_memory import rss_mb
+from memrag.memory.embedding import onnx
+from memrag.memory.embedding.onnx import OnnxEmbedder
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "musique-100"
+MODEL = "all-MiniLM-L6-v2"
+LAYOUTS = ("two_sessions", "one_session_patterns", "one_session")
+
+
+def memory() -> dict[str, float]:
+    return {"rss_mb": round(rss_mb("VmRSS")), "hwm_mb": round(rss_mb("VmHWM"))}
+
+
+def texts(passages: int) -> tuple[list[str], list[str]]:
+    corpus = json.loads((DATA / "corpus.json").read_text())[:passages]
+    questions = [q["question"] for q in json.loads((DATA / "questions.json").read_text())]
+    return [r["title"] for r in corpus] + [f"{r['title']}\n{r['text']}" for r in corpus], questions
+
+
+def make(layout: str, export_dir: Path) -> tuple[OnnxEmbedder, Any]:
+    """The embedder in `layout`, and the session its queries run on."""
+    patterns = layout != "one_session"
+    opener = onnx.open_session
+
+    def with_patterns_as_laid_out(path: Path, threads: int, memory_patterns: bool = patterns) -> Any:
+        return opener(path, threads, memory_patterns)
+
+    onnx.open_session = with_patterns_as_laid_out
+    embedder = OnnxEmbedder(MODEL, export_dir, quantize=False, threads=2, lanes=2)
+    query_session = embedder._session
+    if layout == "two_sessions":
+        query_session = opener(embedder._session._model_path, 2, memory_patterns=True)
+    return embedder, query_session
+
+
+def measure(layout: str, passages: int, export_dir: Path, out: multiprocessing.Queue[dict[str, object]]) -> None:
+    ingest, questions = texts(passages)
+    row: dict[str, object] = {"layout": layout, "before": memory()}
+    embedder, query_session = make(layout, export_dir)
+    row["loaded"] = memory()
+    digest = hashlib.sha256()
+    started, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, len(ingest), 100):
+        digest.update(embedder.embed(ingest[start : start + 100]).tobytes())
+    row["ingest_wall_s"] = round(time.perf_counter() - started, 1)
+    row["ingest_cpu_s"] = round(time.process_time() - cpu, 1)
+    row["ingested"] = memory()
+    walls, cpus = [], []
+    for question in questions:
+        ids = embedder._tokenizer.encode(question).ids
+        started, cpu = time.perf_counter(), time.process_time()
+        vector = embedder._embed_batch(query_session, [ids])
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        digest.update(np.asarray(vector, dtype=np.float32).tobytes())
+    row["query_wall_p50_ms"] = round(1000 * statistics.median(walls), 2)
+    row["query_cpu_p50_ms"] = round(1000 * statistics.median(cpus), 2)
+    row["queried"] = memory()
+    row["vectors_digest"] = digest.hexdigest()[:16]
+    row["load_average"] = [round(x, 1) for x in os.getloadavg()]
+    embedder.close()
+    out.put(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=1000)
+    parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS))
+    parser.add_argument("--export-dir", type=Path, help="where the ONNX export is kept (default: a temporary one)")
+    args = parser.parse_args()
+    if not (DATA / "corpus.json").exists():
+        raise SystemExit(f"no musique-100 under {DATA}; nothing to measure")
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="memrag-embmem-") as scratch:
+        export_dir = args.export_dir or Path(scratch) / "onnx"
+        for layout in args.layouts:
+            out: multiprocessing.Queue[dict[str, object]] = context.Queue()
+            child = context.Process(target=measure, args=(layout, args.passages, export_dir, out))
+            child.start()
+            print(json.dumps(out.get()), flush=True)
+            child.join()
+
+
+if __name__ == "__main__":
+    main()
