@@ -34,7 +34,8 @@ from benchmarks.bench_sizing import disk_mb
 from benchmarks.process_memory import rss_mb
 from memrag.memory.ids import point_uuid
 from memrag.memory.ports import VectorRecord
-from memrag.memory.storage.qdrant_edge import EdgeIndex, VectorLayout
+from memrag.memory.storage.edge_layout import VectorLayout
+from memrag.memory.storage.qdrant_edge import EdgeIndex
 from memrag.memory.storage.search_mode import WIDE_EF
 
 LAYOUTS = {

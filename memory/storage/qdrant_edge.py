@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from memrag.memory.storage.edge_guard import (
     ensure_room_to_open,
     room_for_optimize,
 )
+from memrag.memory.storage.edge_layout import DEFAULT_LAYOUT, VectorLayout, create_shard, stored_layout
 from memrag.memory.storage.mapped_pages import page_out
 from memrag.memory.storage.points import make_hit, payload_selector, per_vector, unreadable
 from memrag.memory.storage.process_lock import hold_exclusive
@@ -33,37 +33,9 @@ OPTIMIZE_EVERY = 5_000
 # Above the exact-search bound an HNSW walk scores the int8 copy and rescores this many times the
 # limit with the full vectors (benchmarks/bench_vector_memory.py: recall held, RSS a quarter).
 RESCORE_OVERSAMPLING = 2.0
-# An optimisation holds the segments it merges and the one it builds (~6 KB a 384-d point at its
-# height): segments of at most this many KB (~21k 384-d points) keep that peak bounded instead of
-# growing with the collection (benchmarks/profile_eval_memory.py). New collections only.
-MAX_SEGMENT_KB = 32_000
 # Pages of the store's files a write or a search touched are handed back to the kernel after this
 # many records written to a collection (storage/mapped_pages.py), and after each optimisation.
 PAGE_OUT_EVERY = 1_000
-
-
-@dataclass(frozen=True)
-class VectorLayout:
-    """Where a new collection keeps its vectors (a stored collection keeps the layout it was made with).
-
-    `quantized`: the full float32 vectors stay on disk, read on demand (`Memory.Cold`: not
-    pre-warmed into the page cache), and the HNSW walk scores an int8 scalar-quantized copy (a
-    quarter of the size); exact searches ignore the copy. Otherwise the float32 vectors are
-    memory-mapped and pre-warmed (Edge's default), as collections were made before.
-
-    `pinned_int8`: the int8 copy is held in anonymous memory (as collections were made until
-    December 2026) rather than mapped from its file. Pinned, it was ~0.4 KB of heap per point that
-    nothing could give back: with the offline extractor's ~25 entities and facts per passage, most
-    of the growth of an indexing process's heap (benchmarks/bench_soak.py). Mapped, its pages are
-    the file's, which the indexer hands back with the other store pages (storage/mapped_pages.py)
-    and a search faults in again; HNSW recall and search time: benchmarks/bench_vector_memory.py.
-    """
-
-    quantized: bool = True
-    pinned_int8: bool = False
-
-
-DEFAULT_LAYOUT = VectorLayout()
 
 
 class EdgeIndex:
@@ -87,7 +59,7 @@ class EdgeIndex:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
                 self._shard = _load(path, dim, layout)
             else:
-                self._shard = _create(path, dim) if layout == DEFAULT_LAYOUT else _create_with(path, dim, layout)
+                self._shard = _create(path, dim) if layout == DEFAULT_LAYOUT else create_shard(path, dim, layout)
         except Exception as exc:  # the binding raises plain Exceptions
             raise StorageError(
                 f"cannot open the embedded store's {path.name} collection: try again; if it persists, "
@@ -250,21 +222,7 @@ class EdgeIndex:
 
 def _create(path: Path, dim: int) -> qe.EdgeShard:
     """A new collection in the default layout (tests patch this one to shape the index)."""
-    return _create_with(path, dim, DEFAULT_LAYOUT)
-
-
-def _create_with(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
-    path.mkdir(parents=True, exist_ok=True)
-    if layout.quantized:
-        placement = qe.Memory.Pinned if layout.pinned_int8 else qe.Memory.Cached
-        int8 = qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=placement)
-        vectors = qe.EdgeVectorParams(
-            size=dim, distance=qe.Distance.Cosine, quantization_config=int8, memory=qe.Memory.Cold
-        )
-    else:
-        vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
-    optimizers = qe.EdgeOptimizersConfig(max_segment_size=MAX_SEGMENT_KB)
-    return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors, optimizers=optimizers))
+    return create_shard(path, dim, DEFAULT_LAYOUT)
 
 
 def _load(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
@@ -274,7 +232,8 @@ def _load(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
     except Exception as exc:  # the binding raises plain Exceptions
         if not edge_salvage.wal_unreadable(exc):
             raise
-    edge_salvage.rebuild(path, lambda fresh: _create_with(fresh, dim, layout))
+    kept = stored_layout(path, layout)  # a rebuilt shard keeps the layout it was made with
+    edge_salvage.rebuild(path, lambda fresh: create_shard(fresh, dim, kept))
     return qe.EdgeShard.load(str(path))
 
 

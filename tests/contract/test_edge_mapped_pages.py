@@ -12,6 +12,7 @@ from memrag.memory.indexing import heap
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage import mapped_pages
 from memrag.memory.storage import qdrant_edge as edge
+from memrag.memory.storage.edge_layout import MAX_SEGMENT_KB
 from memrag.memory.types import DocumentInput
 from tests.helpers import make_engine
 
@@ -70,7 +71,7 @@ def test_new_collections_store_the_segment_cap(tmp_path):
     store = edge.EdgeStore(tmp_path)
     store.open_index("things", DIM)
     config = json.loads((tmp_path / "things" / "edge_config.json").read_text())
-    assert config["optimizers"]["max_segment_size"] == edge.MAX_SEGMENT_KB
+    assert config["optimizers"]["max_segment_size"] == MAX_SEGMENT_KB
     store.close()
 
 

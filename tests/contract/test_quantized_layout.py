@@ -11,6 +11,7 @@ import qdrant_edge as qe
 
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage import qdrant_edge as edge
+from memrag.memory.storage.edge_layout import DEFAULT_LAYOUT, int8_copy
 from memrag.memory.storage.mapped_pages import parse_maps, releasable
 
 DIM = 32
@@ -19,10 +20,9 @@ DIM = 32
 def quantized_small_segments(path, dim):
     """The default layout, with every segment indexed and quantized on optimisation (tiny data)."""
     path.mkdir(parents=True, exist_ok=True)
-    int8 = qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Cached)
     config = qe.EdgeConfig(
         vectors=qe.EdgeVectorParams(
-            size=dim, distance=qe.Distance.Cosine, quantization_config=int8, memory=qe.Memory.Cold
+            size=dim, distance=qe.Distance.Cosine, quantization_config=int8_copy(DEFAULT_LAYOUT), memory=qe.Memory.Cold
         ),
         hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=1),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=1),
