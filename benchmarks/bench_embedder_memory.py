@@ -109,8 +109,10 @@ def main() -> None:
             out: multiprocessing.Queue[dict[str, object]] = context.Queue()
             child = context.Process(target=measure, args=(layout, args.passages, export_dir, out))
             child.start()
-            print(json.dumps(out.get()), flush=True)
             child.join()
+            if child.exitcode != 0:
+                raise SystemExit(f"the {layout} run failed (exit code {child.exitcode})")
+            print(json.dumps(out.get(timeout=10)), flush=True)
 
 
 if __name__ == "__main__":

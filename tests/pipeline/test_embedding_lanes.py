@@ -17,7 +17,9 @@ def test_lanes_give_each_text_the_vector_one_session_gives_it(model_cache: Path)
     two = OnnxEmbedder(MODEL, export_dir, quantize=False, threads=2, token_budget=64, lanes=2)
     texts = texts_of_the_fixture()  # passages, entity names and facts: many small batches of 64 tokens
     found = two.embed(texts)
-    assert two._lanes._pool is not None  # the call did run in lanes: a helper thread took batches
+    assert two._lanes._pool is not None  # the call did run in lanes
+    # one single-threaded session for lanes and queries alike, not a two-thread one plus a lane session
+    assert two._session.get_session_options().intra_op_num_threads == 1
     two.close()
     assert np.abs(found - one.embed(texts)).max() < 1e-5
     assert np.allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-5)

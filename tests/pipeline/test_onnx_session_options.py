@@ -16,4 +16,5 @@ def test_the_session_threads_do_not_spin_when_idle(model_cache: Path) -> None:
     options = embedder._session.get_session_options()
     for key in ("session.intra_op.allow_spinning", "session.inter_op.allow_spinning"):
         assert options.get_session_config_entry(key) == "0"
+    assert not options.enable_mem_pattern  # a plan per batch shape held ~30 MB for nothing
     assert embedder.embed(["Who founded the record label?"]).shape == (1, embedder.dim)  # and it still embeds
