@@ -20,7 +20,7 @@ from memrag.memory.storage import records
 from memrag.memory.storage.points import UNREADABLE
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.scan_mirror import MirroredIndex
-from memrag.memory.storage.search_mode import search_mode
+from memrag.memory.storage.search_mode import INT8_CANDIDATE_MARGIN, search_mode
 from memrag.memory.types import Document, Entity, Fact, Passage
 
 # Documents carry no embedding; the store still wants a vector, so they get a constant one.
@@ -114,11 +114,17 @@ class RecordStore:
         return {str(p["id"]) for p in self.facts.get(ids) if UNREADABLE not in p}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
-        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not): of the
+        """Stored entities that may take synonyms (short names may not) with cosine ≥ threshold: of the
         `limit` nearest, best first. Exact while the collection is small enough (search_mode.py), so an
-        entity's synonyms do not depend on the order the memory was built in. Eligibility is checked on
-        the hits, not as a filter: Qdrant's HNSW search with a filter on an unindexed field was 5x slower."""
-        found = self.nearest(self.entities, vectors, limit, min_score=threshold, with_payload=["synonym_eligible"])
+        entity's synonyms do not depend on the order the memory was built in; above that, HNSW ranks
+        by the int8 copy and keeps what scores up to INT8_CANDIDATE_MARGIN lower, with those scores: the
+        caller rescores its candidates. Eligibility is checked on the hits, not as a filter: Qdrant's
+        HNSW search with a filter on an unindexed field was 5x slower."""
+        mode = search_mode(self.entities.count(exact=False), limit)
+        floor = threshold if mode.exact else threshold - INT8_CANDIDATE_MARGIN
+        found = self.entities.search_batch(
+            vectors, limit, None, floor, ["synonym_eligible"], ef=mode.ef, exact=mode.exact, rescore=False
+        )
         return [[h for h in hits if (h.payload or {}).get("synonym_eligible") == 1] for hits in found]
 
     def nearest(
