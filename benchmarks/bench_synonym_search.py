@@ -19,6 +19,7 @@ import argparse
 import shutil
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from memrag.memory.storage.qdrant_edge import EdgeIndex
 from memrag.memory.storage.search_mode import INT8_CANDIDATE_MARGIN, search_mode
 
 BATCH = 160  # about the new entities of a 16-document slice
+LIMIT = IndexParams().synonym_max_neighbours
 Pairs = set[tuple[str, str]]
 
 
@@ -44,30 +46,32 @@ def vector_pages_mb() -> float:
     return total / 1024
 
 
-def search(index: EdgeIndex, queries: np.ndarray, edge_rescores: bool) -> list[list[str]]:
-    """Each query's candidate ids, searched as the writer did before (Edge rescoring) or does now."""
-    threshold = IndexParams().synonym_threshold - 1e-3
-    mode = search_mode(index.count(exact=False), 100)
-    floor = threshold if edge_rescores else threshold - INT8_CANDIDATE_MARGIN
-    found: list[list[str]] = []
-    for start in range(0, len(queries), BATCH):
-        hits = index.search_batch(
-            queries[start : start + BATCH], 100, None, floor, False, ef=mode.ef, exact=mode.exact, rescore=edge_rescores
-        )
-        found += [[h.id for h in row] for row in hits]
-    return found
-
-
-def exact_pairs(index: EdgeIndex, query_ids: list[str], queries: np.ndarray, found: list[list[str]]) -> Pairs:
-    """(query, other) pairs whose float64 cosine is ≥ the threshold, as the writer rescores them."""
+def run_way(
+    index: EdgeIndex, path: Path, query_ids: list[str], queries: np.ndarray, edge_rescores: bool, hand_back: bool
+) -> tuple[dict[tuple[str, str], tuple[float, float]], int, float]:
+    """The writer's synonym search batch after batch, as before (Edge rescoring the limit's best) or now
+    (twice the limit by the int8 copy, down to the margin), each batch's candidates rescored exactly
+    and the `LIMIT` best at cosine ≥ the threshold kept; with `hand_back`, the collection's pages are
+    handed back after every batch. Returns (query, other) → (the store's score, the cosine), the
+    candidates, and the most vector pages resident after a batch (MB)."""
     threshold = IndexParams().synonym_threshold
-    stored = index.vectors(sorted({i for row in found for i in row}))
-    return {
-        (query_id, other)
-        for query_id, query, row in zip(query_ids, queries.astype(np.float64), found, strict=True)
-        for other in row
-        if other != query_id and other in stored and float(stored[other].astype(np.float64) @ query) >= threshold
-    }
+    mode = search_mode(index.count(exact=False), LIMIT)
+    limit, floor = (LIMIT, threshold - 1e-3) if edge_rescores else (2 * LIMIT, threshold - 1e-3 - INT8_CANDIDATE_MARGIN)
+    kept: dict[tuple[str, str], tuple[float, float]] = {}
+    candidates, most = 0, 0.0
+    for start in range(0, len(queries), BATCH):
+        batch = queries[start : start + BATCH]
+        hits = index.search_batch(batch, limit, None, floor, False, ef=mode.ef, rescore=edge_rescores)
+        stored = index.vectors(sorted({h.id for row in hits for h in row}))
+        for query_id, query, row in zip(query_ids[start : start + BATCH], batch.astype(np.float64), hits, strict=True):
+            scored = [(h.id, h.score, float(stored[h.id].astype(np.float64) @ query)) for h in row if h.id in stored]
+            best = sorted((x for x in scored if x[2] >= threshold and x[0] != query_id), key=lambda x: -x[2])[:LIMIT]
+            kept.update({(query_id, i): (score, exact) for i, score, exact in best})
+            candidates += len(row)
+        most = max(most, vector_pages_mb())
+        if hand_back:
+            page_out(path)
+    return kept, candidates, most
 
 
 def brute_force(index: EdgeIndex, ids: list[str], query_ids: list[str], queries: np.ndarray) -> Pairs:
@@ -101,25 +105,36 @@ def main() -> None:
         query_ids = list(stored)
         queries = np.stack([stored[i] for i in query_ids])
         print(f"{len(ids):,} entities, {search_mode(len(ids), 100)}, {len(queries):,} queries")
-        pairs: dict[bool, Pairs] = {}
-        for edge_rescores in (True, False, True, False):
+        pairs: dict[bool, dict[tuple[str, str], tuple[float, float]]] = {}
+        for edge_rescores, hand_back in [(True, False), (False, False), (True, True), (False, True)] * 2:
             page_out(copy)
             started, cpu = time.perf_counter(), time.process_time()
-            found = search(index, queries, edge_rescores)
-            resident = vector_pages_mb()
-            pairs[edge_rescores] = exact_pairs(index, query_ids, queries, found)
-            way = "Edge rescores (before)" if edge_rescores else "int8 candidates, rescored here (now)"
+            pairs[edge_rescores], candidates, most = run_way(index, copy, query_ids, queries, edge_rescores, hand_back)
+            way = "Edge rescores (before)" if edge_rescores else "int8 candidates rescored here (now)"
             print(
-                f"{way}: {time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu:.2f} s CPU, "
-                f"vector pages resident {resident:.0f} MB, {sum(map(len, found)):,} candidates, "
-                f"{len(pairs[edge_rescores]):,} pairs ≥ threshold",
+                f"{way}, pages handed back {'after every batch' if hand_back else 'at the end'}: "
+                f"{time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu:.2f} s CPU, "
+                f"vector pages resident at most {most:.0f} MB, {candidates:,} candidates, "
+                f"{len(pairs[edge_rescores]):,} pairs kept",
                 flush=True,
             )
         truth = brute_force(index, ids, query_ids, queries)
-        before, now = pairs[True], pairs[False]
+        before, now = set(pairs[True]), set(pairs[False])
+        per_query = Counter(q for q, _ in truth)
+        crowded = {q for q, n in per_query.items() if n > LIMIT - 10}
         print(
-            f"brute force: {len(truth):,} pairs; found before {len(before & truth) / len(truth):.4f}, "
-            f"now {len(now & truth) / len(truth):.4f}; before only {len(before - now)}, now only {len(now - before)}"
+            f"brute force: {len(truth):,} pairs; found before {len(before & truth) / len(truth):.4f}, now "
+            f"{len(now & truth) / len(truth):.4f}; before only {len(before - now)}, now only {len(now - before)}; "
+            f"misses of queries with over {LIMIT - 10} true neighbours: before "
+            f"{sum(q in crowded for q, _ in truth - before)} of {len(truth - before)}, now "
+            f"{sum(q in crowded for q, _ in truth - now)} of {len(truth - now)}"
+        )
+        gaps = [exact - int8 for int8, exact in pairs[False].values()]
+        lowest = min(int8 for int8, _ in pairs[False].values())
+        print(
+            f"int8 scores of the pairs kept now: lowest {lowest:.4f} (floor "
+            f"{IndexParams().synonym_threshold - 1e-3 - INT8_CANDIDATE_MARGIN:.4f}), largest underestimate "
+            f"{max(gaps):.4f}, largest overestimate {-min(gaps):.4f}"
         )
         index.close()
 
