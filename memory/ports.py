@@ -77,12 +77,9 @@ class VectorIndex(Protocol):
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
         exact: bool = False,
-        rescore: bool = True,
     ) -> list[list[VectorHit]]:
         """Nearest records per vector. `exact`: a full scan, whose answers do not depend on how the
-        HNSW index was built; else HNSW with breadth `ef` (None: the backend's default). Not
-        `rescore`: an HNSW search over a quantized copy ranks and scores (`min_score` included) by
-        the copy alone, reading no full vector (a caller rescoring its hits itself)."""
+        HNSW index was built; else HNSW with breadth `ef` (None: the backend's default)."""
         ...
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:

@@ -153,11 +153,10 @@ class EdgeIndex:
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
         exact: bool = False,
-        rescore: bool = True,
     ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []
-        params = _params(ef, exact, rescore)
+        params = _params(ef, exact)
         requests = [
             qe.QueryRequest(
                 query=qe.Query.Nearest(np.asarray(v, dtype=np.float32).tolist()),
@@ -238,16 +237,14 @@ def _load(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
     return qe.EdgeShard.load(str(path))
 
 
-def _params(ef: int | None, exact: bool, rescore: bool = True) -> qe.SearchParams:
+def _params(ef: int | None, exact: bool) -> qe.SearchParams:
     """A full scan over the full vectors (`exact`: segments with an HNSW index are scanned too), or
-    HNSW with breadth `ef` over the int8 copy where there is one, its best candidates rescored with
-    the full vectors unless not `rescore` (both are no-ops on a collection without a quantized copy)."""
+    HNSW with breadth `ef` over the int8 copy where there is one, its best candidates rescored
+    (both are no-ops on a collection without a quantized copy)."""
     if exact:
         return qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
-    if not rescore:
-        return qe.SearchParams(hnsw_ef=ef, exact=False, quantization=qe.QuantizationSearchParams(rescore=False))
-    rescored = qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
-    return qe.SearchParams(hnsw_ef=ef, exact=False, quantization=rescored)
+    rescore = qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+    return qe.SearchParams(hnsw_ef=ef, exact=False, quantization=rescore)
 
 
 def _filter(where: Match | None) -> qe.Filter | None:

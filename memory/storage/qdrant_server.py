@@ -94,7 +94,6 @@ class QdrantIndex:
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
         exact: bool = False,
-        rescore: bool = True,  # the server's collections keep no quantized copy: always full vectors
     ) -> list[list[VectorHit]]:
         if len(vectors) == 0:
             return []

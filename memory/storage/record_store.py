@@ -20,7 +20,7 @@ from memrag.memory.storage import records
 from memrag.memory.storage.points import UNREADABLE
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.scan_mirror import MirroredIndex
-from memrag.memory.storage.search_mode import INT8_CANDIDATE_MARGIN, search_mode
+from memrag.memory.storage.search_mode import search_mode
 from memrag.memory.types import Document, Entity, Fact, Passage
 
 # Documents carry no embedding; the store still wants a vector, so they get a constant one.
@@ -114,27 +114,11 @@ class RecordStore:
         return {str(p["id"]) for p in self.facts.get(ids) if UNREADABLE not in p}
 
     def search_synonym_candidates(self, vectors: np.ndarray, limit: int, threshold: float) -> list[list[VectorHit]]:
-        """Stored entities that may take synonyms (short names may not) with cosine ≥ threshold: of the
+        """Stored entities with cosine ≥ threshold that may take synonyms (short names may not): of the
         `limit` nearest, best first. Exact while the collection is small enough (search_mode.py), so an
-        entity's synonyms do not depend on the order the memory was built in. Above that, on the
-        embedded store, HNSW ranks by the int8 copy where a segment has one (not the newest, not yet
-        optimised segment) and nothing is rescored here: twice the limit is kept, down to
-        INT8_CANDIDATE_MARGIN below the threshold, with the copy's scores; the caller rescores them
-        exactly and keeps the `limit` best. Eligibility is checked on the hits, not as a filter:
-        Qdrant's HNSW search with a filter on an unindexed field was 5x slower."""
-        mode = search_mode(self.entities.count(exact=False), limit)
-        if mode.exact or not isinstance(self._store, EdgeStore):  # a server's collections have no int8 copy
-            found = self.nearest(self.entities, vectors, limit, min_score=threshold, with_payload=["synonym_eligible"])
-        else:
-            found = self.entities.search_batch(
-                vectors,
-                2 * limit,
-                None,
-                threshold - INT8_CANDIDATE_MARGIN,
-                ["synonym_eligible"],
-                ef=max(mode.ef or 0, 2 * limit),
-                rescore=False,
-            )
+        entity's synonyms do not depend on the order the memory was built in. Eligibility is checked on
+        the hits, not as a filter: Qdrant's HNSW search with a filter on an unindexed field was 5x slower."""
+        found = self.nearest(self.entities, vectors, limit, min_score=threshold, with_payload=["synonym_eligible"])
         return [[h for h in hits if (h.payload or {}).get("synonym_eligible") == 1] for hits in found]
 
     def nearest(

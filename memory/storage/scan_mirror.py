@@ -192,11 +192,10 @@ class MirroredIndex:
         with_payload: bool | Sequence[str] = False,
         ef: int | None = None,
         exact: bool = False,
-        rescore: bool = True,
     ) -> list[list[VectorHit]]:
         copy = self._copy_for(exact) if not where else None
         if copy is None or len(vectors) == 0:
-            return self._inner.search_batch(vectors, limit, where, min_score, with_payload, ef, exact, rescore)
+            return self._inner.search_batch(vectors, limit, where, min_score, with_payload, ef, exact)
         found = [
             [(copy.ids[r], float(s)) for r, s in zip(rows.tolist(), scores.tolist(), strict=True)]
             for rows, scores in copy.nearest(vectors, [limit] * len(vectors))

@@ -36,13 +36,3 @@ def search_mode(points: int, limit: int) -> SearchMode:
     if points <= EXACT_SEARCH_MAX_POINTS:
         return SearchMode(exact=True, ef=None)
     return SearchMode(exact=False, ef=max(WIDE_EF, limit))
-
-
-# Above the bound the synonym search ranks entities by their int8 copy alone and keeps candidates
-# this far below the threshold; the writer rescores them exactly (indexing/synonyms.py). Edge's own
-# rescoring read twice the limit of full vectors per segment for every query, about every vector of
-# the collection per batch: on the soak's 111,751 real entities (all three shared corpora; 3,200
-# queries, `benchmarks/bench_synonym_search.py`) 205 MB of vector pages resident against 42 MB, 20 %
-# more time, and the same pairs at cosine ≥ 0.8 (84.3 % of the brute-force ones each way, every miss
-# an entity with over 90 such neighbours cut by the limit of 100).
-INT8_CANDIDATE_MARGIN = 0.05

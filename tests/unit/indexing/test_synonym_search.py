@@ -2,11 +2,8 @@
 
 import numpy as np
 import pytest
-import qdrant_edge as qe
 
 from memrag.memory.storage import qdrant_edge
-from memrag.memory.storage import search_mode as search_mode_module
-from memrag.memory.storage.edge_layout import DEFAULT_LAYOUT, int8_copy
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.qdrant_server import QdrantStore
 from memrag.memory.storage.record_store import RecordStore
@@ -52,41 +49,3 @@ def test_synonym_candidates_are_every_eligible_entity_above_the_threshold(store)
     assert [{h.id for h in hits} for hits in found] == truth
     assert max(len(t) for t in truth) > 16  # the crowd: more than one narrow search would return
     assert all(h.score >= THRESHOLD - 1e-5 for hits in found for h in hits)
-
-
-def int8_indexed(path, dim):
-    """The default layout (an int8 copy the HNSW walk scores), every segment indexed on optimisation."""
-    path.mkdir(parents=True, exist_ok=True)
-    config = qe.EdgeConfig(
-        vectors=qe.EdgeVectorParams(
-            size=dim, distance=qe.Distance.Cosine, quantization_config=int8_copy(DEFAULT_LAYOUT), memory=qe.Memory.Cold
-        ),
-        hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=1),
-        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=1),
-    )
-    return qe.EdgeShard.create(str(path), config)
-
-
-def test_above_the_exact_bound_the_int8_candidates_hold_every_pair_the_rescoring_keeps(tmp_path, monkeypatch):
-    """HNSW ranks by the int8 copy and Edge no longer rescores: catches a candidate floor at the
-    threshold itself (pairs the copy scores a little low are lost) and a search that still rescores."""
-    monkeypatch.setattr(qdrant_edge, "_create", int8_indexed)
-    monkeypatch.setattr(search_mode_module, "EXACT_SEARCH_MAX_POINTS", 100)  # 760 entities: HNSW
-    store = RecordStore(EdgeStore(tmp_path, optimize_every=200), DIM)
-    rng = np.random.default_rng(5)
-    stored = near_names(rng)
-    for start in range(0, len(stored), 190):
-        rows = list(range(start, min(start + 190, len(stored))))
-        store.put_entities([Entity(f"e{i}", f"name {i}") for i in rows], stored[rows], [True] * len(rows))
-    store.entities.flush()
-    new = stored[::7] + 0.05 * rng.standard_normal((len(stored[::7]), DIM)).astype(np.float32)
-    new /= np.linalg.norm(new, axis=1, keepdims=True)
-    sims = new.astype(np.float64) @ stored.astype(np.float64).T
-    truth = [{f"e{j}" for j in np.flatnonzero(row >= THRESHOLD)} for row in sims]
-    found = store.search_synonym_candidates(new, limit=100, threshold=THRESHOLD)
-    exact = {f"e{i}": v for i, v in enumerate(stored.astype(np.float64))}
-    asked = list(zip(new.astype(np.float64), found, strict=True))
-    assert [{h.id for h in hits if exact[h.id] @ q >= THRESHOLD} for q, hits in asked] == truth
-    scores = [(h.score, exact[h.id] @ q) for q, hits in asked for h in hits]
-    assert max(abs(a - b) for a, b in scores) > 1e-4  # the int8 copy's scores: Edge did not rescore
-    store.close()
