@@ -187,8 +187,9 @@ class OnnxEmbedder:
     With `lanes` > 1, a call of several batches (ingestion's) is shared by that many threads, each
     running whole batches on the embedder's one session, which then runs on one thread (ONNX Runtime
     runs concurrent calls on one session): the same batches, so the same vectors. A query runs on
-    that one thread too: on musique-100's questions 3.9 ms wall and 3.9 ms CPU against 3.0 ms and
-    4.9 ms on two intra-op threads, the same vectors, and no second session (~117 MB) beside it."""
+    that one thread too: musique-100's questions p50 3.93 ms wall and CPU against 3.04 ms wall and
+    4.85 ms CPU on two intra-op threads, the same vectors, and no second session beside it (RSS 407
+    → 350 MB, `benchmarks/bench_embedder_memory.py`)."""
 
     def __init__(
         self,
