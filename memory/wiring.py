@@ -49,6 +49,12 @@ def make_embedder(settings: Settings) -> CachedEmbedder:
     return CachedEmbedder(inner, cache)
 
 
+def query_side(embedder: Embedder) -> Embedder:
+    """What queries embed with: an ONNX embedder's session of `threads` threads rather than its
+    ingestion lanes' one-thread session; any other embedder as it is."""
+    return embedder.for_queries() if isinstance(embedder, OnnxEmbedder) else embedder
+
+
 def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
     check_namespace(namespace)  # a namespace names a directory or collections: nothing may climb out
     if settings.qdrant_url:
@@ -163,7 +169,7 @@ def _engine(
     query_embedder: Embedder | None = None,
 ) -> Engine:
     if query_embedder is None:
-        query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+        query_embedder = query_side(embedder.inner if isinstance(embedder, CachedEmbedder) else embedder)
     store = RecordStore(make_vector_store(settings, namespace or settings.namespace), embedder.dim)
     return Engine(
         store,
@@ -229,7 +235,7 @@ class Engines:
         with self._lock:
             self._check_open()
             self._embedder = self._embedder or make_embedder(self._settings)
-            self._queries = self._queries or QueryBatcher(self._embedder.inner)
+            self._queries = self._queries or QueryBatcher(query_side(self._embedder.inner))
             self._llm = self._llm or make_llm_parts(self._settings)
             embedder, queries, llm = self._embedder, self._queries, self._llm
         return _engine(self._settings, namespace, embedder, llm, writer=self._writer, query_embedder=queries)

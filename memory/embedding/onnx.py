@@ -26,6 +26,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,10 @@ import numpy as np
 
 from memrag.memory.embedding.lanes import Lanes
 from memrag.memory.embedding.sbert import resolve_model_path
+from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.errors import ModelError
 from memrag.memory.extraction.spacy_import import import_torch
+from memrag.memory.ports import Embedder
 
 PLAIN_FILE = "model.onnx"
 FUSED_FILE = "model.fused.onnx"
@@ -184,12 +187,13 @@ class OnnxEmbedder:
     """Unit vectors from an ONNX export of the model; `quantize` gives the int8 variant, `fused`
     (fp32 only) the graph rewritten with fused operators instead of the plain export.
 
-    With `lanes` > 1, a call of several batches (ingestion's) is shared by that many threads, each
-    running whole batches on the embedder's one session, which then runs on one thread (ONNX Runtime
-    runs concurrent calls on one session): the same batches, so the same vectors. A query runs on
-    that one thread too: musique-100's questions p50 3.93 ms wall and CPU against 3.04 ms wall and
-    4.85 ms CPU on two intra-op threads, the same vectors, and no second session beside it (RSS 407
-    → 350 MB, `benchmarks/bench_embedder_memory.py`)."""
+    With `lanes` > 1, an ingestion call's batches are shared by that many threads, each running whole
+    batches on one single-threaded session (ONNX Runtime runs concurrent calls on one session): the
+    same batches, so the same vectors. Queries (`for_queries`) run on a session of `threads` threads.
+    Each session is made on first need (~90–130 MB each, `benchmarks/bench_embedder_memory.py`), so a
+    process that only ingests holds the one and a process that only answers the other; on the lanes'
+    single thread a query took 3.93 ms wall and CPU against 3.04 ms wall and 4.85 ms CPU on two, and
+    the API kept fewer cores busy (README). Without lanes there is one session, made at once."""
 
     def __init__(
         self,
@@ -213,8 +217,11 @@ class OnnxEmbedder:
         self._tokenizer.no_padding()
         # Without lanes, one thread per core: ONNX Runtime's own default was measured ~2x slower per query.
         path = _graph_file(model_dir, export_dir, "int8" if quantize else "fused" if fused else "plain")
-        self._lanes = Lanes(lanes)
-        self._session = open_session(path, 1 if self._lanes.count > 1 else threads or os.cpu_count() or 1)
+        self._lanes, self._graph_path = Lanes(lanes), path
+        self._threads = threads or os.cpu_count() or 1
+        self._sessions_lock = threading.Lock()
+        self._lane_session: Any = None  # one thread, made at the first call of several batches
+        self._session: Any = None if self._lanes.count > 1 else open_session(path, self._threads)
         # fp32 ONNX, fused or not, gives the torch model's vectors (cosine > 0.99999): same name, same cache entries
         self._name = f"{model}+onnx-int8-per-channel" if quantize else model
         self._batch_size = batch_size
@@ -230,21 +237,47 @@ class OnnxEmbedder:
         return self._dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Ingestion's calls: with lanes, every batch on the lanes' one-thread session."""
+        lanes = self._lanes.count > 1
+        return self._embed_on(texts, self._one_thread_session() if lanes else self._threads_session(), lanes)
+
+    def for_queries(self) -> Embedder:
+        """This embedder as queries use it: every call on the session of `threads` threads, none in lanes."""
+        return _OnQuerySession(self)
+
+    def _embed_on(self, texts: Sequence[str], session: Any, in_lanes: bool) -> np.ndarray:
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
         batches = token_budget_batches(lengths, self._token_budget, self._batch_size)
-        session = self._session
 
         def embed_rows(rows: list[int]) -> None:
             out[rows] = self._embed_batch(session, [encodings[i].ids for i in rows])
 
-        self._lanes.run(batches, embed_rows)  # each batch writes its own rows
+        if in_lanes:
+            self._lanes.run(batches, embed_rows)  # each batch writes its own rows
+        else:
+            for rows in batches:
+                embed_rows(rows)
         return out
 
     def close(self) -> None:
-        """End the lanes' helper threads (the session goes with the object)."""
+        """End the lanes' helper threads (the sessions go with the object)."""
         self._lanes.close()
+
+    def _one_thread_session(self) -> Any:
+        """The session the lanes share, opened on first need."""
+        with self._sessions_lock:
+            if self._lane_session is None:
+                self._lane_session = open_session(self._graph_path, 1)
+            return self._lane_session
+
+    def _threads_session(self) -> Any:
+        """The session on `threads` intra-op threads for calls of one batch, opened on first need."""
+        with self._sessions_lock:
+            if self._session is None:
+                self._session = open_session(self._graph_path, self._threads)
+            return self._session
 
     def _embed_batch(self, session: Any, token_ids: list[list[int]]) -> np.ndarray:
         width = max(len(ids) for ids in token_ids)
@@ -262,3 +295,14 @@ class OnnxEmbedder:
 
 if __name__ == "__main__":
     export_onnx(Path(sys.argv[1]), Path(sys.argv[2]), graph=sys.argv[3])
+
+
+class _OnQuerySession(WrappingEmbedder):
+    """An ONNX embedder whose calls all run on its session of `threads` threads (queries)."""
+
+    def __init__(self, embedder: OnnxEmbedder) -> None:
+        super().__init__(embedder)
+        self._embedder = embedder
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder._embed_on(texts, self._embedder._threads_session(), in_lanes=False)
