@@ -20,7 +20,7 @@ from pathlib import Path
 from memrag.memory.embedding.query_batcher import QueryBatcher
 from memrag.memory.ports import Embedder
 from memrag.memory.settings import Settings
-from memrag.memory.wiring import make_embedder
+from memrag.memory.wiring import make_embedder, query_side
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
         cache = args.embedding_cache or Path(scratch) / "embeddings.sqlite"
         cached = make_embedder(Settings(data_dir=Path(scratch), embedding_cache=cache))
         try:
-            model = cached.inner
+            model = query_side(cached.inner)  # as the engines embed questions
             model.embed(questions[:20])  # warm
             _report("one call each, one thread", questions, lambda: [model.embed([q]) for q in questions])
             _report(f"one call each, {args.threads} threads", questions, lambda: _asked(model, questions, args.threads))

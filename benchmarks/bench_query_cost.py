@@ -49,7 +49,7 @@ from memrag.memory.retrieval.recognition import KeepTopFacts
 from memrag.memory.settings import Settings
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
-from memrag.memory.wiring import make_embedder, open_engine
+from memrag.memory.wiring import make_embedder, open_engine, query_side
 
 SYNTHETIC_QUESTIONS = 200
 
@@ -125,7 +125,7 @@ def synthetic(args: argparse.Namespace, settings: Settings, params: RetrievalPar
         NoExtractor(),
         WholeDocumentChunker(),
         KeepTopFacts(),
-        query_embedder=PricedEmbedder(real.inner),
+        query_embedder=PricedEmbedder(query_side(real.inner)),
         writer=False,
     )
     try:

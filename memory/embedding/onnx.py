@@ -293,10 +293,6 @@ class OnnxEmbedder:
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-if __name__ == "__main__":
-    export_onnx(Path(sys.argv[1]), Path(sys.argv[2]), graph=sys.argv[3])
-
-
 class _OnQuerySession(WrappingEmbedder):
     """An ONNX embedder whose calls all run on its session of `threads` threads (queries)."""
 
@@ -306,3 +302,7 @@ class _OnQuerySession(WrappingEmbedder):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._embedder._embed_on(texts, self._embedder._threads_session(), in_lanes=False)
+
+
+if __name__ == "__main__":
+    export_onnx(Path(sys.argv[1]), Path(sys.argv[2]), graph=sys.argv[3])

@@ -8,6 +8,7 @@ import pytest
 
 from memrag.memory.embedding.cache import CachedEmbedder
 from memrag.memory.embedding.query_batcher import QueryBatcher
+from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.settings import Settings
 from memrag.memory.wiring import Engines
 
@@ -35,7 +36,9 @@ def test_every_namespace_embeds_questions_through_one_batcher_over_the_uncached_
     assert first is second  # concurrent questions to different namespaces share calls too
     cached = engines("notes").embedder
     assert isinstance(cached, CachedEmbedder)
-    assert first.inner is cached.inner  # questions skip the cache: no write per question
+    on_query_session = first.inner
+    assert isinstance(on_query_session, WrappingEmbedder)  # questions on the model's query session,
+    assert on_query_session.inner is cached.inner  # and not through the cache: no write per question
 
 
 def test_a_question_embedded_beside_longer_ones_gets_the_vector_it_gets_alone(engines: Engines) -> None:
