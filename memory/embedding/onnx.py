@@ -217,10 +217,10 @@ class OnnxEmbedder:
         self._tokenizer.no_padding()
         # Without lanes, one thread per core: ONNX Runtime's own default was measured ~2x slower per query.
         path = _graph_file(model_dir, export_dir, "int8" if quantize else "fused" if fused else "plain")
-        self._lanes, self._graph_path = Lanes(lanes), path
+        self._lanes, self._serial, self._graph_path = Lanes(lanes), Lanes(1), path
         self._threads = threads or os.cpu_count() or 1
         self._sessions_lock = threading.Lock()
-        self._lane_session: Any = None  # one thread, made at the first call of several batches
+        self._lane_session: Any = None  # one thread, made at the first ingestion call (with lanes)
         self._session: Any = None if self._lanes.count > 1 else open_session(path, self._threads)
         # fp32 ONNX, fused or not, gives the torch model's vectors (cosine > 0.99999): same name, same cache entries
         self._name = f"{model}+onnx-int8-per-channel" if quantize else model
@@ -238,14 +238,16 @@ class OnnxEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Ingestion's calls: with lanes, every batch on the lanes' one-thread session."""
-        lanes = self._lanes.count > 1
-        return self._embed_on(texts, self._one_thread_session() if lanes else self._threads_session(), lanes)
+        if self._lanes.count > 1:
+            return self._embed_on(texts, self._one_thread_session(), self._lanes)
+        return self._embed_on(texts, self._threads_session(), self._serial)
 
     def for_queries(self) -> Embedder:
         """This embedder as queries use it: every call on the session of `threads` threads, none in lanes."""
         return _OnQuerySession(self)
 
-    def _embed_on(self, texts: Sequence[str], session: Any, in_lanes: bool) -> np.ndarray:
+    def _embed_on(self, texts: Sequence[str], session: Any, lanes: Lanes) -> np.ndarray:
+        """The texts' vectors, their batches run on `session` by `lanes` (one: the caller alone)."""
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
@@ -254,11 +256,7 @@ class OnnxEmbedder:
         def embed_rows(rows: list[int]) -> None:
             out[rows] = self._embed_batch(session, [encodings[i].ids for i in rows])
 
-        if in_lanes:
-            self._lanes.run(batches, embed_rows)  # each batch writes its own rows
-        else:
-            for rows in batches:
-                embed_rows(rows)
+        lanes.run(batches, embed_rows)  # each batch writes its own rows
         return out
 
     def close(self) -> None:
@@ -273,7 +271,7 @@ class OnnxEmbedder:
             return self._lane_session
 
     def _threads_session(self) -> Any:
-        """The session on `threads` intra-op threads for calls of one batch, opened on first need."""
+        """The session on `threads` intra-op threads (queries; every call without lanes), opened on first need."""
         with self._sessions_lock:
             if self._session is None:
                 self._session = open_session(self._graph_path, self._threads)
@@ -301,7 +299,7 @@ class _OnQuerySession(WrappingEmbedder):
         self._embedder = embedder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embedder._embed_on(texts, self._embedder._threads_session(), in_lanes=False)
+        return self._embedder._embed_on(texts, self._embedder._threads_session(), self._embedder._serial)
 
 
 if __name__ == "__main__":
