@@ -14,6 +14,8 @@ made by the first query. Layouts:
   fewer cores busy);
 - `two_sessions`: today's embedder (no memory patterns).
 
+Every layout batches at today's token budget (`benchmarks/bench_token_budget.py`).
+
     .venv/bin/python -m benchmarks.bench_embedder_memory [--passages 1000] [--export-dir DIR]
 """
 
