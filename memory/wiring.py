@@ -27,7 +27,6 @@ from memrag.memory.retrieval.recognition import KeepTopFacts, LlmRecognition
 from memrag.memory.settings import Settings
 from memrag.memory.storage.json_cache import SqliteJsonCache
 from memrag.memory.storage.qdrant_edge import EdgeStore
-from memrag.memory.storage.qdrant_server import QdrantStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.validation import check_namespace
 
@@ -58,6 +57,10 @@ def query_side(embedder: Embedder) -> Embedder:
 def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
     check_namespace(namespace)  # a namespace names a directory or collections: nothing may climb out
     if settings.qdrant_url:
+        # imported only here: qdrant_client (with grpc) adds ~55 MB resident and ~1 s to every process
+        # that imports it, and the embedded default never uses it
+        from memrag.memory.storage.qdrant_server import QdrantStore
+
         return QdrantStore.connect(settings.qdrant_url, prefix=f"memrag_{namespace}_", api_key=settings.qdrant_api_key)
     return EdgeStore(settings.data_dir / "namespaces" / namespace)
 
