@@ -13,10 +13,11 @@ prints its throughput and where the time went (extraction on both threads, embed
 rest: store writes, synonym search, graph), then the throughputs side by side.
 
     .venv/bin/python -m benchmarks.bench_ingest [--docs 2000] [--threads 2]
-        [--runs plain plain+ahead fused+ahead int8+ahead] [--export-dir DIR]
+        [--runs plain plain+ahead fused+ahead int8+ahead] [--token-budgets N ...] [--export-dir DIR]
 
 A run may be named twice (`--runs plain plain+ahead plain plain+ahead`): alternating repeats
-show how much the machine's load moved the figures.
+show how much the machine's load moved the figures. `--token-budgets 1024 256` runs each run at
+each budget of padded tokens per embedding batch, in turn (default: the embedder's TOKEN_BUDGET).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 
 from memrag.ingest.local_jobs import LocalJobs
 from memrag.memory.embedding.cache import CachedEmbedder
-from memrag.memory.embedding.onnx import OnnxEmbedder
+from memrag.memory.embedding.onnx import TOKEN_BUDGET, OnnxEmbedder
 from memrag.memory.eval.harness import peak_rss_mb
 from memrag.memory.extraction.offline import SpacyExtractor
 from memrag.memory.ports import Embedder
@@ -96,23 +97,30 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="embedding threads")
     parser.add_argument("--runs", nargs="+", choices=RUNS, default=["plain", "plain+ahead", "fused+ahead"])
     parser.add_argument("--export-dir", type=Path, help="keep the ONNX export here (default: made afresh)")
+    parser.add_argument("--token-budgets", type=int, nargs="+", default=[TOKEN_BUDGET], help="padded tokens a batch")
     args = parser.parse_args()
     docs = load_documents(args.docs)
     if len(docs) < args.docs:
         print(f"only {len(docs)} documents under {DATA}; nothing to measure")
         return
-    rates = [(run, *measure(docs, args.threads, run, args.export_dir)) for run in args.runs]
+    rates = [
+        (f"{run}@{budget}", *measure(docs, args.threads, run, args.export_dir, budget))
+        for run in args.runs
+        for budget in args.token_budgets
+    ]
     load = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     print(f"\n{len(docs)} documents, {args.threads} embedding threads, load average now {load}")
     first_rate, first_cpu = rates[0][1], rates[0][2]
     for run, rate, cpu in rates:
         print(
-            f"  {run:<12} {rate:6.1f} documents/s  {rate / first_rate:.2f}x   CPU {cpu:6.1f} s  {cpu / first_cpu:.2f}x"
+            f"  {run:<18} {rate:6.1f} documents/s  {rate / first_rate:.2f}x   CPU {cpu:6.1f} s  {cpu / first_cpu:.2f}x"
         )
     print(f"peak RSS {peak_rss_mb():.0f} MB")
 
 
-def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path | None) -> tuple[float, float]:
+def measure(
+    docs: list[DocumentInput], threads: int, run: str, export_dir: Path | None, token_budget: int = TOKEN_BUDGET
+) -> tuple[float, float]:
     """Index `docs` into a fresh data directory; print the split and return documents per second and
     the CPU seconds the process spent (all threads; the figure the machine's load moves least)."""
     graph, ahead, lanes = run.partition("+")[0], run.endswith("+ahead"), "+lanes" in run
@@ -125,6 +133,7 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
             threads=threads,
             fused=graph == "fused",
             lanes=threads if lanes else 1,
+            token_budget=token_budget,
         )
         cached = CachedEmbedder(model, Path(scratch) / "embeddings.sqlite")
         timed = TimedSpacy()
@@ -144,7 +153,8 @@ def measure(docs: list[DocumentInput], threads: int, run: str, export_dir: Path 
         engine.close()
         cached.close()
         model.close()
-    print(f"{run}: {done.status}: {done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged")
+    counts = f"{done.indexed} indexed, {len(done.errors)} failed, {done.unchanged} unchanged"
+    print(f"{run} (token budget {token_budget}): {done.status}: {counts}")
     print(f"passages {passages}, entities {entities}, facts {facts}")
     print(f"total {elapsed:.1f} s -> {done.indexed / elapsed:.1f} documents/s")
     rest = elapsed - timed.seconds - embedder.seconds  # extraction ahead overlaps: the rest may be < 0
