@@ -4,9 +4,7 @@ On a memory `memrag eval DATASET --data-dir DIR` kept (namespace `eval`), each q
 searched as a query searches (the facts' top 5 with payloads; the passages' top 200 with the least
 similar one; dense retrieval's top 10), once through storage/scan_mirror.py and once by the Edge
 collection it wraps. Between searches a 16 MB array is summed, cooling the caches as a query's other
-work (the walk, the ordering) does. Prints CPU ms p50 and mean of each, and the copies' MB; then the
-facts' cosines alone (the product the scan is made of), computed over the copy's columns as the
-mirror does and over the same vectors laid out as rows (the layout before December 2026).
+work (the walk, the ordering) does. Prints CPU ms p50 and mean of each, and the copies' MB.
 
     OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.bench_scan_mirror --data-dir KEPT ../shared/data/musique-100
 """
@@ -77,26 +75,7 @@ def compared(facts: MirroredIndex, passages: MirroredIndex, vectors: np.ndarray)
         for name, s in seconds.items()
     }
     figures["copies_mb"] = round((facts.copy_bytes + passages.copy_bytes) / 2**20, 1)
-    return figures | products(facts, vectors)
-
-
-def products(facts: MirroredIndex, vectors: np.ndarray) -> dict[str, object]:
-    """CPU ms p50 of the facts' cosines with one query: the copy's columns (now) and rows (before)."""
-    copy = facts.copy
-    if copy is None:
-        return {}
-    columns = copy.columns[:, : len(copy)]
-    rows = np.ascontiguousarray(columns.T)
-    seconds: dict[str, list[float]] = {"columns": [], "rows": []}
-    for vector in vectors.astype(np.float32):
-        for layout in ("columns", "rows"):
-            COOLER.sum()
-            started = time.process_time()
-            _ = vector @ columns if layout == "columns" else rows @ vector
-            seconds[layout].append(time.process_time() - started)
-    return {
-        f"facts_cosines_{layout}_cpu_p50_ms": round(1000 * statistics.median(s), 3) for layout, s in seconds.items()
-    }
+    return figures
 
 
 if __name__ == "__main__":

@@ -30,15 +30,13 @@ RESCORE_MARGIN = 1e-5  # far above float32's ~1e-7 error on a unit-vector cosine
 
 
 class VectorCopy:
-    """Unit float32 vectors by record id, one column each, packed (a delete moves the last into the hole).
+    """Unit float32 vectors by record id, rows packed (a delete moves the last row into the hole).
 
-    Column by column (dimensions × records), a query's cosines are a vector-matrix product that BLAS
-    runs ~20 % faster than the matrix-vector product over rows (`benchmarks/bench_scan_mirror.py`).
-    The matrix grows by doubling but never past `max_rows` records (while they fit), and shrinks to
-    half when deletes leave it a quarter full: what it allocates stays within the budget it was given."""
+    The matrix grows by doubling but never past `max_rows` (while the rows fit), and shrinks to half
+    when deletes leave it a quarter full: what it allocates stays within the budget it was given."""
 
     def __init__(self, dim: int, max_rows: int | None = None) -> None:
-        self.columns = np.zeros((dim, 0), dtype=np.float32)
+        self.matrix = np.zeros((0, dim), dtype=np.float32)
         self.max_rows = max_rows
         self.ids: list[str] = []
         self.points: list[str] = []
@@ -50,12 +48,12 @@ class VectorCopy:
     @property
     def nbytes(self) -> int:
         """Bytes the rows in use hold."""
-        return len(self.ids) * self.columns.shape[0] * 4
+        return len(self.ids) * self.matrix.shape[1] * 4
 
     @property
     def allocated_bytes(self) -> int:
         """Bytes the matrix holds, spare rows included."""
-        return int(self.columns.nbytes)
+        return int(self.matrix.nbytes)
 
     def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Each id's row set to its unit vector: rows of known ids overwritten, new ids appended."""
@@ -63,7 +61,7 @@ class VectorCopy:
         last = {record_id: i for i, record_id in enumerate(ids)}  # an id given twice: its last vector
         known = [(self._row[record_id], i) for record_id, i in last.items() if record_id in self._row]
         if known:
-            self.columns[:, [row for row, _ in known]] = units[[i for _, i in known]].T
+            self.matrix[[row for row, _ in known]] = units[[i for _, i in known]]
         fresh = [(record_id, units[i]) for record_id, i in last.items() if record_id not in self._row]
         if fresh:
             self._append(fresh)
@@ -75,12 +73,12 @@ class VectorCopy:
                 continue
             last = len(self.ids) - 1
             if row != last:
-                self.columns[:, row] = self.columns[:, last]
+                self.matrix[row] = self.matrix[last]
                 self.ids[row], self.points[row] = self.ids[last], self.points[last]
                 self._row[self.ids[row]] = row
             self.ids.pop()
             self.points.pop()
-        if self.columns.shape[1] > 64 and len(self.ids) < self.columns.shape[1] // 4:
+        if len(self.matrix) > 64 and len(self.ids) < len(self.matrix) // 4:
             self._resize(max(64, 2 * len(self.ids)))
 
     def nearest(self, vectors: np.ndarray, limits: Sequence[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -101,8 +99,7 @@ class VectorCopy:
                 head = np.flatnonzero(row_scores >= cut - RESCORE_MARGIN)
             else:
                 head = np.arange(len(row_scores))
-            rows = np.ascontiguousarray(self.columns[:, head].T, dtype=np.float64)
-            exact = (rows * query.astype(np.float64)).sum(axis=1)  # row by row
+            exact = (self.matrix[head].astype(np.float64) * query.astype(np.float64)).sum(axis=1)  # row by row
             by_id = np.array([self.ids[r] for r in head.tolist()])
             order = np.lexsort((by_id, -exact))[:take]
             yield head[order], exact[order]
@@ -110,31 +107,31 @@ class VectorCopy:
     def _cosines(self, queries: np.ndarray) -> Iterator[np.ndarray]:
         """Each query's cosine with every row: one matrix-vector product each (a batch product was 2x
         slower for two queries), and a query's opposite (a query and its -q) negates its scores, exactly."""
-        columns = self.columns[:, : len(self.ids)]
+        matrix = self.matrix[: len(self.ids)]
         previous = np.zeros(0, dtype=np.float32)
         for i, query in enumerate(queries):
             if i and np.array_equal(query, -queries[i - 1]):
                 yield -previous
                 continue
-            previous = query @ columns
+            previous = matrix @ query
             yield previous
 
     def _append(self, rows: list[tuple[str, np.ndarray]]) -> None:
         start, end = len(self.ids), len(self.ids) + len(rows)
-        if end > self.columns.shape[1]:
+        if end > len(self.matrix):
             capacity = max(64, 2 * end)
             self._resize(max(end, min(capacity, self.max_rows)) if self.max_rows is not None else capacity)
-        self.columns[:, start:end] = np.stack([vector for _, vector in rows]).T
+        self.matrix[start:end] = np.stack([vector for _, vector in rows])
         new_ids = [record_id for record_id, _ in rows]
         self.ids.extend(new_ids)
         self.points.extend(point_uuid(record_id) for record_id in new_ids)
         self._row.update(zip(new_ids, range(start, end), strict=True))
 
     def _resize(self, rows: int) -> None:
-        resized = np.zeros((self.columns.shape[0], rows), dtype=np.float32)
+        resized = np.zeros((rows, self.matrix.shape[1]), dtype=np.float32)
         kept = min(rows, len(self.ids))
-        resized[:, :kept] = self.columns[:, :kept]
-        self.columns = resized
+        resized[:kept] = self.matrix[:kept]
+        self.matrix = resized
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -177,11 +174,6 @@ class MirroredIndex:
     def copy_bytes(self) -> int:
         """Bytes the copy's matrix holds, spare rows included (0 when none is held)."""
         return self._copy.allocated_bytes if self._copy is not None else 0
-
-    @property
-    def copy(self) -> VectorCopy | None:
-        """The copy held now (None before the first exact search, or past the budget)."""
-        return self._copy
 
     @property
     def mirrored(self) -> bool:
