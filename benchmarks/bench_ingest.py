@@ -113,7 +113,7 @@ def main() -> None:
     first_rate, first_cpu = rates[0][1], rates[0][2]
     for run, rate, cpu in rates:
         print(
-            f"  {run:<18} {rate:6.1f} documents/s  {rate / first_rate:.2f}x   CPU {cpu:6.1f} s  {cpu / first_cpu:.2f}x"
+            f"  {run:<24} {rate:6.1f} documents/s  {rate / first_rate:.2f}x   CPU {cpu:6.1f} s  {cpu / first_cpu:.2f}x"
         )
     print(f"peak RSS {peak_rss_mb():.0f} MB")
 

@@ -35,7 +35,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from memrag.memory.embedding.onnx import GRAPHS, PLAIN_FILE, OnnxEmbedder, token_budget_batches
+from memrag.memory.embedding.onnx import GRAPHS, PLAIN_FILE, TOKEN_BUDGET, OnnxEmbedder, token_budget_batches
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.extraction.recorded import load_openie_file
 
@@ -88,7 +88,7 @@ def padded_batches(embedder: OnnxEmbedder, texts: Sequence[str]) -> list[tuple[n
     """Token ids and masks in the embedder's own token-budget batches."""
     encodings = embedder._tokenizer.encode_batch(list(texts))
     batches = []
-    for rows in token_budget_batches([len(e.ids) for e in encodings], 1024, 256):
+    for rows in token_budget_batches([len(e.ids) for e in encodings], TOKEN_BUDGET, 256):
         width = max(len(encodings[i].ids) for i in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
         for row, index in enumerate(rows):

@@ -6,7 +6,7 @@ ingestion does (fp32 MiniLM, two lanes of one thread each, calls of 100 texts): 
 set has recorded triples (musique-100), the facts of those passages written as they are embedded.
 Printed per run, one JSON line: wall and CPU seconds, RSS and its high-water mark after embedding,
 and a digest of every vector; equal digests across budgets mean the budget changed no vector (to
-the bit), so it cannot change recall. The default budget is `memory/embedding/onnx.py`'s
+the bit) on this machine, so it cannot have changed recall here. The default budget is `memory/embedding/onnx.py`'s
 TOKEN_BUDGET.
 
     .venv/bin/python -m benchmarks.bench_token_budget [--passages 600] [--budgets 1024 256] [--export-dir DIR]
@@ -19,6 +19,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import time
 from pathlib import Path
 
@@ -81,10 +82,14 @@ def main() -> None:
             out: multiprocessing.Queue[dict[str, object]] = context.Queue()
             child = context.Process(target=measure, args=(name, budget, args.passages, args.export_dir, out))
             child.start()
+            try:
+                row = out.get(timeout=1800)  # before join: a child's queued row must be read for it to exit
+            except queue.Empty:
+                row = None
             child.join()
-            if child.exitcode != 0:
+            if child.exitcode != 0 or row is None:
                 raise SystemExit(f"the {name} run at budget {budget} failed (exit code {child.exitcode})")
-            print(json.dumps(out.get(timeout=10)), flush=True)
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
