@@ -57,7 +57,7 @@ def query_side(embedder: Embedder) -> Embedder:
 def make_vector_store(settings: Settings, namespace: str) -> VectorStore:
     check_namespace(namespace)  # a namespace names a directory or collections: nothing may climb out
     if settings.qdrant_url:
-        # imported only here: qdrant_client (with grpc) adds ~55 MB resident and ~1 s to every process
+        # imported only here: qdrant_client (with grpc) adds ~35-55 MB resident and ~0.5-1 s to every process
         # that imports it, and the embedded default never uses it
         from memrag.memory.storage.qdrant_server import QdrantStore
 

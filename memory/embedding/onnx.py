@@ -151,11 +151,12 @@ def _hidden_states_module(torch: Any) -> Any:
 
 # Padded tokens per batch: 256 (MiniLM's longest input, so one such passage is a batch of its own)
 # against 1024 before, chosen on musique-100, 2wiki-101 and hotpotqa-300 texts alike
-# (`benchmarks/bench_token_budget.py`, two lanes): 70-95 MB less resident after embedding and 0-19 %
-# less CPU. The fp32 vectors came out the same to the bit at either budget there (x86-64 with
-# AVX-512, ONNX Runtime 1.32); other kernels may round a padded batch differently (~1e-7), and int8
-# vectors change with their batch-mates whatever the budget. `bench_ingest --token-budgets 1024 256`
-# gives ingestion's documents/s side by side. 128 was no faster for ingestion and slower on passages.
+# (`benchmarks/bench_token_budget.py`, two lanes): 70-95 MB less resident after embedding and 6-16 %
+# less CPU per set on average (one musique-100 pair +1 %). The fp32 vectors came out the same to the
+# bit at either budget there (x86-64 with AVX-512, ONNX Runtime 1.32); other kernels may round a
+# padded batch differently (~1e-7), and int8 vectors change with their batch-mates whatever the
+# budget. `bench_ingest --token-budgets 1024 256` gives ingestion's documents/s run after run. 128
+# was no faster for ingestion and slower on passages.
 TOKEN_BUDGET = 256
 
 

@@ -1,4 +1,4 @@
-"""An embedded-mode process never loads the Qdrant server client (qdrant_client and grpc: ~55 MB, ~1 s)."""
+"""An embedded-mode process never loads the Qdrant server client (qdrant_client and grpc: ~35-55 MB, ~0.5-1 s)."""
 
 import subprocess
 import sys
