@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from memrag.memory.embedding.lanes import Lanes
+from memrag.memory.embedding.onnx_session import open_session, release_arena
 from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.errors import ModelError
@@ -175,25 +176,6 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: i
     return batches
 
 
-def open_session(path: Path, threads: int, memory_patterns: bool = False) -> Any:
-    """An ONNX Runtime CPU session of the graph at `path` on `threads` threads whose idle pool threads
-    sleep instead of spinning: spinning burned CPU between calls (one query embedded: 14.5 → 7.8 ms
-    CPU) and took cores from threads with work (240 passages: 10.8 → 7.4 s CPU, 11 → 14 passages/s),
-    side by side at load 8 (`benchmarks/bench_onnx_spinning.py`).
-
-    Without `memory_patterns` the session plans no memory layout per input shape: batches come in
-    many shapes, and the plans and their blocks held ~30 MB for no speed (same vectors, to the bit:
-    `benchmarks/bench_embedder_memory.py`)."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.enable_mem_pattern = memory_patterns
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 class OnnxEmbedder:
     """Unit vectors from an ONNX export of the model; `quantize` gives the int8 variant, `fused`
     (fp32 only) the graph rewritten with fused operators instead of the plain export.
@@ -248,10 +230,13 @@ class OnnxEmbedder:
         return self._dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Ingestion's calls: with lanes, every batch on the lanes' one-thread session."""
-        if self._lanes.count > 1:
-            return self._embed_on(texts, self._one_thread_session(), self._lanes)
-        return self._embed_on(texts, self._threads_session(), self._serial)
+        """Ingestion's calls: with lanes, every batch on the lanes' one-thread session; then the session's
+        arena hands back what the call's batches left idle (`release_arena`)."""
+        session = self._one_thread_session() if self._lanes.count > 1 else self._threads_session()
+        try:
+            return self._embed_on(texts, session, self._lanes if self._lanes.count > 1 else self._serial)
+        finally:
+            release_arena(session)
 
     def for_queries(self) -> Embedder:
         """This embedder as queries use it: every call on the session of `threads` threads, none in lanes."""

@@ -1,0 +1,41 @@
+"""ONNX Runtime sessions for the embedder: how one is opened, and how its arena hands back idle memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def open_session(path: Path, threads: int, memory_patterns: bool = False) -> Any:
+    """An ONNX Runtime CPU session of the graph at `path` on `threads` threads whose idle pool threads
+    sleep instead of spinning: spinning burned CPU between calls (one query embedded: 14.5 → 7.8 ms
+    CPU) and took cores from threads with work (240 passages: 10.8 → 7.4 s CPU, 11 → 14 passages/s),
+    side by side at load 8 (`benchmarks/bench_onnx_spinning.py`).
+
+    Without `memory_patterns` the session plans no memory layout per input shape: batches come in
+    many shapes, and the plans and their blocks held ~30 MB for no speed (same vectors, to the bit:
+    `benchmarks/bench_embedder_memory.py`)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.enable_mem_pattern = memory_patterns
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def release_arena(session: Any) -> None:
+    """Frees the chunks of the session's CPU arena that no run is using, by a one-token run with ONNX
+    Runtime's arena shrinkage on. An ingestion call's batches (two lanes at once) grow the arena ~35 MB
+    that it would keep through the writes that follow, when the process peaks; freed after each call,
+    the same vectors, the same CPU (`benchmarks/bench_embedder_memory.py`: RSS after ingesting 205 ->
+    170 MB). Not after each batch: that cost ~12 % more CPU for the same high-water mark."""
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    one = np.ones((1, 1), dtype=np.int64)
+    session.run(["last_hidden_state"], {"input_ids": one, "attention_mask": one, "token_type_ids": one * 0}, options)
