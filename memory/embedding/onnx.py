@@ -39,6 +39,7 @@ from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.errors import ModelError
 from memrag.memory.extraction.spacy_import import import_torch
+from memrag.memory.heap import limit_arenas
 from memrag.memory.ports import Embedder
 
 PLAIN_FILE = "model.onnx"
@@ -232,6 +233,7 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Ingestion's calls: with lanes, every batch on the lanes' one-thread session; then the session's
         arena hands back what the call's batches left idle (`release_arena`)."""
+        limit_arenas()  # the hand-back needs glibc's mmap threshold fixed, or freed chunks fragment the heap
         session = self._one_thread_session() if self._lanes.count > 1 else self._threads_session()
         try:
             return self._embed_on(texts, session, self._lanes if self._lanes.count > 1 else self._serial)

@@ -30,9 +30,12 @@ def open_session(path: Path, threads: int, memory_patterns: bool = False) -> Any
 def release_arena(session: Any) -> None:
     """Frees the chunks of the session's CPU arena that no run is using, by a one-token run with ONNX
     Runtime's arena shrinkage on. An ingestion call's batches (two lanes at once) grow the arena ~35 MB
-    that it would keep through the writes that follow, when the process peaks; freed after each call,
-    the same vectors, the same CPU (`benchmarks/bench_embedder_memory.py`: RSS after ingesting 205 ->
-    170 MB). Not after each batch: that cost ~12 % more CPU for the same high-water mark."""
+    that it would keep through the writes that follow, when the process peaks; freed after each call:
+    the same vectors, the same CPU (`benchmarks/bench_embedder_memory.py --layouts two_sessions`, side
+    by side: RSS after ingesting 205 -> 171 MB, high-water 234 -> 208 MB). Not after each batch: that
+    cost ~12 % more CPU for the same high-water mark. Freed chunks go back to the system only with
+    glibc's mmap threshold fixed (`memory/heap.py`'s limit_arenas, set by ingestion): with the threshold
+    glibc raises as blocks are freed, the same run's high-water mark rose to 309 MB."""
     import onnxruntime as ort
 
     options = ort.RunOptions()

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from memrag.memory.errors import ModelError
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.extraction.offline import SpacyExtractor
+from memrag.memory.heap import TrimSchedule, limit_arenas
 from memrag.memory.ids import content_id, document_id, passage_id
 from memrag.memory.indexing.ahead import ExtractionAhead
 from memrag.memory.indexing.batch import PreparedBatch, PreparedDocument, Vectors, records_of
-from memrag.memory.indexing.heap import TrimSchedule, limit_arenas
 from memrag.memory.llm.usage import Usage, total
 from memrag.memory.ports import Chunker, Embedder, Extractor, MeteredExtractor
 from memrag.memory.types import Document, DocumentInput, Extraction, Passage

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from memrag.memory.graph.memory_graph import MemoryGraph
+from memrag.memory.heap import TrimSchedule, limit_arenas
 from memrag.memory.ids import alnum_length
 from memrag.memory.indexing.batch import PreparedBatch, records_of
-from memrag.memory.indexing.heap import TrimSchedule, limit_arenas
 from memrag.memory.indexing.prepare import AddReport, content_hash, identify
 from memrag.memory.indexing.synonyms import SEARCH_MARGIN, batch_neighbours, merge_neighbours, rescore
 from memrag.memory.params import IndexParams

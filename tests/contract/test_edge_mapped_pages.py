@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memrag.memory.indexing import heap
+from memrag.memory import heap
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage import mapped_pages
 from memrag.memory.storage import qdrant_edge as edge

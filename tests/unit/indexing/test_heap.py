@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from memrag.memory.indexing import heap
+from memrag.memory import heap
 
 glibc_only = pytest.mark.skipif(heap._LIBC is None, reason="malloc_trim and mallopt are glibc's")
 
@@ -39,7 +39,7 @@ def test_arena_limit_is_taken_once() -> None:
 
 _LARGE_BLOCKS = """
 from pathlib import Path
-from memrag.memory.indexing import heap
+from memrag.memory import heap
 
 def anonymous_mb():
     for line in Path("/proc/self/smaps_rollup").read_text().splitlines():

@@ -1,5 +1,7 @@
 """Keeping the C heap of an indexing process flat: fewer malloc arenas, freed pages given back (glibc).
 
+Set by the writer, the preparer and the embedder's ingestion calls (whichever comes first).
+
 Indexing frees about as much as it allocates (spaCy's parses, ONNX Runtime's tensors, Qdrant
 Edge's segment work on its own threads), yet glibc kept what was freed: one arena per thread
 that ever allocated (Edge runs ~30 threads), each holding its free chunks. Measured on 1,280
