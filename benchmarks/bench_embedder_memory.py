@@ -14,7 +14,10 @@ made by the first query. Layouts:
   fewer cores busy);
 - `two_sessions`: today's embedder (no memory patterns).
 
-Every layout batches at today's token budget (`benchmarks/bench_token_budget.py`).
+Every layout batches at today's token budget (`benchmarks/bench_token_budget.py`) and hands its
+arena's idle memory back after each ingestion call, with glibc's mmap threshold fixed
+(`memory/embedding/onnx_session.py`): the layouts differ only as named, and none reproduces the
+figures of before December 2026 exactly.
 
     .venv/bin/python -m benchmarks.bench_embedder_memory [--passages 1000] [--export-dir DIR]
 """

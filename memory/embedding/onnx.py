@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from memrag.memory.embedding.lanes import Lanes
-from memrag.memory.embedding.onnx_session import open_session, release_arena
+from memrag.memory.embedding.onnx_session import open_session as open_session  # re-exported: benchmarks swap it
+from memrag.memory.embedding.onnx_session import release_arena
 from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.errors import ModelError
@@ -238,7 +239,10 @@ class OnnxEmbedder:
         try:
             return self._embed_on(texts, session, self._lanes if self._lanes.count > 1 else self._serial)
         finally:
-            release_arena(session)
+            try:
+                release_arena(session)
+            except Exception:  # memory kept, nothing lost: never an ingestion error, nor one in its place
+                log.warning("the embedding session's idle arena memory could not be released", exc_info=True)
 
     def for_queries(self) -> Embedder:
         """This embedder as queries use it: every call on the session of `threads` threads, none in lanes."""

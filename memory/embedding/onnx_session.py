@@ -31,8 +31,10 @@ def release_arena(session: Any) -> None:
     """Frees the chunks of the session's CPU arena that no run is using, by a one-token run with ONNX
     Runtime's arena shrinkage on. An ingestion call's batches (two lanes at once) grow the arena ~35 MB
     that it would keep through the writes that follow, when the process peaks; freed after each call:
-    the same vectors, the same CPU (`benchmarks/bench_embedder_memory.py --layouts two_sessions`, side
-    by side: RSS after ingesting 205 -> 171 MB, high-water 234 -> 208 MB). Not after each batch: that
+    the same vectors, CPU within noise (`benchmarks/bench_embedder_memory.py --layouts two_sessions`,
+    the commit before and after, one after the other: RSS after ingesting 205 -> 171 MB, high-water
+    234 -> 208 MB, CPU 14.9 -> 15.4 s at load ~13). It frees the arena's regions with nothing in use
+    (never its first), so a run on the session at the same time keeps what it holds. Not after each batch: that
     cost ~12 % more CPU for the same high-water mark. Freed chunks go back to the system only with
     glibc's mmap threshold fixed (`memory/heap.py`'s limit_arenas, set by ingestion): with the threshold
     glibc raises as blocks are freed, the same run's high-water mark rose to 309 MB."""

@@ -52,6 +52,7 @@ def test_an_ingestion_call_ends_with_its_session_arena_handing_back_idle_memory(
     assert np.array_equal(embedder.embed(texts), before)  # the hand-back changes no vector
     assert len(recorder.options) > 2 and shrinks(recorder.options[-1])  # once, after the call's batches
     assert not any(shrinks(options) for options in recorder.options[:-1])
+    assert embedder._session is None  # ingestion neither opened nor shrank the query session
     queries = RecordingSession(embedder._threads_session())
     embedder._session = queries
     query_side(embedder).embed(["Who founded the record label?"])
