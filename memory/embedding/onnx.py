@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from memrag.memory.embedding.lanes import Lanes
+from memrag.memory.embedding.onnx_session import arena_shrinkage
 from memrag.memory.embedding.onnx_session import open_session as open_session  # re-exported: benchmarks swap it
-from memrag.memory.embedding.onnx_session import release_arena
 from memrag.memory.embedding.sbert import resolve_model_path
 from memrag.memory.embedding.wrapping import WrappingEmbedder
 from memrag.memory.errors import ModelError
@@ -233,14 +233,15 @@ class OnnxEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Ingestion's calls: with lanes, every batch on the lanes' one-thread session; then the session's
-        arena hands back what the call's batches left idle (`release_arena`)."""
+        arena hands back what the call's batches left idle, by a one-token run (`arena_shrinkage`)."""
         limit_arenas()  # the hand-back needs glibc's mmap threshold fixed, or freed chunks fragment the heap
-        session = self._one_thread_session() if self._lanes.count > 1 else self._threads_session()
+        lanes = self._lanes if self._lanes.count > 1 else self._serial
+        session = self._one_thread_session() if lanes is self._lanes else self._threads_session()
         try:
-            return self._embed_on(texts, session, self._lanes if self._lanes.count > 1 else self._serial)
+            return self._embed_on(texts, session, lanes)
         finally:
             try:
-                release_arena(session)
+                self._embed_batch(session, [[0]], arena_shrinkage())
             except Exception:  # memory kept, nothing lost: never an ingestion error, nor one in its place
                 log.warning("the embedding session's idle arena memory could not be released", exc_info=True)
 
@@ -279,7 +280,7 @@ class OnnxEmbedder:
                 self._session = open_session(self._graph_path, self._threads)
             return self._session
 
-    def _embed_batch(self, session: Any, token_ids: list[list[int]]) -> np.ndarray:
+    def _embed_batch(self, session: Any, token_ids: list[list[int]], run_options: Any = None) -> np.ndarray:
         width = max(len(ids) for ids in token_ids)
         input_ids = np.zeros((len(token_ids), width), dtype=np.int64)
         mask = np.zeros_like(input_ids)
@@ -287,7 +288,7 @@ class OnnxEmbedder:
             input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
         feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-        hidden = np.asarray(session.run(["last_hidden_state"], feeds)[0])
+        hidden = np.asarray(session.run(["last_hidden_state"], feeds, run_options)[0])
         pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 
 def open_session(path: Path, threads: int, memory_patterns: bool = False) -> Any:
     """An ONNX Runtime CPU session of the graph at `path` on `threads` threads whose idle pool threads
@@ -27,20 +25,19 @@ def open_session(path: Path, threads: int, memory_patterns: bool = False) -> Any
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def release_arena(session: Any) -> None:
-    """Frees the chunks of the session's CPU arena that no run is using, by a one-token run with ONNX
-    Runtime's arena shrinkage on. An ingestion call's batches (two lanes at once) grow the arena ~35 MB
-    that it would keep through the writes that follow, when the process peaks; freed after each call:
-    the same vectors, CPU within noise (`benchmarks/bench_embedder_memory.py --layouts two_sessions`,
-    the commit before and after, one after the other: RSS after ingesting 205 -> 171 MB, high-water
-    234 -> 208 MB, CPU 14.9 -> 15.4 s at load ~13). It frees the arena's regions with nothing in use
-    (never its first), so a run on the session at the same time keeps what it holds. Not after each batch: that
-    cost ~12 % more CPU for the same high-water mark. Freed chunks go back to the system only with
-    glibc's mmap threshold fixed (`memory/heap.py`'s limit_arenas, set by ingestion): with the threshold
-    glibc raises as blocks are freed, the same run's high-water mark rose to 309 MB."""
+def arena_shrinkage() -> Any:
+    """Options for a run after which the session's CPU arena frees the regions no run is using (never
+    its first, so a run at the same time keeps what it holds). An ingestion call ends with a one-token
+    run under them (OnnxEmbedder.embed): its batches (two lanes at once) grow the arena ~35 MB that it
+    would keep through the writes that follow, when the process peaks. Freed after each call: the same
+    vectors, CPU within noise (`benchmarks/bench_embedder_memory.py --layouts two_sessions`, the commit
+    before and after, one after the other: RSS after ingesting 205 -> 171 MB, high-water 234 -> 208
+    MB, CPU 14.9 -> 15.4 s at load ~13). Not after each batch: that cost ~12 % more CPU for the same
+    high-water mark. Freed chunks go back to the system only with glibc's mmap threshold fixed
+    (`memory/heap.py`'s limit_arenas, set by ingestion): with the threshold glibc raises as blocks are
+    freed, the same run's high-water mark rose to 309 MB."""
     import onnxruntime as ort
 
     options = ort.RunOptions()
     options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-    one = np.ones((1, 1), dtype=np.int64)
-    session.run(["last_hidden_state"], {"input_ids": one, "attention_mask": one, "token_type_ids": one * 0}, options)
+    return options
