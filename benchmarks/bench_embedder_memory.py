@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.process_memory import rss_mb
+from benchmarks.process_memory import row_of_fresh_process, rss_mb
 from memrag.memory.embedding import onnx
 from memrag.memory.embedding.onnx import OnnxEmbedder
 
@@ -112,17 +112,11 @@ def main() -> None:
     args = parser.parse_args()
     if not (DATA / "corpus.json").exists():
         raise SystemExit(f"no musique-100 under {DATA}; nothing to measure")
-    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="memrag-embmem-") as scratch:
         export_dir = args.export_dir or Path(scratch) / "onnx"
         for layout in args.layouts:
-            out: multiprocessing.Queue[dict[str, object]] = context.Queue()
-            child = context.Process(target=measure, args=(layout, args.passages, export_dir, out))
-            child.start()
-            child.join()
-            if child.exitcode != 0:
-                raise SystemExit(f"the {layout} run failed (exit code {child.exitcode})")
-            print(json.dumps(out.get(timeout=10)), flush=True)
+            row = row_of_fresh_process(measure, (layout, args.passages, export_dir), f"{layout} run")
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,10 @@ import hashlib
 import json
 import multiprocessing
 import os
-import queue
 import time
 from pathlib import Path
 
-from benchmarks.process_memory import rss_mb
+from benchmarks.process_memory import row_of_fresh_process, rss_mb
 from memrag.memory.embedding.onnx import TOKEN_BUDGET, OnnxEmbedder
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -73,23 +72,13 @@ def main() -> None:
     parser.add_argument("--budgets", type=int, nargs="+", default=[1024, TOKEN_BUDGET])
     parser.add_argument("--export-dir", type=Path, default=Path.home() / ".cache" / "memrag" / "onnx")
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
     for name in SETS:
         if not (DATA / name / "corpus.json").exists():
             print(json.dumps({"set": name, "skipped": "not under ../shared/data"}))
             continue
         for budget in args.budgets:
-            out: multiprocessing.Queue[dict[str, object]] = context.Queue()
-            child = context.Process(target=measure, args=(name, budget, args.passages, args.export_dir, out))
-            child.start()
-            try:
-                row = out.get(timeout=1800)  # before join: a child's queued row must be read for it to exit
-            except queue.Empty:
-                row = None
-            child.join()
-            if child.exitcode != 0 or row is None:
-                raise SystemExit(f"the {name} run at budget {budget} failed (exit code {child.exitcode})")
-            print(json.dumps(row), flush=True)
+            run = (name, budget, args.passages, args.export_dir)
+            print(json.dumps(row_of_fresh_process(measure, run, f"{name} run at budget {budget}")), flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import multiprocessing
+import queue
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def rss_mb(kind: str = "VmRSS") -> float:
@@ -24,3 +28,21 @@ def reset_peak_rss() -> None:
     """Start VmHWM over from the current RSS (Linux: `5` to clear_refs)."""
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
+
+
+def row_of_fresh_process(target: Callable[..., None], args: tuple[Any, ...], what: str) -> dict[str, object]:
+    """The one row `target(*args, out)` puts on `out`, run in a fresh (spawned) process so that its
+    memory is its own; the row is read before the process is joined (a child exits only once its queued
+    row is taken). Exits naming `what` when the process fails or gives no row."""
+    context = multiprocessing.get_context("spawn")
+    out: multiprocessing.Queue[dict[str, object]] = context.Queue()
+    child = context.Process(target=target, args=(*args, out))
+    child.start()
+    try:
+        row: dict[str, object] | None = out.get(timeout=3600)
+    except queue.Empty:
+        row = None
+    child.join()
+    if child.exitcode != 0 or row is None:
+        raise SystemExit(f"the {what} failed (exit code {child.exitcode})")
+    return row
