@@ -83,7 +83,12 @@ class VectorIndex(Protocol):
         ...
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """Stored vectors by record id, bit for bit as upserted; missing ids are left out."""
+        """Stored vectors by record id, bit for bit `as_stored(upserted)`; missing ids are left out."""
+        ...
+
+    def as_stored(self, vectors: np.ndarray) -> np.ndarray:
+        """Unit vectors as this collection keeps them (float32 here, or rounded to float16 in a
+        compact layout): what `vectors` will read back for them, and what searches score against."""
         ...
 
     def search_points(

@@ -1,10 +1,11 @@
 """Synonym neighbours of new entities: the store's hits among stored entities plus the new batch itself (pure).
 
-Every synonym score is a float64 dot product of the float32 vectors as stored, whichever way
-the pair was found: the vector store's own arithmetic differs in the 6th decimal, and a pair
-found in-batch in one run and through the store in another (after a crash, or in another
-order) must get the same weight. The store is asked with a small margin below the threshold
-and its hits are re-scored here. The store's search is exact up to a size bound
+Every synonym score is a float64 dot product of the vectors as stored (`VectorIndex.as_stored`:
+float16 in a new embedded store), whichever way the pair was found: the vector store's own
+arithmetic differs in the 6th decimal, and a pair found in-batch in one run and through the store
+in another (after a crash, or in another order) must get the same weight. The store is asked with
+a small margin below the threshold and its hits are re-scored here. The store's search is exact
+up to a size bound
 (storage/search_mode.py), so the pairs found do not depend on the order entities arrived in.
 """
 

@@ -88,13 +88,14 @@ class Indexer:
         synonyms: dict[str, tuple[tuple[str, float], ...]] = {}
         if len(rows):
             eligible_ids = [ids[r] for r in rows]
-            in_batch = batch_neighbours(vectors[rows], p.synonym_threshold, p.synonym_max_neighbours)
+            kept = self._store.entities.as_stored(vectors[rows])  # scored as stored, wherever a pair is found
+            in_batch = batch_neighbours(kept, p.synonym_threshold, p.synonym_max_neighbours)
             threshold = p.synonym_threshold - SEARCH_MARGIN
             hits = in_chunks(
                 lambda chunk: self._store.search_synonym_candidates(chunk, p.synonym_max_neighbours, threshold),
-                vectors[rows],
+                kept,
             )
-            stored = rescore(vectors[rows], hits, self._store.entities.vectors(sorted({h.id for r in hits for h in r})))
+            stored = rescore(kept, hits, self._store.entities.vectors(sorted({h.id for r in hits for h in r})))
             merged = merge_neighbours(eligible_ids, in_batch, stored, p.synonym_threshold, p.synonym_max_neighbours)
             synonyms = dict(zip(eligible_ids, merged, strict=True))
         entities = [Entity(e, names[e], synonyms.get(e, ())) for e in ids]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import qdrant_edge as qe
 
 # An optimisation holds the segments it merges and the one it builds (~6 KB a 384-d point at its
@@ -29,13 +30,26 @@ class VectorLayout:
     of the growth of an indexing process's heap (benchmarks/bench_soak.py). Mapped, its pages are
     the file's, which the indexer hands back with the other store pages (storage/mapped_pages.py)
     and a search faults in again; HNSW recall and search time: benchmarks/bench_vector_memory.py.
+
+    `half`: the full vectors are kept in float16 (half the file, and half the pages a scan reads).
+    Used for the entities (ENTITY_LAYOUT), whose vectors every batch's synonym search scans; their
+    synonym scores are then computed on the rounded vectors wherever a pair is found
+    (indexing/synonyms.py), so the weights do not depend on the order entities arrived in.
     """
 
     quantized: bool = True
     pinned_int8: bool = False
+    half: bool = False
+
+    def as_stored(self, vectors: np.ndarray) -> np.ndarray:
+        """`vectors` (unit length, as memrag writes them) as a collection in this layout keeps them:
+        rounded to float16 in a half layout (Edge stores a unit vector unchanged otherwise)."""
+        kept = np.asarray(vectors, dtype=np.float32)
+        return kept.astype(np.float16).astype(np.float32) if self.half else kept
 
 
 DEFAULT_LAYOUT = VectorLayout()
+ENTITY_LAYOUT = VectorLayout(half=True)  # new embedded stores, December 2026 (benchmarks/bench_soak.py)
 
 
 def int8_copy(layout: VectorLayout) -> qe.ScalarQuantizationConfig:
@@ -47,13 +61,19 @@ def int8_copy(layout: VectorLayout) -> qe.ScalarQuantizationConfig:
 def create_shard(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
     """An empty shard at `path` for `dim`-dimensional cosine vectors, laid out as `layout` says."""
     path.mkdir(parents=True, exist_ok=True)
+    datatype = qe.VectorStorageDatatype.Float16 if layout.half else None
     if layout.quantized:
         vectors = qe.EdgeVectorParams(
-            size=dim, distance=qe.Distance.Cosine, quantization_config=int8_copy(layout), memory=qe.Memory.Cold
+            size=dim,
+            distance=qe.Distance.Cosine,
+            datatype=datatype,
+            quantization_config=int8_copy(layout),
+            memory=qe.Memory.Cold,
         )
     else:
-        vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
-    optimizers = qe.EdgeOptimizersConfig(max_segment_size=MAX_SEGMENT_KB)
+        vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine, datatype=datatype)
+    segment_kb = MAX_SEGMENT_KB // 2 if layout.half else MAX_SEGMENT_KB  # the same ~21k points a segment
+    optimizers = qe.EdgeOptimizersConfig(max_segment_size=segment_kb)
     return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors, optimizers=optimizers))
 
 
@@ -63,8 +83,9 @@ def stored_layout(path: Path, otherwise: VectorLayout) -> VectorLayout:
     try:
         vectors = json.loads((path / "edge_config.json").read_text())["vectors"][""]
         scalar = (vectors.get("quantization_config") or {}).get("scalar")
+        half = vectors.get("datatype") == "float16"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return otherwise
     if not isinstance(scalar, dict):
-        return VectorLayout(quantized=False)
-    return VectorLayout(quantized=True, pinned_int8=scalar.get("memory") == "pinned")
+        return VectorLayout(quantized=False, half=half)
+    return VectorLayout(quantized=True, pinned_int8=scalar.get("memory") == "pinned", half=half)

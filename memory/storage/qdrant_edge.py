@@ -58,13 +58,15 @@ class EdgeIndex:
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
                 self._shard = _load(path, dim, layout)
+                layout = stored_layout(path, layout)  # a stored collection keeps the layout it was made with
             else:
-                self._shard = _create(path, dim) if layout == DEFAULT_LAYOUT else create_shard(path, dim, layout)
+                self._shard = _create(path, dim, layout)
         except Exception as exc:  # the binding raises plain Exceptions
             raise StorageError(
                 f"cannot open the embedded store's {path.name} collection: try again; if it persists, "
                 "see the server log"
             ) from exc
+        self.layout = layout  # as the collection keeps its vectors
 
     @edge_errors("write records")
     def upsert(self, records: Sequence[VectorRecord]) -> None:
@@ -137,6 +139,9 @@ class EdgeIndex:
         by_point = {point_uuid(i): i for i in ids}
         records = self._shard.retrieve(point_ids=list(by_point), with_payload=False, with_vector=True)
         return {by_point[str(r.id)]: np.asarray(r.vector, dtype=np.float32) for r in records}
+
+    def as_stored(self, vectors: np.ndarray) -> np.ndarray:
+        return self.layout.as_stored(vectors)
 
     def search(
         self, vector: np.ndarray, limit: int, with_payload: bool | Sequence[str] = False, where: Match | None = None
@@ -220,9 +225,9 @@ class EdgeIndex:
         self._shard.close()
 
 
-def _create(path: Path, dim: int) -> qe.EdgeShard:
-    """A new collection in the default layout (tests patch this one to shape the index)."""
-    return create_shard(path, dim, DEFAULT_LAYOUT)
+def _create(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
+    """A new collection in `layout` (tests patch this one to shape the index)."""
+    return create_shard(path, dim, layout)
 
 
 def _load(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
@@ -271,8 +276,9 @@ class EdgeStore:
             "(run `memrag worker` without --apply beside the owner, or use a Qdrant server)",
         )
 
-    def open_index(self, name: str, dim: int) -> EdgeIndex:
-        index = EdgeIndex(self._root / name, dim, self._optimize_every, self._min_free_bytes)
+    def open_index(self, name: str, dim: int, layout: VectorLayout = DEFAULT_LAYOUT) -> EdgeIndex:
+        """The collection `name`; `layout` is how a new one keeps its vectors (a stored one keeps its own)."""
+        index = EdgeIndex(self._root / name, dim, self._optimize_every, self._min_free_bytes, layout)
         self._open.append(index)
         return index
 

@@ -71,6 +71,9 @@ class QdrantIndex:
         records = self._client.retrieve(self._name, ids=[point_uuid(i) for i in ids], with_payload=True)
         return [dict(r.payload or {}) for r in records]
 
+    def as_stored(self, vectors: np.ndarray) -> np.ndarray:
+        return np.asarray(vectors, dtype=np.float32)  # collections made here keep float32
+
     @_server("read vectors")
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:

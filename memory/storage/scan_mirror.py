@@ -229,6 +229,9 @@ class MirroredIndex:
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         return self._inner.vectors(ids)
 
+    def as_stored(self, vectors: np.ndarray) -> np.ndarray:
+        return self._inner.as_stored(vectors)
+
     def scroll(self, batch_size: int = 1000) -> Iterator[Payload]:
         return self._inner.scroll(batch_size)
 

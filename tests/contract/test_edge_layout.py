@@ -10,10 +10,17 @@ import qdrant_edge as qe
 
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage import qdrant_edge as edge
-from memrag.memory.storage.edge_layout import DEFAULT_LAYOUT, VectorLayout, stored_layout
+from memrag.memory.storage.edge_layout import DEFAULT_LAYOUT, ENTITY_LAYOUT, VectorLayout, stored_layout
+from memrag.memory.storage.record_store import RecordStore
 
 DIM = 8
-LAYOUTS = [VectorLayout(quantized=False), VectorLayout(quantized=True, pinned_int8=True), VectorLayout(quantized=True)]
+LAYOUTS = [
+    VectorLayout(quantized=False),
+    VectorLayout(quantized=True, pinned_int8=True),
+    VectorLayout(quantized=True),
+    VectorLayout(quantized=True, half=True),
+    VectorLayout(quantized=False, half=True),
+]
 
 
 def make(path: Path, layout: VectorLayout) -> None:
@@ -23,7 +30,7 @@ def make(path: Path, layout: VectorLayout) -> None:
     index.close()
 
 
-@pytest.mark.parametrize("layout", LAYOUTS, ids=["plain", "pinned_int8", "mapped_int8"])
+@pytest.mark.parametrize("layout", LAYOUTS, ids=["plain", "pinned_int8", "mapped_int8", "half_int8", "half"])
 def test_the_layout_a_collection_was_made_with_is_read_back_from_it(tmp_path, layout):
     make(tmp_path / "things", layout)
     assert stored_layout(tmp_path / "things", otherwise=VectorLayout(quantized=False, pinned_int8=True)) == layout
@@ -57,3 +64,38 @@ def test_a_shard_rebuilt_from_its_segments_keeps_its_pinned_layout(tmp_path, mon
     index.close()
     scalar = json.loads((path / "edge_config.json").read_text())["vectors"][""]["quantization_config"]["scalar"]
     assert scalar["memory"] == "pinned"
+
+
+def unit_rows(count: int, dim: int) -> np.ndarray:
+    rows = np.random.default_rng(7).standard_normal((count, dim)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_new_embedded_store_keeps_entities_in_float16_and_the_rest_in_float32(tmp_path):
+    """Catches the entities' layout not reaching a new store (their pages not halved), `as_stored`
+    not being what the store reads back (synonym weights would then depend on arrival order), and
+    the half layout leaking to the passages or facts, whose scores every query ranks by."""
+    store = RecordStore(edge.EdgeStore(tmp_path), DIM)
+    rows = unit_rows(5, DIM)
+    names = [f"r{i}" for i in range(5)]
+    for index in (store.entities, store.passages):
+        index.upsert([VectorRecord(n, v, {}) for n, v in zip(names, rows, strict=True)])
+    entities, passages = store.entities.vectors(names), store.passages.vectors(names)
+    assert np.array_equal(np.stack([entities[n] for n in names]), store.entities.as_stored(rows))
+    assert not np.array_equal(store.entities.as_stored(rows), rows)  # rounded: a real float16 copy
+    assert np.array_equal(np.stack([passages[n] for n in names]), rows)
+    assert np.array_equal(store.passages.as_stored(rows), rows)
+    store.close()
+    assert stored_layout(tmp_path / "entities", otherwise=DEFAULT_LAYOUT) == ENTITY_LAYOUT
+
+
+def test_a_store_made_before_the_half_layout_keeps_float32_entities(tmp_path):
+    """Catches a reopened store taking the layout asked for instead of its own: its stored synonym
+    weights were scored in float32, and new ones must be scored as its vectors are kept."""
+    make(tmp_path / "entities", DEFAULT_LAYOUT)
+    store = RecordStore(edge.EdgeStore(tmp_path), DIM)
+    rows = unit_rows(3, DIM)
+    store.entities.upsert([VectorRecord(f"e{i}", v, {}) for i, v in enumerate(rows)])
+    assert np.array_equal(store.entities.as_stored(rows), rows)
+    assert np.array_equal(store.entities.vectors(["e1"])["e1"], rows[1])
+    store.close()

@@ -10,7 +10,7 @@ DIM = 8
 
 
 def test_optimize_leaves_no_replaced_segment_behind(tmp_path, monkeypatch):
-    def small_segments(path, dim):  # so that a few hundred points already get optimised and merged
+    def small_segments(path, dim, layout):  # so that a few hundred points already get optimised and merged
         path.mkdir(parents=True, exist_ok=True)
         config = qe.EdgeConfig(
             vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine),

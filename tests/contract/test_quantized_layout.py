@@ -17,7 +17,7 @@ from memrag.memory.storage.mapped_pages import parse_maps, releasable
 DIM = 32
 
 
-def quantized_small_segments(path, dim):
+def quantized_small_segments(path, dim, layout=DEFAULT_LAYOUT):
     """The default layout, with every segment indexed and quantized on optimisation (tiny data)."""
     path.mkdir(parents=True, exist_ok=True)
     config = qe.EdgeConfig(

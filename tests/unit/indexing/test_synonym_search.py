@@ -43,7 +43,9 @@ def test_synonym_candidates_are_every_eligible_entity_above_the_threshold(store)
         store.put_entities([Entity(f"e{i}", f"name {i}") for i in rows], stored[list(rows)], eligible[list(rows)])
     new = stored[::7] + 0.05 * rng.standard_normal((len(stored[::7]), DIM)).astype(np.float32)
     new /= np.linalg.norm(new, axis=1, keepdims=True)
-    sims = new.astype(np.float64) @ stored.astype(np.float64).T
+    kept = store.entities.as_stored  # the vectors as the collection keeps them (float16 on Edge)
+    new = kept(new)
+    sims = new.astype(np.float64) @ kept(stored).astype(np.float64).T
     truth = [{f"e{j}" for j in np.flatnonzero((row >= THRESHOLD) & eligible)} for row in sims]
     found = store.search_synonym_candidates(new, limit=100, threshold=THRESHOLD)
     assert [{h.id for h in hits} for hits in found] == truth
