@@ -12,10 +12,14 @@ synthetic clusters (cosine to their centre spread around the synonym threshold).
 - single queries (what a question asks, limit 5): p50 exact and HNSW at WIDE_EF;
 - count() (asked before each search to choose the mode): p50.
 Times are CPU time of this process, all its threads (time.process_time), so that other work on
-a shared machine does not inflate them; the build is the upsert and the optimisation.
+a shared machine does not inflate them; the build is the upsert and the optimisation. With
+`--layouts float32 float16` each size is measured in both vector layouts in turn (float16: the
+entities' layout of new embedded stores, edge_layout.ENTITY_LAYOUT, queried with the new vectors
+rounded as stored, as indexing asks); "scan MB" is what one exact synonym batch brings back into
+memory of the collection's files after they were handed back (storage/mapped_pages.py).
 
 Run: nice -n 10 .venv/bin/python -m benchmarks.bench_exact_search [--sizes 10000 50000 100000]
-         [--vectors-from ~/.cache/memrag/embeddings.sqlite]
+         [--vectors-from ~/.cache/memrag/embeddings.sqlite] [--layouts float32 float16]
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.profile_eval_memory import by_mapping_kb
 from memrag.memory.ports import VectorRecord
+from memrag.memory.storage.edge_layout import DEFAULT_LAYOUT, ENTITY_LAYOUT, VectorLayout
+from memrag.memory.storage.mapped_pages import page_out
 from memrag.memory.storage.qdrant_edge import EdgeIndex, EdgeStore
 from memrag.memory.storage.search_mode import WIDE_EF
 
@@ -40,6 +47,7 @@ SYNONYM_LIMIT = 100
 OLD_FIRST = 16  # the synonym search's first, narrow pass before search_mode.py
 BATCH = 1_000
 SINGLE = 200
+LAYOUTS = {"float32": DEFAULT_LAYOUT, "float16": ENTITY_LAYOUT}
 
 
 def clustered(n: int, centres: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -72,9 +80,9 @@ def cached(path: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
     return vectors[:size], vectors[size:]
 
 
-def build(path: Path, vectors: np.ndarray) -> tuple[EdgeStore, EdgeIndex, float]:
+def build(path: Path, vectors: np.ndarray, layout: VectorLayout) -> tuple[EdgeStore, EdgeIndex, float]:
     store = EdgeStore(path, optimize_every=len(vectors) + 1)
-    index = store.open_index("entities", DIM)
+    index = store.open_index("entities", DIM, layout)
     start = time.process_time()
     index.upsert([VectorRecord(f"e{i}", v, {}) for i, v in enumerate(vectors)])
     index.optimize()  # the HNSW index built now
@@ -128,9 +136,20 @@ def count_p50_us(index: EdgeIndex) -> float:
     return 1e6 * statistics.median(times)
 
 
-def measure(size: int, stored: np.ndarray, queries: np.ndarray) -> None:
+def pages_one_scan_reads_mb(path: Path, index: EdgeIndex, queries: np.ndarray) -> float:
+    """Resident MB of the collection's files after its pages are handed back and one synonym
+    batch is scanned exactly: what each batch of new entities brings back into memory."""
+    page_out(path)
+    index.search_batch(queries, SYNONYM_LIMIT, min_score=THRESHOLD, exact=True)
+    return sum(kb for name, kb in by_mapping_kb().items() if name.startswith("store:entities")) / 1024
+
+
+def measure(size: int, stored: np.ndarray, queries: np.ndarray, layout_name: str) -> None:
+    layout = LAYOUTS[layout_name]
+    queries = layout.as_stored(queries)
     with tempfile.TemporaryDirectory() as tmp:
-        store, index, build_s = build(Path(tmp), stored)
+        store, index, build_s = build(Path(tmp), stored, layout)
+        scan_mb = pages_one_scan_reads_mb(Path(tmp), index, queries)
         indexed = index._shard.info().indexed_vectors_count  # points under HNSW
         batch = synonym_batch(index, queries)
         exact_ms = single_p50_ms(index, queries[:SINGLE], None)
@@ -138,7 +157,7 @@ def measure(size: int, stored: np.ndarray, queries: np.ndarray) -> None:
         count_us = count_p50_us(index)
         store.close()
     print(
-        f"{size:>8,} {indexed:>8,} | {build_s:7.1f} | {batch['exact_s']:6.2f} | "
+        f"{layout_name:>7} {scan_mb:8.1f} {size:>8,} {indexed:>8,} | {build_s:7.1f} | {batch['exact_s']:6.2f} | "
         f"{batch['old_s']:6.2f} {batch['old_recall']:6.3f} | {batch['wide_s']:6.2f} {batch['wide_recall']:6.3f} | "
         f"{batch['pairs']:>6} | {exact_ms:6.2f} {hnsw_ms:6.2f} | {count_us:5.0f}",
         flush=True,
@@ -150,15 +169,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--vectors-from", type=Path, help="an embedding cache (SQLite) to take real vectors from")
+    parser.add_argument("--layouts", nargs="+", choices=sorted(LAYOUTS), default=["float32"])
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(
-        f"points   indexed  | build s | synonym batch ({BATCH} × limit {SYNONYM_LIMIT}, ≥ {THRESHOLD}): exact s | "
+        f"layout  scan MB points   indexed  | build s | "
+        f"synonym batch ({BATCH} × limit {SYNONYM_LIMIT}, ≥ {THRESHOLD}): exact s | "
         f"old (limit 16, ef 16) s recall | ef{WIDE_EF} s recall | pairs ≥ {THRESHOLD} | "
         f"single query p50 ms: exact ef{WIDE_EF} | count µs   (CPU time)"
     )
     for size in args.sizes:
-        measure(size, *(cached(args.vectors_from, size) if args.vectors_from else synthetic(size, rng)))
+        stored, queries = cached(args.vectors_from, size) if args.vectors_from else synthetic(size, rng)
+        for layout_name in args.layouts:
+            measure(size, stored, queries, layout_name)
 
 
 if __name__ == "__main__":
