@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import qdrant_edge as qe
@@ -13,16 +14,21 @@ import qdrant_edge as qe
 # height): segments of at most this many KB (~21k 384-d points) keep that peak bounded instead of
 # growing with the collection (benchmarks/profile_eval_memory.py). New collections only.
 MAX_SEGMENT_KB = 32_000
+# Qdrant's defaults: a segment gets its HNSW index past 10,000 KB of vectors, a search walks it past
+# the same size (a full scan below), with 16 links a node built at breadth 100.
+QDRANT_THRESHOLD_KB = 10_000
+QDRANT_HNSW_M = 16
+QDRANT_EF_CONSTRUCT = 100
 
 
 @dataclass(frozen=True)
 class VectorLayout:
     """Where a new collection keeps its vectors (a stored collection keeps the layout it was made with).
 
-    `quantized`: the full float32 vectors stay on disk, read on demand (`Memory.Cold`: not
-    pre-warmed into the page cache), and the HNSW walk scores an int8 scalar-quantized copy (a
-    quarter of the size); exact searches ignore the copy. Otherwise the float32 vectors are
-    memory-mapped and pre-warmed (Edge's default), as collections were made before.
+    `quantized`: the full vectors (float32, or float16 in a half layout) stay on disk, read on
+    demand (`Memory.Cold`: not pre-warmed into the page cache), and the HNSW walk scores an int8
+    scalar-quantized copy (a quarter of float32's size); exact searches ignore the copy. Otherwise
+    the vectors are memory-mapped and pre-warmed (Edge's default), as collections were made before.
 
     `pinned_int8`: the int8 copy is held in anonymous memory (as collections were made until
     December 2026) rather than mapped from its file. Pinned, it was ~0.4 KB of heap per point that
@@ -72,9 +78,22 @@ def create_shard(path: Path, dim: int, layout: VectorLayout) -> qe.EdgeShard:
         )
     else:
         vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine, datatype=datatype)
-    segment_kb = MAX_SEGMENT_KB // 2 if layout.half else MAX_SEGMENT_KB  # the same ~21k points a segment
-    optimizers = qe.EdgeOptimizersConfig(max_segment_size=segment_kb)
-    return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors, optimizers=optimizers))
+    return qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors, **_sizes_in_points(layout)))
+
+
+def _sizes_in_points(layout: VectorLayout) -> dict[str, Any]:
+    """Edge's size thresholds count the stored vectors' KB: a half layout gets them halved, so that
+    its segments are capped, indexed and searched by HNSW at the same numbers of points as float32."""
+    if not layout.half:
+        return {"optimizers": qe.EdgeOptimizersConfig(max_segment_size=MAX_SEGMENT_KB)}
+    return {
+        "optimizers": qe.EdgeOptimizersConfig(
+            max_segment_size=MAX_SEGMENT_KB // 2, indexing_threshold=QDRANT_THRESHOLD_KB // 2
+        ),
+        "hnsw_config": qe.HnswIndexConfig(
+            m=QDRANT_HNSW_M, ef_construct=QDRANT_EF_CONSTRUCT, full_scan_threshold=QDRANT_THRESHOLD_KB // 2
+        ),
+    }
 
 
 def stored_layout(path: Path, otherwise: VectorLayout) -> VectorLayout:

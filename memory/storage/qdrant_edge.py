@@ -58,7 +58,6 @@ class EdgeIndex:
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
                 self._shard = _load(path, dim, layout)
-                layout = stored_layout(path, layout)  # a stored collection keeps the layout it was made with
             else:
                 self._shard = _create(path, dim, layout)
         except Exception as exc:  # the binding raises plain Exceptions
@@ -66,7 +65,7 @@ class EdgeIndex:
                 f"cannot open the embedded store's {path.name} collection: try again; if it persists, "
                 "see the server log"
             ) from exc
-        self.layout = layout  # as the collection keeps its vectors
+        self.layout = stored_layout(path, layout)  # as the shard keeps its vectors (a stored one: as it was made)
 
     @edge_errors("write records")
     def upsert(self, records: Sequence[VectorRecord]) -> None:

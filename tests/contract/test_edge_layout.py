@@ -78,13 +78,15 @@ def test_a_new_embedded_store_keeps_entities_in_float16_and_the_rest_in_float32(
     store = RecordStore(edge.EdgeStore(tmp_path), DIM)
     rows = unit_rows(5, DIM)
     names = [f"r{i}" for i in range(5)]
-    for index in (store.entities, store.passages):
+    for index in (store.entities, store.passages, store.facts):
         index.upsert([VectorRecord(n, v, {}) for n, v in zip(names, rows, strict=True)])
-    entities, passages = store.entities.vectors(names), store.passages.vectors(names)
+    entities = store.entities.vectors(names)
     assert np.array_equal(np.stack([entities[n] for n in names]), store.entities.as_stored(rows))
     assert not np.array_equal(store.entities.as_stored(rows), rows)  # rounded: a real float16 copy
-    assert np.array_equal(np.stack([passages[n] for n in names]), rows)
-    assert np.array_equal(store.passages.as_stored(rows), rows)
+    for index in (store.passages, store.facts):
+        kept = index.vectors(names)
+        assert np.array_equal(np.stack([kept[n] for n in names]), rows)
+        assert np.array_equal(index.as_stored(rows), rows)
     store.close()
     assert stored_layout(tmp_path / "entities", otherwise=DEFAULT_LAYOUT) == ENTITY_LAYOUT
 
