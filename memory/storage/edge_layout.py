@@ -55,7 +55,8 @@ class VectorLayout:
 
 
 DEFAULT_LAYOUT = VectorLayout()
-ENTITY_LAYOUT = VectorLayout(half=True)  # new embedded stores, December 2026 (benchmarks/bench_soak.py)
+# New embedded stores' entities since December 2026 (benchmarks/bench_exact_search.py --layouts, bench_soak.py).
+ENTITY_LAYOUT = VectorLayout(half=True)
 
 
 def int8_copy(layout: VectorLayout) -> qe.ScalarQuantizationConfig:
