@@ -1,6 +1,5 @@
 """A collection's vector layout is stored with it, read back from it, and kept by a rebuild from its segments."""
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -43,10 +42,14 @@ def test_a_collection_without_a_readable_config_gets_the_fallback(tmp_path):
     assert stored_layout(tmp_path / "missing", otherwise=DEFAULT_LAYOUT) == DEFAULT_LAYOUT
 
 
-def test_a_shard_rebuilt_from_its_segments_keeps_its_pinned_layout(tmp_path, monkeypatch):
-    """Catches a rebuild that makes the new shard in today's default layout instead of the stored one."""
+@pytest.mark.parametrize(
+    "layout", [VectorLayout(quantized=True, pinned_int8=True), ENTITY_LAYOUT], ids=["pinned_int8", "half"]
+)
+def test_a_shard_rebuilt_from_its_segments_keeps_its_layout(tmp_path, monkeypatch, layout):
+    """Catches a rebuild that makes the new shard in today's default layout instead of the stored one
+    (a half shard rebuilt in float32 would score new synonyms unlike its stored ones)."""
     path = tmp_path / "things"
-    make(path, VectorLayout(quantized=True, pinned_int8=True))
+    make(path, layout)
     loads = []
 
     def load_failing_once(where: str) -> qe.EdgeShard:
@@ -61,9 +64,9 @@ def test_a_shard_rebuilt_from_its_segments_keeps_its_pinned_layout(tmp_path, mon
     index = edge.EdgeIndex(path, DIM)  # opened as the service opens it: default layout asked for
     assert len(loads) == 2  # it was rebuilt, then loaded
     assert index.get(["r1"]) == [{"n": 1, "id": "r1"}]
+    assert index.layout == layout
     index.close()
-    scalar = json.loads((path / "edge_config.json").read_text())["vectors"][""]["quantization_config"]["scalar"]
-    assert scalar["memory"] == "pinned"
+    assert stored_layout(path, otherwise=DEFAULT_LAYOUT) == layout
 
 
 def unit_rows(count: int, dim: int) -> np.ndarray:
