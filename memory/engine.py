@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from memrag.memory.blas_threads import one_blas_thread
 from memrag.memory.errors import InvalidInput, NotFound
 from memrag.memory.graph.explain import ExplainLimits
 from memrag.memory.graph.memory_graph import MemoryGraph
@@ -45,6 +46,7 @@ class Engine:
         owned: Sequence[Closeable] = (),
         reopen_batch: int = BATCH_SIZE,
     ) -> None:
+        one_blas_thread()  # a query's products are small: no BLAS helper threads spinning beside them
         self._owned = tuple(owned)  # what the opener made for this engine alone: closed with it
         self.writer = writer  # False: a reader (never sweeps, refuses writes)
         self.store = store
