@@ -5,8 +5,8 @@ Builds the scan mirror's copies (storage/scan_mirror.py) at musique-100's sizes 
 top 5 facts, and the top 200 passages with the least similar one. A short idle gap follows each
 query, as a server has between requests. In turn, for `--rounds` rounds: with the BLAS libraries
 at their default thread count (one a core) and limited to one (memory/blas_threads.py: what an
-engine sets). Prints CPU and wall milliseconds per query (the gap left out): the difference is
-OpenBLAS's helper threads spinning after each product.
+engine sets), each after 50 uncounted queries. Prints CPU and wall milliseconds per query (the gap
+left out): the difference is OpenBLAS's helper threads spinning after each product.
 
     .venv/bin/python -m benchmarks.bench_blas_threads [--queries 300] [--rounds 2]
 """
@@ -24,6 +24,7 @@ from memrag.memory.storage.scan_mirror import VectorCopy
 DIM = 384
 FACTS, PASSAGES = 17_234, 1_890
 GAP_S = 0.002
+WARM_UP = 50  # queries run and not counted after each switch
 
 
 def copy_of(rows: int, rng: np.random.Generator) -> VectorCopy:
@@ -52,11 +53,12 @@ def main() -> None:
     rng = np.random.default_rng(0)
     facts, passages = copy_of(FACTS, rng), copy_of(PASSAGES, rng)
     queries = rng.standard_normal((args.queries, DIM)).astype(np.float32)
-    default = max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+    default = max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), default=1)
     print(f"{'BLAS threads':>12} {'CPU ms/query':>13} {'wall ms/query':>14}")
     for _ in range(args.rounds):
         for threads in (default, 1):
             with threadpool_limits(limits=threads, user_api="blas"):
+                per_query_ms(facts, passages, queries[:WARM_UP])  # the other setting's threads wind down
                 cpu, wall = per_query_ms(facts, passages, queries)
             print(f"{threads:>12} {cpu:>13.2f} {wall:>14.2f}", flush=True)
 
