@@ -5,8 +5,8 @@ float16 in a new embedded store), whichever way the pair was found: the vector s
 arithmetic differs in the 6th decimal, and a pair found in-batch in one run and through the store
 in another (after a crash, or in another order) must get the same weight. The store is asked with
 a small margin below the threshold and its hits are re-scored here. The store's search is exact
-up to a size bound
-(storage/search_mode.py), so the pairs found do not depend on the order entities arrived in.
+up to a size bound (storage/search_mode.py), so the pairs found do not depend on the order
+entities arrived in.
 """
 
 from __future__ import annotations
