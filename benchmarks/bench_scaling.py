@@ -58,6 +58,7 @@ from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import DocumentInput, Extraction
 
 __all__ = ["DIM", "RandomEmbedder", "synthetic_document"]  # imported from here by other benchmarks
+RETRIEVE_P50_GOAL_MS, ADD_RATIO_GOAL = 50.0, 1.5  # issue 16, at a million passages
 EVERYTHING = 1 << 40  # a reopen batch larger than any store: every record read at once
 
 
@@ -179,6 +180,24 @@ def main() -> None:
             print(json.dumps(in_fresh_process(path, extras, EVERYTHING, 0)), flush=True)
     if len(rows) > 1:
         print(json.dumps({"grows_as_passages_to_the": growth(rows)}))
+        if "add_one_document_ms" in rows[0]:
+            print(json.dumps(goals(rows[-1])))
+
+
+def goals(largest: dict[str, object]) -> dict[str, object]:
+    """The largest size's figures beside issue 16's goals: retrieval p50 <= 50 ms, adding one document
+    within 1.5x of its cost at the smallest size (wall and CPU)."""
+    keys = ("retrieve_p50_ms", "add_ratio_to_smallest", "add_cpu_ratio_to_smallest")
+    p50, add, add_cpu = (figure(largest, k) for k in keys)
+    return {
+        "passages": largest["passages"],
+        "retrieve_p50_ms": p50,
+        "retrieve_p50_goal_ms": RETRIEVE_P50_GOAL_MS,
+        "add_ratio_to_smallest": add,
+        "add_cpu_ratio_to_smallest": add_cpu,
+        "add_ratio_goal": ADD_RATIO_GOAL,
+        "met": p50 <= RETRIEVE_P50_GOAL_MS and add <= ADD_RATIO_GOAL,
+    }
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from memrag.memory.ids import document_id, passage_id
 from memrag.memory.indexing.prepare import content_hash
 from memrag.memory.storage.qdrant_edge import EdgeStore
 from memrag.memory.storage.record_store import RecordStore
+from memrag.memory.storage.scan_mirror import MirroredIndex
 from memrag.memory.types import Document, DocumentInput, Entity, Extraction, Fact, Passage, Triple
 
 DIM = 64
@@ -79,9 +81,12 @@ def populate(path: Path, size: int, rng: np.random.Generator) -> PopulateTimes:
     started = time.perf_counter()
     for start in range(0, size, CHUNK):
         _write_chunk(store, range(start, min(size, start + CHUNK)), hubs_for(size), rng)
+        if (start + CHUNK) % 100_000 == 0:
+            print(f"written {start + CHUNK} of {size} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     written = time.perf_counter()
     for index in (store.passages, store.entities, store.facts):
-        index.optimize()  # type: ignore[attr-defined]
+        inner = index.inner if isinstance(index, MirroredIndex) else index  # the scan mirror has no optimize
+        inner.optimize()  # type: ignore[attr-defined]
     store.close()
     return PopulateTimes(written - started, time.perf_counter() - written)
 
