@@ -2,7 +2,8 @@
 
 A float16 384-d collection (the entities' layout) is written 512 random vectors at a time, with a
 synonym-like search every fourth write; every `--every` points it is optimised by hand, and the
-benchmark prints the resident size just before, the high-water mark during (VmHWM, reset first), the
+benchmark prints the resident size just before (after handing the store's pages back, as the
+optimisation first does), the high-water mark during (VmHWM, reset first), the
 size after, the seconds it took, and the longest stall of a thread ticking every millisecond meanwhile
 (Edge holds the GIL through its calls, so a stall as long as the call means nothing else in the
 process ran). Then the worst rise, which the segment cap bounds, not the collection's size:
@@ -22,12 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.process_memory import reset_peak_rss, rss_mb
+from memrag.memory.params import IndexParams
 from memrag.memory.ports import VectorRecord
 from memrag.memory.storage.edge_layout import ENTITY_LAYOUT
 from memrag.memory.storage.qdrant_edge import EdgeIndex, EdgeStore
+from memrag.memory.storage.search_mode import search_mode
 
 DIM = 384
 WRITE = 512
+SYNONYM_LIMIT = IndexParams().synonym_max_neighbours
+SYNONYM_THRESHOLD = IndexParams().synonym_threshold
 
 
 def longest_stall_ms(call: Callable[[], None]) -> tuple[float, float]:
@@ -55,7 +60,8 @@ def longest_stall_ms(call: Callable[[], None]) -> tuple[float, float]:
     return took, 1000 * max(gaps, default=0.0)
 
 
-def one_optimisation(index: EdgeIndex, points: int) -> float:
+def one_optimisation(store: EdgeStore, index: EdgeIndex, points: int) -> float:
+    store.page_out()  # as the optimisation itself first does: the rise is over what stays resident after
     before = rss_mb()
     reset_peak_rss()
     took, stall = longest_stall_ms(index.optimize)
@@ -73,6 +79,8 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=60_000)
     parser.add_argument("--every", type=int, default=5_000, help="points written between optimisations")
     args = parser.parse_args()
+    if args.every <= 0 or args.points <= 0:
+        parser.error("--points and --every must be positive")
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         store = EdgeStore(Path(tmp), optimize_every=10**12)
@@ -82,10 +90,13 @@ def main() -> None:
             vectors = rng.standard_normal((WRITE, DIM)).astype(np.float32)
             index.upsert([VectorRecord(f"e{written + i}", v, {"synonym_eligible": 1}) for i, v in enumerate(vectors)])
             if (written // WRITE) % 4 == 0:
-                index.search_batch(vectors[:64], 100, None, 0.8, False, ef=256, exact=written < 50_000)
+                mode = search_mode(written, SYNONYM_LIMIT)
+                index.search_batch(
+                    vectors[:64], SYNONYM_LIMIT, min_score=SYNONYM_THRESHOLD, ef=mode.ef, exact=mode.exact
+                )
             written += WRITE
             if written % args.every < WRITE:
-                worst = max(worst, one_optimisation(index, written))
+                worst = max(worst, one_optimisation(store, index, written))
         store.close()
     print(f"worst rise over the resident size: {worst:.0f} MB")
 

@@ -58,7 +58,8 @@ from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.types import DocumentInput, Extraction
 
 __all__ = ["DIM", "RandomEmbedder", "synthetic_document"]  # imported from here by other benchmarks
-RETRIEVE_P50_GOAL_MS, ADD_RATIO_GOAL = 50.0, 1.5  # issue 16, at a million passages
+RETRIEVE_P50_GOAL_MS = 50.0  # issue 16's goals at a million passages: retrieval p50 at most this,
+ADD_RATIO_GOAL = 1.5  # and adding one document at most this many times its wall time at the smallest size
 EVERYTHING = 1 << 40  # a reopen batch larger than any store: every record read at once
 
 
@@ -185,8 +186,9 @@ def main() -> None:
 
 
 def goals(largest: dict[str, object]) -> dict[str, object]:
-    """The largest size's figures beside issue 16's goals: retrieval p50 <= 50 ms, adding one document
-    within 1.5x of its cost at the smallest size (wall and CPU)."""
+    """The largest size's figures beside issue 16's goals, stated for a million passages: retrieval p50
+    <= 50 ms, adding one document within 1.5x of its wall time at the smallest size (the CPU ratio is
+    printed beside it); `met_at_this_size` judges the largest size measured, whatever it is."""
     keys = ("retrieve_p50_ms", "add_ratio_to_smallest", "add_cpu_ratio_to_smallest")
     p50, add, add_cpu = (figure(largest, k) for k in keys)
     return {
@@ -196,7 +198,7 @@ def goals(largest: dict[str, object]) -> dict[str, object]:
         "add_ratio_to_smallest": add,
         "add_cpu_ratio_to_smallest": add_cpu,
         "add_ratio_goal": ADD_RATIO_GOAL,
-        "met": p50 <= RETRIEVE_P50_GOAL_MS and add <= ADD_RATIO_GOAL,
+        "met_at_this_size": p50 <= RETRIEVE_P50_GOAL_MS and add <= ADD_RATIO_GOAL,
     }
 
 

@@ -17,13 +17,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from memrag.memory.extraction.normalise import normalise_extraction
 from memrag.memory.ids import document_id, passage_id
 from memrag.memory.indexing.prepare import content_hash
-from memrag.memory.storage.qdrant_edge import EdgeStore
+from memrag.memory.storage.qdrant_edge import EdgeIndex, EdgeStore
 from memrag.memory.storage.record_store import RecordStore
 from memrag.memory.storage.scan_mirror import MirroredIndex
 from memrag.memory.types import Document, DocumentInput, Entity, Extraction, Fact, Passage, Triple
@@ -80,13 +81,14 @@ def populate(path: Path, size: int, rng: np.random.Generator) -> PopulateTimes:
     store = RecordStore(EdgeStore(path, optimize_every=10**12), DIM)
     started = time.perf_counter()
     for start in range(0, size, CHUNK):
-        _write_chunk(store, range(start, min(size, start + CHUNK)), hubs_for(size), rng)
-        if (start + CHUNK) % 100_000 == 0:
-            print(f"written {start + CHUNK} of {size} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        end = min(size, start + CHUNK)
+        _write_chunk(store, range(start, end), hubs_for(size), rng)
+        if end % 100_000 == 0:
+            print(f"written {end} of {size} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     written = time.perf_counter()
     for index in (store.passages, store.entities, store.facts):
         inner = index.inner if isinstance(index, MirroredIndex) else index  # the scan mirror has no optimize
-        inner.optimize()  # type: ignore[attr-defined]
+        cast(EdgeIndex, inner).optimize()
     store.close()
     return PopulateTimes(written - started, time.perf_counter() - written)
 

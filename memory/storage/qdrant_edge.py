@@ -94,13 +94,17 @@ class EdgeIndex:
     @edge_errors("optimise a collection")
     def optimize(self) -> None:
         """Build indexes and merge segments now (blocking); put off while the disk could not hold the
-        rebuilt segments (searches stay correct, only slower, until the next write finds room)."""
+        rebuilt segments (searches stay correct, only slower, until the next write finds room). Every
+        collection of the store (one namespace) hands its resident pages back first: the next searches
+        read them from the files again."""
         if not room_for_optimize(self._path, self._min_free_bytes):
             log.warning("optimising the %s collection is put off: too little free disk space", self._path.name)
             return
-        # An optimisation reads the segments it merges and builds the new one in memory, up to ~90 MB
-        # over the resident size (a 16 MB float16 segment; Edge holds the GIL meanwhile): the pages
-        # every collection's searches left resident are handed back first, so they do not add to it.
+        # An optimisation reads the segments it merges and builds the new one in memory: up to 87 MB
+        # over the resident size for a float16 384-d collection under the segment cap (measured by
+        # benchmarks/bench_optimize_memory.py; float32 collections not measured), while Edge holds the
+        # GIL. The pages this namespace's searches left resident are handed back first, so they do
+        # not add to that peak (the soak's high-water mark was one).
         page_out(self._store_root)
         self._shard.optimize()
         # Edge lets go of the segments an optimisation replaced (files and memory maps) only at the

@@ -75,11 +75,11 @@ def test_new_collections_store_the_segment_cap(tmp_path):
     store.close()
 
 
-def test_writes_hand_the_collections_pages_back_every_so_many_records_and_after_each_optimise(tmp_path, monkeypatch):
+def test_writes_hand_pages_back_every_so_many_records_and_around_each_optimise(tmp_path, monkeypatch):
     """Catches the store never calling `page_out` (the peak-RSS figures rest on these calls), calling it
     on another folder than its collection's, or optimising without first handing back the pages every
     collection's searches left resident (the soak's high-water mark was an optimisation on top of them)."""
-    released: list[Path] = []
+    released: list[object] = []
 
     def spy(root: Path) -> int:
         released.append(root)
@@ -93,9 +93,25 @@ def test_writes_hand_the_collections_pages_back_every_so_many_records_and_after_
     assert released == []  # one record short of the bound
     index.upsert([VectorRecord("last", vectors[-1], {})])
     assert released == [tmp_path / "things"]
+    shard = index._shard  # the optimisation itself recorded in the same list, to see the order
+    monkeypatch.setattr(index, "_shard", _Recording(shard, released))
     index.optimize()  # the whole store's pages first (they would add to the optimisation's peak), then its own
-    assert released == [tmp_path / "things", tmp_path, tmp_path / "things"]
+    assert released == [tmp_path / "things", tmp_path, "optimise", tmp_path / "things"]
     store.close()
+
+
+class _Recording:
+    """A shard whose `optimize` call is noted in `calls` before it runs."""
+
+    def __init__(self, shard: object, calls: list[object]) -> None:
+        self._shard, self._calls = shard, calls
+
+    def optimize(self) -> object:
+        self._calls.append("optimise")
+        return self._shard.optimize()  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._shard, name)
 
 
 def test_indexing_hands_the_whole_stores_pages_back_on_the_trim_schedule(tmp_path, monkeypatch):

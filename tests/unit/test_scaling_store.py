@@ -12,7 +12,7 @@ from memrag.memory.types import DocumentInput
 
 def test_a_populated_store_reopens_with_every_document_and_takes_one_more(tmp_path: Path) -> None:
     path, extras, made = kept_store(300, tmp_path, extras=2)
-    assert made is not None  # populated now (the HNSW build after the writes included)
+    assert made is not None  # populated now: the optimisation after the writes reaches the store under the scan mirror
     engine = open_engine(path, extras, reopen_batch=64)
     try:
         assert engine.graph.stats().passages == 300
