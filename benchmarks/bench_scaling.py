@@ -20,7 +20,8 @@ search) and of a query; the graph's part (PPR walk, adding a passage) stays smal
 
 The adds are deleted again afterwards, so a kept store can be measured again (`--keep`, default
 /tmp/memrag-scale: populating is the slow part: 100k passages took 42 min at load 12–15 on 2
-cores, 34 of them building the HNSW indexes of 1.5M points; it prints its write and index times).
+cores, 34 of them building the HNSW indexes of 1.5M points; 1M took 995 s of writes and 3,896 s of
+HNSW building on a shared machine, and its reopen 502–532 s: README; it prints its write and index times).
 `--unbatched` also reopens each size reading every record at once (the old rebuild), side by side.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m benchmarks.bench_scaling --sizes 1000 100000 1000000
