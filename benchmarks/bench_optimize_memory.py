@@ -35,7 +35,7 @@ SYNONYM_LIMIT = IndexParams().synonym_max_neighbours
 SYNONYM_THRESHOLD = IndexParams().synonym_threshold
 
 
-def longest_stall_ms(call: Callable[[], None]) -> tuple[float, float]:
+def timed_with_longest_stall(call: Callable[[], None]) -> tuple[float, float]:
     """Seconds `call` took, and the longest gap (ms) of a thread sleeping 1 ms at a time meanwhile."""
     gaps: list[float] = []
     stop = threading.Event()
@@ -64,7 +64,7 @@ def one_optimisation(store: EdgeStore, index: EdgeIndex, points: int) -> float:
     store.page_out()  # as the optimisation itself first does: the rise is over what stays resident after
     before = rss_mb()
     reset_peak_rss()
-    took, stall = longest_stall_ms(index.optimize)
+    took, stall = timed_with_longest_stall(index.optimize)
     peak, after = rss_mb("VmHWM"), rss_mb()
     print(
         f"{points:>8,} points: before {before:5.0f} MB, peak {peak:5.0f} ({peak - before:+4.0f}), after {after:5.0f}, "

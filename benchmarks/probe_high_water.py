@@ -19,17 +19,11 @@ import threading
 import traceback
 from pathlib import Path
 
+from benchmarks.process_memory import status_mb
+
 PERIOD_S = 0.005
 STEP_MB = 2.0
 FRAMES = 7
-
-
-def status_mb(key: str) -> float:
-    """One figure of /proc/self/status in MB (0 where absent)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def stacks() -> list[str]:
