@@ -19,7 +19,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from memrag.memory.storage.scan_mirror import VectorCopy
+from memrag.memory.storage.vector_copy import VectorCopy
 
 DIM = 384
 FACTS, PASSAGES = 17_234, 1_890

@@ -11,7 +11,7 @@ cost per change stays small. A row's weight is base + increment; weights whose s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,10 +31,19 @@ class HubsFirst:
     order: np.ndarray  # new number → node
     position: np.ndarray  # node → new number
     matrix: sp.csr_matrix
+    _scales: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def walk(self, x: np.ndarray) -> np.ndarray:
         """W·x over the new numbering (x float32)."""
         return np.asarray(self.matrix @ x)
+
+    def scale(self, damping: float, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """The walk's per-node scale for `damping`, made once: the degrees cannot change while these
+        weights are current (any change is pending in the adjacency, which then drops them)."""
+        found = self._scales.get(damping)
+        if found is None:
+            found = self._scales[damping] = make()
+        return found
 
 
 class WeightedAdjacency:

@@ -50,9 +50,15 @@ def key_of(packed: bytes) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+LOOKUP_MERGE_MIN = 64  # recent keys a lookup merges in at the least (fewer: the dict is cheap to read)
+
+
 class KeyIndex:
     """64-bit keys → values (ints ≥ 0), several values per key allowed: a sorted array of keys
-    with their values, plus recent additions in a dict, merged in when it passes `merge_at`."""
+    with their values, plus recent additions in a dict, merged in when it passes `merge_at`, or by
+    a lookup once it holds a sixteenth as many keys as the array (a vectorised lookup reads the
+    dict key by key: after a reopen every key is recent). Callers hold the graph's lock to read as
+    to write."""
 
     def __init__(self, merge_at: int = 65_536) -> None:
         self._merge_at = merge_at
@@ -74,6 +80,8 @@ class KeyIndex:
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """For each key (vectorised): its value when it has exactly one, -1 when none, SHARED_KEY when several."""
         keys = np.asarray(keys, dtype=np.int64)
+        if len(self._recent) >= LOOKUP_MERGE_MIN and 16 * len(self._recent) >= len(self._keys):
+            self._merge()  # amortised: the array grows by a sixteenth at least between two of these
         found = np.full(len(keys), -1, dtype=np.int64)
         if len(self._keys):
             first = self._keys.searchsorted(keys, "left")

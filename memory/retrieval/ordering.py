@@ -64,7 +64,12 @@ def by_mass(
     nodes, mass = nodes[keep], mass[keep]
     depth = min(len(mass), depth)
     head = np.argpartition(-mass, depth - 1)[:depth] if depth else np.zeros(0, dtype=np.int64)
-    return sorted(((id_of(int(nodes[i])), float(mass[i])) for i in head), key=lambda item: (-item[1], item[0]))
+    head = head[np.argsort(-mass[head], kind="stable")]
+    ranked = mass[head]
+    walk = [(id_of(node), m) for node, m in zip(nodes[head].tolist(), ranked.tolist(), strict=True)]
+    if (ranked[1:] == ranked[:-1]).any():  # equal masses: by id (ids compared only then)
+        walk.sort(key=lambda item: (-item[1], item[0]))
+    return walk
 
 
 def fuse_ranks(

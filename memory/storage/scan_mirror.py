@@ -7,12 +7,13 @@ the facts with the top 5's payloads cost 3.6 ms against 2.5 ms for a numpy produ
 read of the hits, the passages' top 200 with the least similar one 1.4 ms against 0.7, dense
 retrieval's top 10 0.8 against 0.5; the two copies hold 27.7 MB (load average 9.8).
 
-The copy holds a collection only while it fits `max_bytes` (float32, so at most 32 MB: 21k points
-of 384 dimensions); past that, or for an HNSW or filtered search, the wrapped index answers. It is
-loaded by the first exact search (which pays for it: 0.8 s for musique-100's facts, 0.2 s for its
-passages) and then follows every write made through it, so its answers are those of the records
-stored. Scores are the cosines of the unit vectors Qdrant stores (the same hits in the same order
-on musique-100; scores within 1e-7 of Qdrant's).
+The copy (vector_copy.py) holds a collection only while its vectors fit `max_bytes` (float32, so
+at most 32 MB: 21k points of 384 dimensions; past 4,096 rows it holds a third as much again, the
+rows' bounds that spare a search most rows: row_bounds.py); past that, or for an HNSW or filtered
+search, the wrapped index answers. It is loaded by the first exact search (which pays for it: 0.8 s
+for musique-100's facts, 0.2 s for its passages) and then follows every write made through it, so
+its answers are those of the records stored. Scores are the cosines of the unit vectors Qdrant
+stores (the same hits in the same order on musique-100; scores within 1e-7 of Qdrant's).
 """
 
 from __future__ import annotations
@@ -21,125 +22,11 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from memrag.memory.ids import point_uuid
 from memrag.memory.ports import Match, Payload, VectorHit, VectorIndex, VectorRecord
 from memrag.memory.storage.points import UNREADABLE, per_vector
+from memrag.memory.storage.vector_copy import VectorCopy
 
 MIRROR_MAX_BYTES = 32 * 2**20
-RESCORE_MARGIN = 1e-5  # far above float32's ~1e-7 error on a unit-vector cosine
-
-
-class VectorCopy:
-    """Unit float32 vectors by record id, rows packed (a delete moves the last row into the hole).
-
-    The matrix grows by doubling but never past `max_rows` (while the rows fit), and shrinks to half
-    when deletes leave it a quarter full: what it allocates stays within the budget it was given."""
-
-    def __init__(self, dim: int, max_rows: int | None = None) -> None:
-        self.matrix = np.zeros((0, dim), dtype=np.float32)
-        self.max_rows = max_rows
-        self.ids: list[str] = []
-        self.points: list[str] = []
-        self._row: dict[str, int] = {}
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes the rows in use hold."""
-        return len(self.ids) * self.matrix.shape[1] * 4
-
-    @property
-    def allocated_bytes(self) -> int:
-        """Bytes the matrix holds, spare rows included."""
-        return int(self.matrix.nbytes)
-
-    def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
-        """Each id's row set to its unit vector: rows of known ids overwritten, new ids appended."""
-        units = unit_rows(vectors)
-        last = {record_id: i for i, record_id in enumerate(ids)}  # an id given twice: its last vector
-        known = [(self._row[record_id], i) for record_id, i in last.items() if record_id in self._row]
-        if known:
-            self.matrix[[row for row, _ in known]] = units[[i for _, i in known]]
-        fresh = [(record_id, units[i]) for record_id, i in last.items() if record_id not in self._row]
-        if fresh:
-            self._append(fresh)
-
-    def remove(self, ids: Sequence[str]) -> None:
-        for record_id in ids:
-            row = self._row.pop(record_id, None)
-            if row is None:
-                continue
-            last = len(self.ids) - 1
-            if row != last:
-                self.matrix[row] = self.matrix[last]
-                self.ids[row], self.points[row] = self.ids[last], self.points[last]
-                self._row[self.ids[row]] = row
-            self.ids.pop()
-            self.points.pop()
-        if len(self.matrix) > 64 and len(self.ids) < len(self.matrix) // 4:
-            self._resize(max(64, 2 * len(self.ids)))
-
-    def nearest(self, vectors: np.ndarray, limits: Sequence[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Per query vector: the rows of its `limit` best cosines, best first, and those cosines.
-
-        The answer follows from the records alone, not from the rows' order (a delete or a reload
-        changes it): BLAS's float32 product differs by ~1e-7 with a row's position, so the rows near
-        the cut are rescored one by one in float64, and equal cosines (one text in two documents) come
-        in the order of their record ids."""
-        units = unit_rows(vectors)
-        for query, row_scores, limit in zip(units, self._cosines(units), limits, strict=True):
-            take = min(limit, len(row_scores))
-            if take <= 0:
-                yield np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-                continue
-            if take < len(row_scores):  # every row that may be among the best, ties and near-ties at the cut too
-                cut = np.partition(row_scores, len(row_scores) - take)[len(row_scores) - take]
-                head = np.flatnonzero(row_scores >= cut - RESCORE_MARGIN)
-            else:
-                head = np.arange(len(row_scores))
-            exact = (self.matrix[head].astype(np.float64) * query.astype(np.float64)).sum(axis=1)  # row by row
-            by_id = np.array([self.ids[r] for r in head.tolist()])
-            order = np.lexsort((by_id, -exact))[:take]
-            yield head[order], exact[order]
-
-    def _cosines(self, queries: np.ndarray) -> Iterator[np.ndarray]:
-        """Each query's cosine with every row: one matrix-vector product each (a batch product was 2x
-        slower for two queries), and a query's opposite (a query and its -q) negates its scores, exactly."""
-        matrix = self.matrix[: len(self.ids)]
-        previous = np.zeros(0, dtype=np.float32)
-        for i, query in enumerate(queries):
-            if i and np.array_equal(query, -queries[i - 1]):
-                yield -previous
-                continue
-            previous = matrix @ query
-            yield previous
-
-    def _append(self, rows: list[tuple[str, np.ndarray]]) -> None:
-        start, end = len(self.ids), len(self.ids) + len(rows)
-        if end > len(self.matrix):
-            capacity = max(64, 2 * end)
-            self._resize(max(end, min(capacity, self.max_rows)) if self.max_rows is not None else capacity)
-        self.matrix[start:end] = np.stack([vector for _, vector in rows])
-        new_ids = [record_id for record_id, _ in rows]
-        self.ids.extend(new_ids)
-        self.points.extend(point_uuid(record_id) for record_id in new_ids)
-        self._row.update(zip(new_ids, range(start, end), strict=True))
-
-    def _resize(self, rows: int) -> None:
-        resized = np.zeros((rows, self.matrix.shape[1]), dtype=np.float32)
-        kept = min(rows, len(self.ids))
-        resized[:kept] = self.matrix[:kept]
-        self.matrix = resized
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 in float32, as Qdrant stores and queries cosine collections (zero rows kept)."""
-    rows = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    units: np.ndarray = np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
-    return units
 
 
 class MirroredIndex:
@@ -174,6 +61,11 @@ class MirroredIndex:
     def copy_bytes(self) -> int:
         """Bytes the copy's matrix holds, spare rows included (0 when none is held)."""
         return self._copy.allocated_bytes if self._copy is not None else 0
+
+    @property
+    def rows_scored(self) -> int:
+        """Rows whose whole vector the copy's last search read (0 when no copy is held)."""
+        return self._copy.rows_scored if self._copy is not None else 0
 
     @property
     def mirrored(self) -> bool:

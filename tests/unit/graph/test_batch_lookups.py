@@ -53,6 +53,24 @@ def test_key_lookup_in_bulk_marks_missing_single_and_shared_keys():
     assert index.lookup(np.array([5, 6, 8, 9, 7])).tolist() == [SHARED_KEY, SHARED_KEY, 4, 5, -1]
 
 
+def test_bulk_lookups_answer_alike_whether_or_not_they_merged_the_recent_keys_first():
+    """Bug caught: a lookup that merges the recent keys in (as after a reopen, when every key is recent)
+    lost values, or answered from the keys it had just moved."""
+    index = KeyIndex(merge_at=1_000_000)  # additions never merge: only lookups do
+    added: dict[int, list[int]] = {}
+    rng = np.random.default_rng(4)
+    for value in range(2_000):
+        key = int(rng.integers(0, 700))
+        index.add(key, value)
+        added.setdefault(key, []).append(value)
+        if value % 250 == 249:
+            probe = np.arange(-3, 703)
+            want = [-1 if k not in added else added[k][0] if len(added[k]) == 1 else SHARED_KEY for k in probe.tolist()]
+            assert index.lookup(probe).tolist() == want
+            assert all(sorted(index.candidates(k)) == v for k, v in added.items())
+    assert not index._recent  # the path under test: the last lookup merged what was recent
+
+
 def test_names_in_bulk_equal_names_one_by_one():
     table = IdTable(merge_at=4)
     hashed = [content_id("passage", str(i)) for i in range(12)] + [entity_id(f"e{i}") for i in range(5)]

@@ -139,3 +139,29 @@ def test_a_local_walk_cut_short_leaves_the_work_arrays_clean():
             FailingRows(graph.rows()), graph.degree, np.array([0]), np.array([1.0]), DAMPING, 0.01, scratch=scratch
         )
     assert len(scratch.residual) >= graph.size and not scratch.residual.any()
+
+
+def test_each_hubs_first_walk_scales_by_its_own_damping_and_the_degrees_after_a_change():
+    """Bugs caught: the per-node scale the walk keeps with the hubs-first weights served another damping,
+    or outlived a change of degrees (kept past the merge that replaced those weights)."""
+    graph = _graph()
+
+    def assert_walk_is_exact(damping: float) -> None:
+        size = graph.size
+        assert graph.rows().hubs_first(size) is not None  # the path under test
+        seeds, weights = np.array([graph.node_index("p3"), graph.node_index("e2")]), np.array([0.05, 0.6])
+        settings = PprSettings(damping, "exact", tolerance=1e-9)
+        nodes, mass = personalized_pagerank(graph.rows(), graph.degree, seeds, weights, settings)
+        reset = np.zeros(size)
+        reset[seeds] = weights
+        reference = exact_ppr(graph.rows().walk(size), graph.degree, reset, damping, tolerance=1e-12)
+        assert mass == pytest.approx(reference[nodes], abs=1e-6)
+
+    for damping in (0.5, 0.85, 0.5):
+        assert_walk_is_exact(damping)
+    size = graph.size
+    for i in range(0, 40, 3):  # the nodes stay (ids are never removed); their neighbours' degrees fall
+        graph.remove_passage(f"p{i}")
+    graph.rows().merge(graph.size)
+    assert graph.size == size
+    assert_walk_is_exact(0.5)

@@ -1,7 +1,8 @@
+import numpy as np
 import pytest
 
 from memrag.memory.params import RetrievalParams
-from memrag.memory.retrieval.ordering import anchor, fuse_ranks
+from memrag.memory.retrieval.ordering import anchor, by_mass, fuse_ranks
 
 
 def test_rank_fusion_adds_weighted_reciprocal_ranks():
@@ -22,3 +23,15 @@ def test_the_reference_preset_turns_the_ordering_off():
     p = RetrievalParams.hipporag2(top_k=7)
     assert p.dense_anchor == 0 and p.rrf_dense_weight == 0 and p.top_k == 7
     assert p.damping == 0.5 and p.linking_top_k == 5 and p.passage_node_weight == 0.05
+
+
+def test_the_walks_head_is_its_passages_by_mass_and_equal_masses_by_id():
+    """Bug caught: passages of equal mass kept the order the partition left them in."""
+    ids = ["p-e", "p-c", "p-a", "p-z", "p-b", "entity", "p-y"]
+    nodes = np.array([0, 1, 2, 3, 4, 5, 6])
+    is_passage = np.array([True, True, True, True, True, False, True])
+    mass = np.array([0.1, 0.3, 0.3, 0.05, 0.3, 0.9, 0.2])
+    head = by_mass((nodes, mass), is_passage, lambda node: ids[node], depth=5)
+    assert head == [("p-a", 0.3), ("p-b", 0.3), ("p-c", 0.3), ("p-y", 0.2), ("p-e", 0.1)]
+    distinct = by_mass((nodes, mass + nodes * 1e-3), is_passage, lambda node: ids[node], depth=3)
+    assert [pid for pid, _ in distinct] == ["p-b", "p-a", "p-c"]
