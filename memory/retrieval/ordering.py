@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
@@ -81,7 +82,9 @@ def fuse_ranks(
         score[pid] = 1.0 / (k + rank)
     for rank, pid in enumerate(dense_order):
         score[pid] = score.get(pid, 0.0) + dense_weight / (k + rank)
-    return sorted(score.items(), key=lambda item: (-item[1], item[0]))
+    fused = sorted(score.items())  # by id: ids are distinct
+    fused.sort(key=itemgetter(1), reverse=True)  # then by score, equal scores staying in id order (a stable sort)
+    return fused
 
 
 def anchor(ranked: list[tuple[str, float]], first: list[str]) -> list[tuple[str, float]]:

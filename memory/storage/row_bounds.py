@@ -4,8 +4,9 @@ The rows are rotated onto their principal axes (an orthogonal basis keeps every 
 first `head` rotated dimensions of a row give a partial score, and Cauchy–Schwarz bounds what the
 others can add: |q_rest|·|x_rest|. A row whose bound is below a score already found among the most
 promising rows cannot be among the best, so only the survivors need their full product. On
-musique-100's 17k facts (384-d, a 128-d head; benchmarks/bench_pruned_scan.py) 66 rows survive a
+musique-100's 17k facts (384-d, a 128-d head; benchmarks/bench_scan_mirror.py) 66 rows survive a
 top-5 search at the median and 557 at p95, and the head is a third of the bytes a full scan reads.
+A third was chosen there: a 96-d or 192-d head made the search slower (more survivors, or more head).
 The basis only decides how few rows survive, never which rows are found: any orthogonal basis
 gives the same answer.
 """

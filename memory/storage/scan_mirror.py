@@ -24,7 +24,7 @@ import numpy as np
 
 from memrag.memory.ports import Match, Payload, VectorHit, VectorIndex, VectorRecord
 from memrag.memory.storage.points import UNREADABLE, per_vector
-from memrag.memory.storage.vector_copy import VectorCopy
+from memrag.memory.storage.vector_copy import PRUNE_MIN_ROWS, VectorCopy
 
 MIRROR_MAX_BYTES = 32 * 2**20
 
@@ -33,8 +33,11 @@ class MirroredIndex:
     """A VectorIndex whose exact, unfiltered searches are scanned over a VectorCopy while the
     collection fits `max_bytes`; everything else goes to the wrapped index."""
 
-    def __init__(self, inner: VectorIndex, dim: int, max_bytes: int = MIRROR_MAX_BYTES) -> None:
+    def __init__(
+        self, inner: VectorIndex, dim: int, max_bytes: int = MIRROR_MAX_BYTES, prune_min_rows: int = PRUNE_MIN_ROWS
+    ) -> None:
         self._inner, self._dim, self._max_bytes = inner, dim, max_bytes
+        self._prune_min_rows = prune_min_rows
         self._copy: VectorCopy | None = None
 
     def upsert(self, records: Sequence[VectorRecord]) -> None:
@@ -140,7 +143,7 @@ class MirroredIndex:
         return self._copy
 
     def _load(self) -> VectorCopy:
-        copy = VectorCopy(self._dim, max_rows=self._max_bytes // (self._dim * 4))
+        copy = VectorCopy(self._dim, self._max_bytes // (self._dim * 4), self._prune_min_rows)
         ids = [str(p["id"]) for p in self._inner.scroll() if UNREADABLE not in p]
         for start in range(0, len(ids), 1024):
             stored = self._inner.vectors(ids[start : start + 1024])

@@ -24,13 +24,14 @@ class VectorCopy:
     The matrix grows by doubling but never past `max_rows` (while the rows fit), and shrinks to half
     when deletes leave it a quarter full: what it allocates stays within the budget it was given."""
 
-    def __init__(self, dim: int, max_rows: int | None = None) -> None:
+    def __init__(self, dim: int, max_rows: int | None = None, prune_min_rows: int = PRUNE_MIN_ROWS) -> None:
         self.matrix = np.zeros((0, dim), dtype=np.float32)
         self.max_rows = max_rows
         self.ids: list[str] = []
         self.points: list[str] = []
         self._row: dict[str, int] = {}
-        self._bounds: RowBounds | None = None  # fitted by the first search past PRUNE_MIN_ROWS rows
+        self.prune_min_rows = prune_min_rows
+        self._bounds: RowBounds | None = None  # fitted by the first search past prune_min_rows rows
         self.rows_scored = 0  # rows whose whole vector the last `nearest` call read, its queries summed
 
     def __len__(self) -> int:
@@ -77,7 +78,7 @@ class VectorCopy:
                 self._row[self.ids[row]] = row
             self.ids.pop()
             self.points.pop()
-        if len(self.ids) < PRUNE_MIN_ROWS:
+        if len(self.ids) < self.prune_min_rows:
             self._bounds = None
         if len(self.matrix) > 64 and len(self.ids) < len(self.matrix) // 4:
             self._resize(max(64, 2 * len(self.ids)))
@@ -88,7 +89,7 @@ class VectorCopy:
         The answer follows from the records alone, not from the rows' order (a delete or a reload
         changes it): BLAS's float32 product differs by ~1e-7 with a row's position, so the rows near
         the cut are rescored one by one in float64, and equal cosines (one text in two documents) come
-        in the order of their record ids. Past PRUNE_MIN_ROWS rows only those whose bound can reach
+        in the order of their record ids. Past `prune_min_rows` rows only those whose bound can reach
         the cut are scored (the same answer: row_bounds.py)."""
         units = unit_rows(vectors)
         takes = [min(limit, len(self.ids)) for limit in limits]
@@ -154,7 +155,7 @@ class VectorCopy:
         return rows if 3 * len(rows) <= count else None
 
     def _bounds_to_prune(self) -> RowBounds | None:
-        if len(self.ids) < PRUNE_MIN_ROWS:
+        if len(self.ids) < self.prune_min_rows:
             return None
         if self._bounds is None:
             self._bounds = RowBounds(self.matrix, len(self.ids))

@@ -13,6 +13,11 @@ def test_rank_fusion_adds_weighted_reciprocal_ranks():
     assert [p for p, _ in fuse_ranks(["a", "b", "c"], ["c", "d"], 2.0, 0.5)] == ["a", "c", "b", "d"]
 
 
+def test_rank_fusion_breaks_equal_scores_by_id():
+    """Bug caught: equal fused scores (ranks swapped between the two orders) came in insertion order."""
+    fused = fuse_ranks(["d", "b", "x"], ["b", "d"], k=2.0, dense_weight=1.0)
+    assert [p for p, _ in fused] == ["b", "d", "x"] and fused[0][1] == fused[1][1]
+
 def test_anchor_moves_dense_top_passages_first_without_duplicates():
     ranked = [("a", 0.9), ("b", 0.5), ("c", 0.1)]
     assert anchor(ranked, ["c"]) == [("c", 0.9), ("a", 0.9), ("b", 0.5)]
