@@ -63,14 +63,26 @@ def by_mass(
     nodes, mass = reached
     keep = is_passage[nodes]
     nodes, mass = nodes[keep], mass[keep]
-    depth = min(len(mass), depth)
-    head = np.argpartition(-mass, depth - 1)[:depth] if depth else np.zeros(0, dtype=np.int64)
+    head = _heaviest(mass, min(len(mass), depth))
     head = head[np.argsort(-mass[head], kind="stable")]
     ranked = mass[head]
     walk = [(id_of(node), m) for node, m in zip(nodes[head].tolist(), ranked.tolist(), strict=True)]
     if (ranked[1:] == ranked[:-1]).any():  # equal masses: by id (ids compared only then)
         walk.sort(key=lambda item: (-item[1], item[0]))
-    return walk
+    return walk[:depth]
+
+
+def _heaviest(mass: np.ndarray, depth: int) -> np.ndarray:
+    """The positions of the `depth` largest masses, and of every mass equal to the last of them (which of
+    equal masses make the cut is then decided by id, not by where the partition left them)."""
+    if depth == 0:
+        return np.zeros(0, dtype=np.int64)
+    if depth == len(mass):
+        return np.arange(depth)
+    split = np.argpartition(-mass, [depth - 1, depth])
+    if mass[split[depth - 1]] == mass[split[depth]]:
+        return np.flatnonzero(mass >= mass[split[depth - 1]])
+    return split[:depth]
 
 
 def fuse_ranks(

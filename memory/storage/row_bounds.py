@@ -8,66 +8,79 @@ musique-100's 17k facts (384-d, a 128-d head; benchmarks/bench_scan_mirror.py) 6
 top-5 search at the median and 557 at p95, and the head is a third of the bytes a full scan reads.
 A third was chosen there: a 96-d or 192-d head made the search slower (more survivors, or more head).
 The basis only decides how few rows survive, never which rows are found: any orthogonal basis
-gives the same answer.
+gives the same answer. Where the head holds too little of the rows' spread for a bound to prune
+(evenly spread vectors), `worth_it` is False and the owner scans every row instead.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-BOUND_SLACK = 1e-4  # float32 error of a partial product, a norm and a rotation: ~1e-6 each
+BOUND_SLACK = 1e-4  # added to every bound: float32 error of a rotation, a product and a norm is ~1e-6
+# The head's share of the rows' second moment below which bounds seldom prune; chosen on musique-100's
+# facts: a 128-d head holds 0.85 (66 of 17k rows scored at the median), a 64-d one 0.68 (more than half
+# at p95). 2wiki-101's passages: 0.83; evenly spread vectors: a third.
+MIN_HEAD_SHARE = 0.7
 
 
 class RowBounds:
-    """The rotated head of each row of a matrix of unit vectors, and the length of the rest.
-
-    Kept in step with the matrix by its owner: rows set, moved and the capacity changed as the
-    matrix's are. The basis is fitted to the rows it is given by `fit`; rows set later are
-    rotated with it."""
+    """Per row of a matrix of unit vectors: its rotated head, the length of the rest, and a 1 (the
+    slack's column), so one product gives every bound. Kept in step with the matrix by its owner:
+    rows set, moved and the capacity changed as the matrix's are. The basis is fitted to the rows
+    the bounds are made from; rows set later are rotated with it."""
 
     def __init__(self, matrix: np.ndarray, rows: int) -> None:
         self.fitted_rows = rows
         self._head_dims = max(1, matrix.shape[1] // 3)
-        self._basis = _principal_axes(matrix[:rows])
-        self.head = np.zeros((len(matrix), self._head_dims), dtype=np.float32)
-        self.rest = np.zeros(len(matrix), dtype=np.float32)
+        self._basis, self.head_share = _principal_axes(matrix[:rows], self._head_dims)
+        self.columns = np.zeros((len(matrix), self._head_dims + 2), dtype=np.float32)
         for start in range(0, rows, 4096):  # bounded scratch: a 4,096-row rotation at a time
             chunk = np.arange(start, min(rows, start + 4096))
             self.set_rows(chunk, matrix[chunk])
 
+    @property
+    def worth_it(self) -> bool:
+        """Whether the head holds enough of the rows' spread for bounds to spare most rows."""
+        return self.head_share >= MIN_HEAD_SHARE
+
     def set_rows(self, rows: np.ndarray, units: np.ndarray) -> None:
-        """The rows at `rows` now hold `units` (unit vectors)."""
+        """The rows at `rows` now hold `units` (unit vectors, or zeros)."""
         rotated = units @ self._basis
-        self.head[rows] = rotated[:, : self._head_dims]
-        self.rest[rows] = np.linalg.norm(rotated[:, self._head_dims :], axis=1)
+        values = np.empty((len(rows), self._head_dims + 2), dtype=np.float32)
+        values[:, : self._head_dims] = rotated[:, : self._head_dims]
+        values[:, self._head_dims] = np.linalg.norm(rotated[:, self._head_dims :], axis=1)
+        values[:, -1] = 1.0
+        self.columns[rows] = values
 
     def move(self, source: int, target: int) -> None:
-        self.head[target] = self.head[source]
-        self.rest[target] = self.rest[source]
+        self.columns[target] = self.columns[source]
 
     def resize(self, capacity: int) -> None:
-        kept = min(capacity, len(self.rest))
-        head = np.zeros((capacity, self._head_dims), dtype=np.float32)
-        head[:kept] = self.head[:kept]
-        rest = np.zeros(capacity, dtype=np.float32)
-        rest[:kept] = self.rest[:kept]
-        self.head, self.rest = head, rest
+        kept = min(capacity, len(self.columns))
+        columns = np.zeros((capacity, self.columns.shape[1]), dtype=np.float32)
+        columns[:kept] = self.columns[:kept]
+        self.columns = columns
 
     def upper_bounds(self, query: np.ndarray, rows: int) -> np.ndarray:
-        """Each of the first `rows` rows' cosine with the unit `query` is at most this (float32)."""
+        """Each of the first `rows` rows' cosine with the unit `query` is at most this (float32, slack included)."""
         rotated = query @ self._basis
-        partial = self.head[:rows] @ rotated[: self._head_dims]
-        reach = np.float32(np.linalg.norm(rotated[self._head_dims :]) + BOUND_SLACK)
-        bounds: np.ndarray = partial + reach * self.rest[:rows]
+        weights = np.empty(self._head_dims + 2, dtype=np.float32)
+        weights[: self._head_dims] = rotated[: self._head_dims]
+        weights[self._head_dims] = np.linalg.norm(rotated[self._head_dims :])
+        weights[-1] = BOUND_SLACK
+        bounds: np.ndarray = self.columns[:rows] @ weights
         return bounds
 
 
-def _principal_axes(rows: np.ndarray) -> np.ndarray:
-    """An orthogonal basis (columns) of the rows' second moment, the axes holding most of it first."""
+def _principal_axes(rows: np.ndarray, head_dims: int) -> tuple[np.ndarray, float]:
+    """An orthogonal basis (columns) of the rows' second moment, the axes holding most of it first, and
+    the share of it the first `head_dims` axes hold."""
     moment = np.zeros((rows.shape[1], rows.shape[1]), dtype=np.float64)
     for start in range(0, len(rows), 4096):  # float32 products, summed in float64: no float64 copy of the rows
         chunk = rows[start : start + 4096]
         moment += chunk.T @ chunk
-    _, axes = np.linalg.eigh(moment)  # ascending eigenvalues
+    spread, axes = np.linalg.eigh(moment)  # ascending eigenvalues
+    total = float(spread.sum())
+    share = float(spread[::-1][:head_dims].sum()) / total if total > 0 else 0.0
     basis: np.ndarray = np.ascontiguousarray(axes[:, ::-1], dtype=np.float32)
-    return basis
+    return basis, share

@@ -22,7 +22,8 @@ class VectorCopy:
     """Unit float32 vectors by record id, rows packed (a delete moves the last row into the hole).
 
     The matrix grows by doubling but never past `max_rows` (while the rows fit), and shrinks to half
-    when deletes leave it a quarter full: what it allocates stays within the budget it was given."""
+    when deletes leave it a quarter full: what it allocates stays within the budget it was given. Past
+    `prune_min_rows` rows the rows' bounds (row_bounds.py) take a third as much again, beside it."""
 
     def __init__(self, dim: int, max_rows: int | None = None, prune_min_rows: int = PRUNE_MIN_ROWS) -> None:
         self.matrix = np.zeros((0, dim), dtype=np.float32)
@@ -32,6 +33,7 @@ class VectorCopy:
         self._row: dict[str, int] = {}
         self.prune_min_rows = prune_min_rows
         self._bounds: RowBounds | None = None  # fitted by the first search past prune_min_rows rows
+        self._unbounded_below = 0  # bounds found not worth keeping: not fitted again before this many rows
         self.rows_scored = 0  # rows whose whole vector the last `nearest` call read, its queries summed
 
     def __len__(self) -> int:
@@ -46,11 +48,13 @@ class VectorCopy:
     def allocated_bytes(self) -> int:
         """Bytes the matrix and the rows' bounds hold, spare rows included."""
         bounds = self._bounds
-        return int(self.matrix.nbytes) + (0 if bounds is None else int(bounds.head.nbytes + bounds.rest.nbytes))
+        return int(self.matrix.nbytes) + (0 if bounds is None else int(bounds.columns.nbytes))
 
     def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
-        """Each id's row set to its unit vector: rows of known ids overwritten, new ids appended."""
+        """Each id's row set to its unit vector: rows of known ids overwritten, new ids appended. A vector
+        that is not finite is held as zeros (cosine 0 with any query: found after every true match)."""
         units = unit_rows(vectors)
+        units[~np.isfinite(units).all(axis=1)] = 0.0
         last = {record_id: i for i, record_id in enumerate(ids)}  # an id given twice: its last vector
         known = [(self._row[record_id], i) for record_id, i in last.items() if record_id in self._row]
         if known:
@@ -62,7 +66,8 @@ class VectorCopy:
         if fresh:
             self._append(fresh)
         if self._bounds is not None and len(self.ids) > 2 * self._bounds.fitted_rows:
-            self._bounds = RowBounds(self.matrix, len(self.ids))  # refitted as the rows double
+            self._bounds = None  # refitted as the rows double
+            self._bounds_to_prune()
 
     def remove(self, ids: Sequence[str]) -> None:
         for record_id in ids:
@@ -133,7 +138,8 @@ class VectorCopy:
                 yield (rows, None) if len(rows) <= RESCORE_ALL else (rows, matrix[rows] @ query)
                 continue
             if previous is not None and np.array_equal(query, -queries[i - 1]):
-                yield None, -previous
+                previous = -previous  # now the scores of this query, the one the next is compared with
+                yield None, previous
                 continue
             previous = matrix @ query
             self.rows_scored += len(matrix)
@@ -151,14 +157,23 @@ class VectorCopy:
         found = self.matrix[first] @ query
         self.rows_scored += promising
         floor = np.partition(found, promising - take)[promising - take]
+        if not np.isfinite(floor):  # rows that are not finite among the best: the full scan decides
+            return None
         rows = np.flatnonzero(upper >= floor - RESCORE_MARGIN)
         return rows if 3 * len(rows) <= count else None
 
     def _bounds_to_prune(self) -> RowBounds | None:
-        if len(self.ids) < self.prune_min_rows:
+        """The rows' bounds, fitted now if there are enough rows and none are held; None when a search
+        should score every row (too few rows, or a head too poor to prune: tried again at twice the rows)."""
+        count = len(self.ids)
+        if count < self.prune_min_rows or count < self._unbounded_below:
             return None
         if self._bounds is None:
-            self._bounds = RowBounds(self.matrix, len(self.ids))
+            bounds = RowBounds(self.matrix, count)
+            if not bounds.worth_it:
+                self._unbounded_below = 2 * count
+                return None
+            self._bounds = bounds
         return self._bounds
 
     def _append(self, rows: list[tuple[str, np.ndarray]]) -> None:

@@ -42,11 +42,25 @@ def _assert_same_answers(mirror: MirroredIndex, edge: EdgeIndex) -> None:
             assert [(h.id, h.payload) for h in got[0]] == [(h.id, h.payload) for h in want[0]]
 
 
+def edge_points(edge: EdgeIndex, batch: np.ndarray) -> list[list[tuple[str, float]]]:
+    """Edge's exact top 3 of each query, its scores rounded as the mirror's float64 rescoring gives them."""
+    return [[(p, pytest.approx(s, abs=1e-6)) for p, s in hits] for hits in edge.search_points(batch, 3, exact=True)]
+
+
 def test_exact_searches_equal_edges_exact_scan(edge):
     mirror = MirroredIndex(edge, DIM)
     mirror.upsert(_records(0, 200, seed=1))
     _assert_same_answers(mirror, edge)
     assert mirror.mirrored
+
+
+def test_a_query_after_its_opposite_is_scored_as_itself(edge):
+    """Bug caught: in a batch q, -q, q the third query reused the second's negated scores (those of -q)."""
+    mirror = MirroredIndex(edge, DIM)
+    mirror.upsert(_records(0, 100, seed=1))
+    q = _queries(5)[0]
+    batch = np.stack([q, -q, q, -q])
+    assert mirror.search_points(batch, 3, exact=True) == edge_points(edge, batch)
 
 
 def test_writes_after_the_copy_was_loaded_are_followed(edge):

@@ -18,6 +18,7 @@ def test_rank_fusion_breaks_equal_scores_by_id():
     fused = fuse_ranks(["d", "b", "x"], ["b", "d"], k=2.0, dense_weight=1.0)
     assert [p for p, _ in fused] == ["b", "d", "x"] and fused[0][1] == fused[1][1]
 
+
 def test_anchor_moves_dense_top_passages_first_without_duplicates():
     ranked = [("a", 0.9), ("b", 0.5), ("c", 0.1)]
     assert anchor(ranked, ["c"]) == [("c", 0.9), ("a", 0.9), ("b", 0.5)]
@@ -40,3 +41,14 @@ def test_the_walks_head_is_its_passages_by_mass_and_equal_masses_by_id():
     assert head == [("p-a", 0.3), ("p-b", 0.3), ("p-c", 0.3), ("p-y", 0.2), ("p-e", 0.1)]
     distinct = by_mass((nodes, mass + nodes * 1e-3), is_passage, lambda node: ids[node], depth=3)
     assert [pid for pid, _ in distinct] == ["p-b", "p-a", "p-c"]
+
+
+def test_equal_masses_across_the_walks_depth_are_cut_by_id():
+    """Bug caught: which of several equal masses made the cut was where the partition left them (the
+    nodes' numbering, which a reopened graph may change), not their ids."""
+    ids = ["p-d", "p-b", "p-c", "p-a", "p-top"]
+    nodes, is_passage = np.arange(5), np.ones(5, dtype=bool)
+    mass = np.array([0.2, 0.2, 0.2, 0.2, 0.9])
+    for order in (nodes, nodes[::-1]):
+        head = by_mass((order, mass[order]), is_passage, lambda node: ids[node], depth=3)
+        assert head == [("p-top", 0.9), ("p-a", 0.2), ("p-b", 0.2)]
