@@ -42,8 +42,8 @@ def _assert_same_answers(mirror: MirroredIndex, edge: EdgeIndex) -> None:
             assert [(h.id, h.payload) for h in got[0]] == [(h.id, h.payload) for h in want[0]]
 
 
-def edge_points(edge: EdgeIndex, batch: np.ndarray) -> list[list[tuple[str, float]]]:
-    """Edge's exact top 3 of each query, its scores rounded as the mirror's float64 rescoring gives them."""
+def edge_points(edge: EdgeIndex, batch: np.ndarray) -> list[list[tuple[str, object]]]:
+    """Edge's exact top 3 of each query, each score to within float32's error of the mirror's float64 one."""
     return [[(p, pytest.approx(s, abs=1e-6)) for p, s in hits] for hits in edge.search_points(batch, 3, exact=True)]
 
 
