@@ -8,7 +8,7 @@ read of the hits, the passages' top 200 with the least similar one 1.4 ms agains
 retrieval's top 10 0.8 against 0.5; the two copies hold 27.7 MB (load average 9.8).
 
 The copy (vector_copy.py) holds a collection only while its vectors fit `max_bytes` (float32, so
-at most 32 MB: 21k points of 384 dimensions; past 4,096 rows it holds a third as much again, the
+at most 32 MB: 21k points of 384 dimensions; past 10,000 rows it holds a third as much again, the
 rows' bounds that spare a search most rows: row_bounds.py); past that, or for an HNSW or filtered
 search, the wrapped index answers. It is loaded by the first exact search (which pays for it: 0.8 s
 for musique-100's facts, 0.2 s for its passages) and then follows every write made through it, so
