@@ -9,7 +9,9 @@ top-5 search at the median and 557 at p95, and the head is a third of the bytes 
 A third was chosen there: a 96-d or 192-d head made the search slower (more survivors, or more head).
 The basis only decides how few rows survive, never which rows are found: any orthogonal basis
 gives the same answer. Where the head holds too little of the rows' spread for a bound to prune
-(evenly spread vectors), `worth_it` is False and the owner scans every row instead.
+(evenly spread vectors), `worth_it` is False and the owner scans every row instead. Fitting bounds
+to 21,845 rows (the most a 32 MB copy holds at 384 dimensions) took 0.13 s of CPU on one thread, 10,000
+rows 0.08 s: once when a search first finds enough rows, again each time the rows double.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 BOUND_SLACK = 1e-4  # added to every bound: float32 error of a rotation, a product and a norm is ~1e-6
 # The head's share of the rows' second moment below which bounds seldom prune; chosen on musique-100's
-# facts: a 128-d head holds 0.85 (66 of 17k rows scored at the median), a 64-d one 0.68 (more than half
+# facts: a 128-d head holds 0.85 (66 of 17k rows survive at the median), a 64-d one 0.68 (more than half
 # at p95). 2wiki-101's passages: 0.83; evenly spread vectors: a third.
 MIN_HEAD_SHARE = 0.7
 

@@ -16,8 +16,8 @@ from memrag.memory.storage.row_bounds import RowBounds
 RESCORE_MARGIN = 1e-5  # far above float32's ~1e-7 error on a unit-vector cosine
 # Rows past which searches bound the rows first (row_bounds.py); below, a plain product costs less. With the
 # caches cooled as in a query (benchmarks/bench_scan_mirror.py): at 6,119 rows (2wiki-101's passages) a
-# pruned top 10 took 0.78 ms against 0.57 ms, at 17,033 (musique-100's facts) a pruned top 5 0.91 against
-# 1.33 ms. The bound sits between the two (their geometric mean, rounded).
+# pruned top 10 took 0.78 ms against 0.57 ms, at 17,033 (musique-100's facts) a pruned top 5 1.08 against
+# 1.45 ms. The bound sits between the two (their geometric mean, rounded).
 PRUNE_MIN_ROWS = 10_000
 RESCORE_ALL = 512  # bounds leaving at most this many rows: each is rescored in float64, no float32 pass first
 
