@@ -145,4 +145,7 @@ def test_the_opposite_of_a_query_scanned_whole_is_not_scanned_again():
     copy.put([f"r{i}" for i in range(ROWS)], _vectors(ROWS, seed=1))
     q = _vectors(1, seed=2)[0]
     [(best, _), (worst, _)] = list(copy.nearest(np.stack([q, -q]), [ROWS // 10, 1]))  # the first: too many to prune
-    assert copy.rows_scored == ROWS and len(best) == ROWS // 10 and len(worst) == 1
+    assert copy.rows_scored == ROWS and len(best) == ROWS // 10
+    assert copy.allocated_bytes > copy.matrix.nbytes  # bounds are held: the path under test
+    stored = {f"r{i}": v for i, v in enumerate(_vectors(ROWS, seed=1))}
+    assert [f"r{r}" for r in worst.tolist()] == _best(stored, -q, 1)  # the least similar row, negated right
