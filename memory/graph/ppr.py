@@ -57,7 +57,7 @@ def personalized_pagerank(
             p = np.empty(size)
             damping, order = settings.damping, hubs.order
             scale = hubs.scale(damping, lambda: walk_scale(degree[order].astype(np.float32), damping))
-            p[hubs.order] = _single_walk(hubs.walk, scale, hubs.position[seeds], weights, settings)
+            p[order] = _single_walk(hubs.walk, scale, hubs.position[seeds], weights, settings)
         reached = np.flatnonzero(p)
         return reached, p[reached]
     return push_ppr(rows, degree, seeds, weights, settings.damping, settings.epsilon, scratch=scratch)

@@ -47,31 +47,36 @@ class RowBounds:
 
     def set_rows(self, rows: np.ndarray, units: np.ndarray) -> None:
         """The rows at `rows` now hold `units` (unit vectors, or zeros)."""
-        rotated = units @ self._basis
-        values = np.empty((len(rows), self._head_dims + 2), dtype=np.float32)
-        values[:, : self._head_dims] = rotated[:, : self._head_dims]
-        values[:, self._head_dims] = np.linalg.norm(rotated[:, self._head_dims :], axis=1)
-        values[:, -1] = 1.0
-        self.columns[rows] = values
+        self.columns[rows] = self._laid_out(units, 1.0)
 
     def move(self, source: int, target: int) -> None:
         self.columns[target] = self.columns[source]
 
     def resize(self, capacity: int) -> None:
-        kept = min(capacity, len(self.columns))
-        columns = np.zeros((capacity, self.columns.shape[1]), dtype=np.float32)
-        columns[:kept] = self.columns[:kept]
-        self.columns = columns
+        self.columns = resized(self.columns, capacity, min(capacity, len(self.columns)))
 
     def upper_bounds(self, query: np.ndarray, rows: int) -> np.ndarray:
         """Each of the first `rows` rows' cosine with the unit `query` is at most this (float32, slack included)."""
-        rotated = query @ self._basis
-        weights = np.empty(self._head_dims + 2, dtype=np.float32)
-        weights[: self._head_dims] = rotated[: self._head_dims]
-        weights[self._head_dims] = np.linalg.norm(rotated[self._head_dims :])
-        weights[-1] = BOUND_SLACK
+        [weights] = self._laid_out(query[None, :], BOUND_SLACK)
         bounds: np.ndarray = self.columns[:rows] @ weights
         return bounds
+
+    def _laid_out(self, units: np.ndarray, last: float) -> np.ndarray:
+        """Each vector as [its rotated head, the length of its rotated rest, `last`]: a row's columns (`last`
+        1) or a query's weights (`last` the slack), so that their product is the bound."""
+        rotated = units @ self._basis
+        values = np.empty((len(units), self._head_dims + 2), dtype=np.float32)
+        values[:, : self._head_dims] = rotated[:, : self._head_dims]
+        values[:, self._head_dims] = np.linalg.norm(rotated[:, self._head_dims :], axis=1)
+        values[:, -1] = last
+        return values
+
+
+def resized(array: np.ndarray, rows: int, kept: int) -> np.ndarray:
+    """A copy of `array` with `rows` rows: its first `kept` rows, zeros after them."""
+    grown = np.zeros((rows, *array.shape[1:]), dtype=array.dtype)
+    grown[:kept] = array[:kept]
+    return grown
 
 
 def _principal_axes(rows: np.ndarray, head_dims: int) -> tuple[np.ndarray, float]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from memrag.memory.ids import point_uuid
-from memrag.memory.storage.row_bounds import RowBounds
+from memrag.memory.storage.row_bounds import RowBounds, resized
 
 RESCORE_MARGIN = 1e-5  # far above float32's ~1e-7 error on a unit-vector cosine
 # Rows past which searches bound the rows first (row_bounds.py); below, a plain product costs less. With the
@@ -161,7 +161,7 @@ class VectorCopy:
         found = self.matrix[first] @ query
         self.rows_scored += promising
         floor = np.partition(found, promising - take)[promising - take]
-        if not np.isfinite(floor):  # rows that are not finite among the best: the full scan decides
+        if not np.isfinite(floor):  # a query that is not finite (stored rows always are): the full scan decides
             return None
         rows = np.flatnonzero(upper >= floor - RESCORE_MARGIN)
         return rows if 3 * len(rows) <= count else None
@@ -194,10 +194,7 @@ class VectorCopy:
         self._row.update(zip(new_ids, range(start, end), strict=True))
 
     def _resize(self, rows: int) -> None:
-        resized = np.zeros((rows, self.matrix.shape[1]), dtype=np.float32)
-        kept = min(rows, len(self.ids))
-        resized[:kept] = self.matrix[:kept]
-        self.matrix = resized
+        self.matrix = resized(self.matrix, rows, min(rows, len(self.ids)))
         if self._bounds is not None:
             self._bounds.resize(rows)
 
