@@ -38,13 +38,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
 
+from benchmarks.load_cpu import CpuUsage, measured
 from benchmarks.load_profile import gil_ceiling, profile_summary, sample
+from benchmarks.replica_set import replica_set
 from memrag.memory.eval.metrics import percentile_ms
 from tests.helpers import free_port, wait_until_up
 
@@ -76,6 +80,11 @@ def main() -> None:
         help="with --compare: an environment variable for DIR's server only (e.g. PYTHONPATH to hide a package)",
     )
     parser.add_argument(
+        "--replicas",
+        type=int,
+        help="serve through N API replicas over Redis (each its own process and store) instead of one process",
+    )
+    parser.add_argument(
         "--gil", action="store_true", help="with --profile: sample only the thread holding the GIL (what serialises)"
     )
     parser.add_argument(
@@ -86,6 +95,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.compare is not None and not (args.compare / "memrag" / "cli" / "main.py").exists():
         parser.error(f"--compare {args.compare}: not a memrag checkout (no memrag/cli/main.py there)")
+    if args.replicas is not None and not 1 <= args.replicas <= 8:
+        parser.error("--replicas takes 1 to 8")
+    if args.replicas and args.profile:
+        parser.error("--profile samples one server process: leave out --replicas")
     if any("=" not in pair for pair in args.compare_env):
         parser.error("--compare-env takes NAME=VALUE, e.g. --compare-env PYTHONPATH=/tmp/hide")
     roots = [("compared: " + str(args.compare), args.compare), ("this checkout", ROOT)] if args.compare else []
@@ -101,57 +114,67 @@ def main() -> None:
 
 
 def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict[str, str]) -> None:
-    """One server (the code in `root`, `extra_env` added to its environment) over a fresh data directory,
-    loaded and measured."""
+    """One service (the code in `root`, `extra_env` added to its environment) over fresh data
+    directories, loaded and measured."""
     docs = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-    with tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch:
-        port = free_port()
-        server = _serve(Path(scratch), port, root, cache, extra_env)
-        try:
-            feed = [] if args.no_feed else docs[60:]
-            url = f"http://127.0.0.1:{port}"
-            answers, cpu_ms = asyncio.run(
-                _load(
-                    url,
-                    docs[:60],
-                    feed,
-                    args.clients,
-                    args.duration,
-                    psutil.Process(server.pid),
-                    args.profile,
-                    args.gil,
-                )
-            )
-            if args.profile and args.profile.exists():
-                print(profile_summary(args.profile, answers, root))
-                if args.gil:
-                    print(gil_ceiling(args.profile, answers, cpu_ms, os.cpu_count() or 1, root))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with (
+        tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch,
+        _service(args, root, Path(scratch), cache, extra_env) as (urls, service),
+    ):
+        feed = [] if args.no_feed else docs[60:]
+        load = _load(urls, docs[:60], feed, args.clients, args.duration, service, args.profile, args.gil)
+        answers, cpu_ms = asyncio.run(load)
+        if args.profile and args.profile.exists():
+            print(profile_summary(args.profile, answers, root))
+            if args.gil:
+                print(gil_ceiling(args.profile, answers, cpu_ms, os.cpu_count() or 1, root))
+
+
+@contextmanager
+def _service(
+    args: argparse.Namespace, root: Path, scratch: Path, cache: Path, extra_env: dict[str, str]
+) -> Iterator[tuple[list[str], list[Any]]]:
+    """The API urls and the service's processes: one embedded server, or with `--replicas` the
+    Redis topology (benchmarks/replica_set.py); stopped on exit."""
+    if args.replicas:
+        with replica_set(root, scratch, cache, args.replicas, ADMIN, extra_env) as started:
+            print(f"{args.replicas} API replicas, a writer and Redis (one embedding thread each)")
+            yield started.urls, started.service()
+        return
+    port = free_port()
+    server = _serve(scratch, port, root, cache, extra_env)
+    try:
+        yield [f"http://127.0.0.1:{port}"], [psutil.Process(server.pid)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 async def _load(
-    url: str,
+    urls: list[str],
     first: list[dict[str, str]],
     feed: list[dict[str, str]],
     clients: int,
     duration: float,
-    server: Any,
+    service: list[Any],
     profile: Path | None = None,
     gil: bool = False,
 ) -> tuple[int, float]:
-    """Answers given and the server's CPU milliseconds per answer."""
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+    """Answers given and the service's CPU milliseconds per answer; asker i asks `urls[i % len(urls)]`."""
+    async with AsyncExitStack() as stack:
+        https = [await stack.enter_async_context(httpx.AsyncClient(base_url=u, timeout=60)) for u in urls]
+        http = https[0]
         key = await _namespace(http)
         auth = {"Authorization": f"Bearer {key}"}
         await _add_and_wait(http, auth, first)
+        await _held_everywhere(https, auth, len(first))
         feeding = "while documents are added" if feed else "(no documents added)"
         print(f"indexed {len(first)} documents; {clients} clients asking for {duration:.0f} s {feeding}")
         stop = time.monotonic() + duration
-        sampler = sample(server.pid, duration, profile, gil) if profile else None
-        usage = CpuUsage(server)
-        askers = _measured(asyncio.gather(*(_asker(http, auth, i, stop) for i in range(clients))), usage)
+        sampler = sample(service[0].pid, duration, profile, gil) if profile else None
+        usage = CpuUsage(service)
+        asking = (_asker(https[i % len(https)], auth, i, stop) for i in range(clients))
+        askers = measured(asyncio.gather(*asking), usage)
         asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, feed, stop))
     if sampler is not None:
         sampler.wait(timeout=60)
@@ -162,69 +185,24 @@ async def _load(
     print(f"latency p50 {percentile_ms(latencies, 50):.0f} ms, p99 {percentile_ms(latencies, 99):.0f} ms")
     print(f"documents added during the run: {fed}, ingest errors {len(feed_errors)}")
     print(usage.report(len(latencies), rate))
+    if len(service) > 1:
+        print("RSS of each process, MB: " + ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in service))
     for error in (errors + feed_errors)[:5]:
         print("  error:", error)
     return len(latencies), 1000 * usage.server / max(len(latencies), 1)
 
 
-class CpuUsage:
-    """CPU seconds over the askers' run: the server's and this load generator's (every thread), and
-    the machine's (all processes: what is left once those two are taken out is other work's)."""
-
-    def __init__(self, server: Any) -> None:
-        self._server, self._me = server, psutil.Process()
-        self._start = (_cpu(server), _cpu(self._me), _machine_cpu(), time.perf_counter())
-        self.server = self.client = self.others = self.wall = 0.0
-
-    def stop(self) -> None:
-        server, client, machine, wall = self._start
-        self.server, self.client = _cpu(self._server) - server, _cpu(self._me) - client
-        self.others = max(_machine_cpu() - machine - self.server - self.client, 0.0)
-        self.wall = time.perf_counter() - wall
-
-    def report(self, answers: int, rate: float) -> str:
-        """Two bounds: all the cores ÷ CPU per answer (the issue's figure), and the cores the server
-        could have had: less what the load generator and other processes used meanwhile."""
-        cores = os.cpu_count() or 1
-        per_answer = self.server / max(answers, 1)
-        left = max(cores - (self.client + self.others) / max(self.wall, 1e-9), 0.0)
-        bound, bound_left = (cores / per_answer, left / per_answer) if per_answer > 0 else (0.0, 0.0)
-        return "\n".join(
-            (
-                f"server CPU {self.server:.1f} s = {1000 * per_answer:.1f} ms per answer "
-                f"({self.server / max(self.wall, 1e-9):.2f} cores busy on average)",
-                f"load generator CPU {self.client:.1f} s; other processes' CPU {self.others:.1f} s "
-                f"over {self.wall:.1f} s; load average {os.getloadavg()[0]:.1f}",
-                f"CPU bound (all {cores} cores / {1000 * per_answer:.1f} ms) = {bound:.1f} answers/s: "
-                f"answers/s = {_share(rate, bound)} of it",
-                f"CPU bound on the cores left to the server ({left:.2f} = {cores} less the load generator's and "
-                f"other processes' use) = {bound_left:.1f} answers/s: answers/s = {_share(rate, bound_left)} of it",
-            )
-        )
-
-
-def _share(rate: float, bound: float) -> str:
-    return f"{100 * rate / bound:.0f}%" if bound > 0 else "n/a"
-
-
-def _machine_cpu() -> float:
-    """CPU seconds every process on the machine has used: user (nice included), system, interrupts
-    (Linux counts guest time inside user and nice; idle, I/O wait and steal are not use)."""
-    times = psutil.cpu_times()
-    return float(sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq")))
-
-
-def _cpu(process: Any) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
-
-
-async def _measured(run: Any, usage: CpuUsage) -> Any:
-    """`run`'s result, with `usage` stopped the moment it ends."""
-    try:
-        return await run
-    finally:
-        usage.stop()
+async def _held_everywhere(https: list[httpx.AsyncClient], auth: dict[str, str], documents: int) -> None:
+    """Waits until every API (a replica applies the log after the writer) lists `documents` documents."""
+    deadline = time.monotonic() + 120
+    for http in https:
+        while True:
+            page = (await http.get("/v1/namespaces/load/documents", headers=auth, params={"limit": 1000})).json()
+            if len(page.get("documents", ())) >= documents:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{http.base_url} held {len(page.get('documents', ()))} of {documents} documents")
+            await asyncio.sleep(0.2)
 
 
 async def _asker(http: httpx.AsyncClient, auth: dict[str, str], n: int, stop: float) -> tuple[list[float], list[str]]:

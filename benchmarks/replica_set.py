@@ -1,0 +1,109 @@
+"""memrag's scaled read path on loopback, for a load run: Redis, one writer, N API replicas.
+
+The topology `deploy/compose.scaled.yaml` runs without Qdrant (the "Redis, embedded replicas" row
+of deploy/README.md): Redis carries the jobs, the keys and each namespace's change log; one writer
+(`memrag worker --apply`, preparing too) owns the log; each replica (`memrag serve`) applies the log
+into its own embedded store and answers from it. Every replica holds all of the memory, so memory
+is paid once per replica, and each process has its own interpreter and GIL: the replicas' answers
+run on separate cores, which one process's cannot (README, "API").
+
+Each process gets one embedding thread (the replicas share the cores). Every process started here
+is stopped when the context ends, also after an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import redis
+
+from tests.helpers import free_port, wait_until_up
+
+
+@dataclass
+class ReplicaSet:
+    """The started processes: `urls` of the API replicas, and every process of the service by name."""
+
+    urls: list[str] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def service(self) -> list[psutil.Process]:
+        """The processes whose CPU is the service's: the replicas, the writer and Redis."""
+        return [psutil.Process(p.pid) for p in self.processes.values()]
+
+    def replicas(self) -> list[psutil.Process]:
+        return [psutil.Process(p.pid) for name, p in self.processes.items() if name.startswith("api")]
+
+
+@contextmanager
+def replica_set(
+    root: Path, scratch: Path, cache: Path, replicas: int, admin_key: str, extra_env: dict[str, str] | None = None
+) -> Iterator[ReplicaSet]:
+    """Redis, a writer and `replicas` API replicas of the code in `root`, data under `scratch`,
+    the embedding cache (and the model's ONNX export beside it) at `cache`; `extra_env` is added
+    to every memrag process's environment."""
+    started = ReplicaSet()
+    with ExitStack() as stack:
+        stack.callback(_stop_all, started)
+        redis_port = free_port()
+        started.processes["redis"] = _redis(redis_port)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("MEMRAG_")},
+            "MEMRAG_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "MEMRAG_ADMIN_KEY": admin_key,
+            "MEMRAG_EMBEDDING_CACHE": str(cache),
+            "MEMRAG_EMBEDDING_THREADS": "1",
+            **(extra_env or {}),
+        }
+        started.processes["writer"] = _memrag(root, env, scratch / "writer", ["worker", "--apply", "--consumer", "w"])
+        for n in range(1, replicas + 1):
+            port = free_port()
+            command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+            started.processes[f"api{n}"] = server = _memrag(root, env, scratch / f"api{n}", command)
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+            started.urls.append(f"http://127.0.0.1:{port}")
+        yield started
+
+
+def _redis(port: int) -> subprocess.Popen[bytes]:
+    if shutil.which("redis-server") is None:
+        raise RuntimeError("--replicas needs redis-server on PATH (apt-get install -y redis-server)")
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            if client.ping():
+                return server
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"redis-server did not answer on port {port} within 10 s")
+
+
+def _memrag(root: Path, env: dict[str, str], data_dir: Path, args: list[str]) -> subprocess.Popen[bytes]:
+    """`memrag ARGS` of the code in `root` (run from there: its `memrag` package is the one imported)."""
+    command = [sys.executable, "-m", "memrag.cli.main", *args]
+    own = {**env, "MEMRAG_DATA_DIR": str(data_dir)}
+    return subprocess.Popen(command, cwd=root, env=own, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop_all(started: ReplicaSet) -> None:
+    for process in started.processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in started.processes.values():
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
