@@ -18,6 +18,13 @@ only the thread holding the GIL is sampled: the work one server process cannot s
 (ONNX Runtime's inference releases the GIL; Qdrant Edge's calls do not); the GIL-held milliseconds
 per answer then give one process's ceiling (1000 / them answers/s) beside the all-core bound.
 
+With `--replicas N` the same load goes to the scaled read path instead (benchmarks/replica_set.py):
+Redis, one writer and N API replicas, each its own process applying the log into its own embedded
+store; asker i asks replica i mod N, or with `--balancer` every asker asks HAProxy before them. The
+service's CPU is then every one of those processes' (HAProxy's too), and the resident size of each
+is printed (Redis, the writer, the replicas, HAProxy). One process runs its Python under one GIL
+and stays near 1.3 busy cores on 2 (README, "Measured figures"); replicas do not share it.
+
 With `--compare DIR` (another checkout of memrag, e.g. `git worktree add DIR COMMIT`), the same
 load runs on DIR's server and on this checkout's, `--rounds` times in turn, so that before and
 after are measured side by side under the same machine load. `--compare-env NAME=VALUE` sets a
@@ -25,7 +32,7 @@ variable for DIR's server alone: `PYTHONPATH=HIDE`, with HIDE holding `uvloop/__
 `httptools/__init__.py` that raise ImportError, gives it uvicorn's pure-Python loop and parser.
 
     .venv/bin/python -m benchmarks.load_api [--clients 20] [--duration 60] [--no-feed] [--profile FILE [--gil]]
-        [--compare DIR [--rounds 2] [--compare-env NAME=VALUE]]
+        [--compare DIR [--rounds 2] [--compare-env NAME=VALUE]] [--replicas N [--balancer]]
 """
 
 from __future__ import annotations
@@ -84,6 +91,7 @@ def main() -> None:
         type=int,
         help="serve through N API replicas over Redis (each its own process and store) instead of one process",
     )
+    parser.add_argument("--balancer", action="store_true", help="with --replicas: HAProxy before them")
     parser.add_argument(
         "--gil", action="store_true", help="with --profile: sample only the thread holding the GIL (what serialises)"
     )
@@ -97,6 +105,8 @@ def main() -> None:
         parser.error(f"--compare {args.compare}: not a memrag checkout (no memrag/cli/main.py there)")
     if args.replicas is not None and not 1 <= args.replicas <= 8:
         parser.error("--replicas takes 1 to 8")
+    if args.balancer and not args.replicas:
+        parser.error("--balancer goes with --replicas N")
     if args.replicas and args.profile:
         parser.error("--profile samples one server process: leave out --replicas")
     if any("=" not in pair for pair in args.compare_env):
@@ -137,8 +147,9 @@ def _service(
     """The API urls and the service's processes: one embedded server, or with `--replicas` the
     Redis topology (benchmarks/replica_set.py); stopped on exit."""
     if args.replicas:
-        with replica_set(root, scratch, cache, args.replicas, ADMIN, extra_env) as started:
-            print(f"{args.replicas} API replicas, a writer and Redis (one embedding thread each)")
+        with replica_set(root, scratch, cache, args.replicas, ADMIN, extra_env, args.balancer) as started:
+            before = " behind HAProxy" if args.balancer else " (each client asks one)"
+            print(f"{args.replicas} API replicas{before}, a writer and Redis (one embedding thread each)")
             yield started.urls, started.service()
         return
     port = free_port()
@@ -185,8 +196,7 @@ async def _load(
     print(f"latency p50 {percentile_ms(latencies, 50):.0f} ms, p99 {percentile_ms(latencies, 99):.0f} ms")
     print(f"documents added during the run: {fed}, ingest errors {len(feed_errors)}")
     print(usage.report(len(latencies), rate))
-    if len(service) > 1:
-        print("RSS of each process, MB: " + ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in service))
+    print("RSS of each service process, MB: " + ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in service))
     for error in (errors + feed_errors)[:5]:
         print("  error:", error)
     return len(latencies), 1000 * usage.server / max(len(latencies), 1)

@@ -7,8 +7,10 @@ into its own embedded store and answers from it. Every replica holds all of the 
 is paid once per replica, and each process has its own interpreter and GIL: the replicas' answers
 run on separate cores, which one process's cannot (README, "API").
 
-Each process gets one embedding thread (the replicas share the cores). Every process started here
-is stopped when the context ends, also after an error.
+Each process gets one embedding thread (the replicas share the cores). With `balancer`, HAProxy
+stands in front as in deploy/haproxy.cfg (least connections, health checks on /readyz) and is
+the one url; its CPU counts as the service's. Every process started here is stopped when the
+context ends, also after an error.
 """
 
 from __future__ import annotations
@@ -46,11 +48,17 @@ class ReplicaSet:
 
 @contextmanager
 def replica_set(
-    root: Path, scratch: Path, cache: Path, replicas: int, admin_key: str, extra_env: dict[str, str] | None = None
+    root: Path,
+    scratch: Path,
+    cache: Path,
+    replicas: int,
+    admin_key: str,
+    extra_env: dict[str, str] | None = None,
+    balancer: bool = False,
 ) -> Iterator[ReplicaSet]:
-    """Redis, a writer and `replicas` API replicas of the code in `root`, data under `scratch`,
-    the embedding cache (and the model's ONNX export beside it) at `cache`; `extra_env` is added
-    to every memrag process's environment."""
+    """Redis, a writer and `replicas` API replicas of the code in `root` (HAProxy before them with
+    `balancer`), data under `scratch`, the embedding cache (and the model's ONNX export beside it)
+    at `cache`; `extra_env` is added to every memrag process's environment."""
     started = ReplicaSet()
     with ExitStack() as stack:
         stack.callback(_stop_all, started)
@@ -71,6 +79,8 @@ def replica_set(
             started.processes[f"api{n}"] = server = _memrag(root, env, scratch / f"api{n}", command)
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
             started.urls.append(f"http://127.0.0.1:{port}")
+        if balancer:
+            started.urls = [_haproxy(started, scratch)]
         yield started
 
 
@@ -88,6 +98,43 @@ def _redis(port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     server.kill()
     raise RuntimeError(f"redis-server did not answer on port {port} within 10 s")
+
+
+HAPROXY = """\
+global
+    maxconn 1024
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 120s
+    timeout server 120s
+frontend memrag
+    bind 127.0.0.1:{port}
+    default_backend api
+backend api
+    balance leastconn
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 2s fall 3 rise 2
+{servers}
+"""
+
+
+def _haproxy(started: ReplicaSet, scratch: Path) -> str:
+    """HAProxy before the replicas (their urls in `started`); returns its url once it serves."""
+    if shutil.which("haproxy") is None:
+        raise RuntimeError("--balancer needs haproxy on PATH (apt-get install -y haproxy)")
+    port = free_port()
+    servers = "\n".join(f"    server api{n} {url.removeprefix('http://')} check" for n, url in enumerate(started.urls))
+    config = scratch / "haproxy.cfg"
+    config.write_text(HAPROXY.format(port=port, servers=servers))
+    command = ["haproxy", "-f", str(config), "-db"]
+    started.processes["haproxy"] = balancer = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(f"{url}/healthz", balancer)
+    return url
 
 
 def _memrag(root: Path, env: dict[str, str], data_dir: Path, args: list[str]) -> subprocess.Popen[bytes]:
