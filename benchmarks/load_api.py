@@ -41,27 +41,23 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
 from benchmarks.load_cpu import CpuUsage, measured
 from benchmarks.load_profile import gil_ceiling, profile_summary, sample
-from benchmarks.replica_set import replica_set
+from benchmarks.load_service import ADMIN, Service, service
 from memrag.memory.eval.metrics import percentile_ms
-from tests.helpers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "musique_240.jsonl"
-ADMIN = "load-test-admin-key-0123"
 QUESTIONS = [
     "Who founded the record label?",
     "Where was the composer born?",
@@ -101,6 +97,7 @@ def main() -> None:
         help="embedding cache (ONNX export beside it) kept across runs; default: one per invocation",
     )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # `timeout` or kill: the servers still get stopped
     if args.compare is not None and not (args.compare / "memrag" / "cli" / "main.py").exists():
         parser.error(f"--compare {args.compare}: not a memrag checkout (no memrag/cli/main.py there)")
     if args.replicas is not None and not 1 <= args.replicas <= 8:
@@ -123,16 +120,20 @@ def main() -> None:
                 _run_once(args, root, cache, extra)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)  # SystemExit unwinds the `with` blocks that stop what was started
+
+
 def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict[str, str]) -> None:
     """One service (the code in `root`, `extra_env` added to its environment) over fresh data
     directories, loaded and measured."""
     docs = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
     with (
         tempfile.TemporaryDirectory(prefix="memrag-load-") as scratch,
-        _service(args, root, Path(scratch), cache, extra_env) as (urls, service),
+        service(root, Path(scratch), cache, extra_env, args.replicas, args.balancer) as served,
     ):
         feed = [] if args.no_feed else docs[60:]
-        load = _load(urls, docs[:60], feed, args.clients, args.duration, service, args.profile, args.gil)
+        load = _load(served, docs[:60], feed, args.clients, args.duration, args.profile, args.gil)
         answers, cpu_ms = asyncio.run(load)
         if args.profile and args.profile.exists():
             print(profile_summary(args.profile, answers, root))
@@ -140,50 +141,28 @@ def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict
                 print(gil_ceiling(args.profile, answers, cpu_ms, os.cpu_count() or 1, root))
 
 
-@contextmanager
-def _service(
-    args: argparse.Namespace, root: Path, scratch: Path, cache: Path, extra_env: dict[str, str]
-) -> Iterator[tuple[list[str], list[Any]]]:
-    """The API urls and the service's processes: one embedded server, or with `--replicas` the
-    Redis topology (benchmarks/replica_set.py); stopped on exit."""
-    if args.replicas:
-        with replica_set(root, scratch, cache, args.replicas, ADMIN, extra_env, args.balancer) as started:
-            before = " behind HAProxy" if args.balancer else " (each client asks one)"
-            print(f"{args.replicas} API replicas{before}, a writer and Redis (one embedding thread each)")
-            yield started.urls, started.service()
-        return
-    port = free_port()
-    server = _serve(scratch, port, root, cache, extra_env)
-    try:
-        yield [f"http://127.0.0.1:{port}"], [psutil.Process(server.pid)]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 async def _load(
-    urls: list[str],
+    service: Service,
     first: list[dict[str, str]],
     feed: list[dict[str, str]],
     clients: int,
     duration: float,
-    service: list[Any],
     profile: Path | None = None,
     gil: bool = False,
 ) -> tuple[int, float]:
-    """Answers given and the service's CPU milliseconds per answer; asker i asks `urls[i % len(urls)]`."""
+    """Answers given and the service's CPU milliseconds per answer."""
     async with AsyncExitStack() as stack:
-        https = [await stack.enter_async_context(httpx.AsyncClient(base_url=u, timeout=60)) for u in urls]
+        https = [await stack.enter_async_context(httpx.AsyncClient(base_url=u, timeout=60)) for u in service.ask]
         http = https[0]
         key = await _namespace(http)
         auth = {"Authorization": f"Bearer {key}"}
         await _add_and_wait(http, auth, first)
-        await _held_everywhere(https, auth, len(first))
+        await _held_everywhere(service.hold, auth, len(first))
         feeding = "while documents are added" if feed else "(no documents added)"
         print(f"indexed {len(first)} documents; {clients} clients asking for {duration:.0f} s {feeding}")
         stop = time.monotonic() + duration
-        sampler = sample(service[0].pid, duration, profile, gil) if profile else None
-        usage = CpuUsage(service)
+        sampler = sample(service.processes[0].pid, duration, profile, gil) if profile else None
+        usage = CpuUsage(service.processes)
         asking = (_asker(https[i % len(https)], auth, i, stop) for i in range(clients))
         askers = measured(asyncio.gather(*asking), usage)
         asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, feed, stop))
@@ -196,23 +175,27 @@ async def _load(
     print(f"latency p50 {percentile_ms(latencies, 50):.0f} ms, p99 {percentile_ms(latencies, 99):.0f} ms")
     print(f"documents added during the run: {fed}, ingest errors {len(feed_errors)}")
     print(usage.report(len(latencies), rate))
-    print("RSS of each service process, MB: " + ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in service))
+    rss = ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in service.processes)
+    print(f"RSS of each service process, MB: {rss}")
     for error in (errors + feed_errors)[:5]:
         print("  error:", error)
     return len(latencies), 1000 * usage.server / max(len(latencies), 1)
 
 
-async def _held_everywhere(https: list[httpx.AsyncClient], auth: dict[str, str], documents: int) -> None:
-    """Waits until every API (a replica applies the log after the writer) lists `documents` documents."""
+async def _held_everywhere(urls: list[str], auth: dict[str, str], documents: int) -> None:
+    """Waits until the API at each url (a replica applies the log after the writer) lists `documents`
+    documents."""
     deadline = time.monotonic() + 120
-    for http in https:
-        while True:
-            page = (await http.get("/v1/namespaces/load/documents", headers=auth, params={"limit": 1000})).json()
-            if len(page.get("documents", ())) >= documents:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{http.base_url} held {len(page.get('documents', ()))} of {documents} documents")
-            await asyncio.sleep(0.2)
+    for url in urls:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            while True:
+                answer = await http.get("/v1/namespaces/load/documents", headers=auth, params={"limit": 1000})
+                held = len(answer.json().get("documents", ())) if answer.status_code == 200 else 0
+                if held >= documents:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} held {held} of {documents} documents after 120 s")
+                await asyncio.sleep(0.2)
 
 
 async def _asker(http: httpx.AsyncClient, auth: dict[str, str], n: int, stop: float) -> tuple[list[float], list[str]]:
@@ -269,22 +252,6 @@ async def _wait(http: httpx.AsyncClient, auth: dict[str, str], job_id: str) -> d
         if job["status"] in ("done", "failed"):
             return job
         await asyncio.sleep(0.2)
-
-
-def _serve(data_dir: Path, port: int, root: Path, cache: Path, extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`memrag serve` of the code in `root` (run from there, its `memrag` package is the one imported)."""
-    env = {
-        **os.environ,
-        **extra_env,
-        "MEMRAG_DATA_DIR": str(data_dir),
-        "MEMRAG_ADMIN_KEY": ADMIN,
-        "MEMRAG_EMBEDDING_CACHE": str(cache),
-    }
-    env.pop("MEMRAG_REDIS_URL", None)
-    cmd = [sys.executable, "-m", "memrag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(cmd, cwd=root, env=env, stderr=subprocess.DEVNULL)
-    wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-    return server
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import psutil
 
 class CpuUsage:
     """CPU seconds over the askers' run: the service's (every thread of each of its processes: one
-    server, or the replicas, the writer and Redis) and this load generator's, and the machine's (all
+    server, or Redis, the writer, the replicas and HAProxy) and this load generator's, and the machine's (all
     processes: what is left once those two are taken out is other work's)."""
 
     def __init__(self, service: list[Any]) -> None:
@@ -59,7 +59,14 @@ def _machine_cpu() -> float:
 
 
 def _cpu(*processes: Any) -> float:
-    return float(sum(times.user + times.system for times in (p.cpu_times() for p in processes)))
+    """CPU seconds of the processes, every thread, and of the children each has waited for."""
+    total = 0.0
+    for process in processes:
+        times = process.cpu_times()
+        total += (
+            times.user + times.system + getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
+        )
+    return total
 
 
 async def measured(run: Any, usage: CpuUsage) -> Any:

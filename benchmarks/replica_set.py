@@ -8,8 +8,8 @@ is paid once per replica, and each process has its own interpreter and GIL: the 
 run on separate cores, which one process's cannot (README, "API").
 
 Each process gets one embedding thread (the replicas share the cores). With `balancer`, HAProxy
-stands in front as in deploy/haproxy.cfg (least connections, health checks on /readyz) and is
-the one url; its CPU counts as the service's. Every process started here is stopped when the
+stands in front as in deploy/haproxy.cfg (least connections, health checks on /readyz, a log line
+per request) and is where clients ask; its CPU counts as the service's. Every process started here is stopped when the
 context ends, also after an error.
 """
 
@@ -33,17 +33,17 @@ from tests.helpers import free_port, wait_until_up
 
 @dataclass
 class ReplicaSet:
-    """The started processes: `urls` of the API replicas, and every process of the service by name."""
+    """The started processes by name, the replicas' urls, and `entry`: where clients ask (HAProxy's url
+    with a balancer, else None: each client asks one replica)."""
 
-    urls: list[str] = field(default_factory=list)
+    replica_urls: list[str] = field(default_factory=list)
+    entry: str | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def service(self) -> list[psutil.Process]:
-        """The processes whose CPU is the service's: the replicas, the writer and Redis."""
+        """The processes whose CPU is the service's: every one started here (Redis, the writer, the
+        replicas, HAProxy)."""
         return [psutil.Process(p.pid) for p in self.processes.values()]
-
-    def replicas(self) -> list[psutil.Process]:
-        return [psutil.Process(p.pid) for name, p in self.processes.items() if name.startswith("api")]
 
 
 @contextmanager
@@ -63,7 +63,7 @@ def replica_set(
     with ExitStack() as stack:
         stack.callback(_stop_all, started)
         redis_port = free_port()
-        started.processes["redis"] = _redis(redis_port)
+        _redis(started, redis_port)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MEMRAG_")},
             "MEMRAG_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
@@ -78,33 +78,37 @@ def replica_set(
             command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
             started.processes[f"api{n}"] = server = _memrag(root, env, scratch / f"api{n}", command)
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-            started.urls.append(f"http://127.0.0.1:{port}")
+            started.replica_urls.append(f"http://127.0.0.1:{port}")
         if balancer:
-            started.urls = [_haproxy(started, scratch)]
+            started.entry = _haproxy(started, scratch)
         yield started
 
 
-def _redis(port: int) -> subprocess.Popen[bytes]:
+def _redis(started: ReplicaSet, port: int) -> None:
+    """redis-server on `port`, kept in `started` before it is waited for (stopped with the rest)."""
     if shutil.which("redis-server") is None:
         raise RuntimeError("--replicas needs redis-server on PATH (apt-get install -y redis-server)")
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            if client.ping():
-                return server
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    server.kill()
+    started.processes["redis"] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with redis.Redis(port=port) as client:
+        for _ in range(100):
+            try:
+                if client.ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.1)
     raise RuntimeError(f"redis-server did not answer on port {port} within 10 s")
 
 
 HAPROXY = """\
 global
     maxconn 1024
+    log stdout format raw local0 info
 defaults
     mode http
+    log global
+    option httplog
+    option forwardfor
     timeout connect 3s
     timeout client 120s
     timeout server 120s
@@ -125,7 +129,8 @@ def _haproxy(started: ReplicaSet, scratch: Path) -> str:
     if shutil.which("haproxy") is None:
         raise RuntimeError("--balancer needs haproxy on PATH (apt-get install -y haproxy)")
     port = free_port()
-    servers = "\n".join(f"    server api{n} {url.removeprefix('http://')} check" for n, url in enumerate(started.urls))
+    urls = started.replica_urls
+    servers = "\n".join(f"    server api{n} {url.removeprefix('http://')} check" for n, url in enumerate(urls))
     config = scratch / "haproxy.cfg"
     config.write_text(HAPROXY.format(port=port, servers=servers))
     command = ["haproxy", "-f", str(config), "-db"]
@@ -145,6 +150,8 @@ def _memrag(root: Path, env: dict[str, str], data_dir: Path, args: list[str]) ->
 
 
 def _stop_all(started: ReplicaSet) -> None:
+    """Every process asked to end, then waited for (killed after 30 s); one that fails to stop does not
+    keep the others running."""
     for process in started.processes.values():
         if process.poll() is None:
             process.terminate()
@@ -153,4 +160,6 @@ def _stop_all(started: ReplicaSet) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
