@@ -19,10 +19,10 @@ only the thread holding the GIL is sampled: the work one server process cannot s
 per answer then give one process's ceiling (1000 / them answers/s) beside the all-core bound.
 
 With `--replicas N` the same load goes to the scaled read path instead (benchmarks/replica_set.py):
-Redis, one writer and N API replicas, each its own process applying the log into its own embedded
+Redis, a preparing worker and N API replicas, each its own process applying the log into its own embedded
 store; asker i asks replica i mod N, or with `--balancer` every asker asks HAProxy before them. The
 service's CPU is then every one of those processes' (HAProxy's too), and the resident size of each
-is printed (Redis, the writer, the replicas, HAProxy). One process runs its Python under one GIL
+is printed (Redis, the worker, the replicas, HAProxy). One process runs its Python under one GIL
 and stays near 1.3 busy cores on 2 (README, "Measured figures"); replicas do not share it.
 
 With `--compare DIR` (another checkout of memrag, e.g. `git worktree add DIR COMMIT`), the same
@@ -183,7 +183,7 @@ async def _load(
 
 
 async def _held_everywhere(urls: list[str], auth: dict[str, str], documents: int) -> None:
-    """Waits until the API at each url (a replica applies the log after the writer) lists `documents`
+    """Waits until the API at each url (a replica applies the log after the worker appends to it) lists `documents`
     documents."""
     deadline = time.monotonic() + 120
     for url in urls:

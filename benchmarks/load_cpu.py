@@ -12,7 +12,7 @@ import psutil
 
 class CpuUsage:
     """CPU seconds over the askers' run: the service's (every thread of each of its processes: one
-    server, or Redis, the writer, the replicas and HAProxy) and this load generator's, and the machine's (all
+    server, or Redis, the worker, the replicas and HAProxy) and this load generator's, and the machine's (all
     processes: what is left once those two are taken out is other work's)."""
 
     def __init__(self, service: list[Any]) -> None:

@@ -39,7 +39,7 @@ def service(
     if replicas:
         with replica_set(root, scratch, cache, replicas, ADMIN, extra_env, balancer) as started:
             before = " behind HAProxy" if started.entry else " (each client asks one)"
-            print(f"{replicas} API replicas{before}, a writer and Redis (one embedding thread each)")
+            print(f"{replicas} API replicas{before}, a preparing worker and Redis (one embedding thread each)")
             urls = started.replica_urls
             yield Service([started.entry] if started.entry else urls, urls, started.service())
         return

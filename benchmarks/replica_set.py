@@ -1,16 +1,16 @@
-"""memrag's scaled read path on loopback, for a load run: Redis, one writer, N API replicas.
+"""memrag's scaled read path on loopback, for a load run: Redis, a preparing worker, N API replicas.
 
-The topology `deploy/compose.scaled.yaml` runs without Qdrant (the "Redis, embedded replicas" row
-of deploy/README.md): Redis carries the jobs, the keys and each namespace's change log; one writer
-(`memrag worker --apply`, preparing too) owns the log; each replica (`memrag serve`) applies the log
-into its own embedded store and answers from it. Every replica holds all of the memory, so memory
-is paid once per replica, and each process has its own interpreter and GIL: the replicas' answers
-run on separate cores, which one process's cannot (README, "API").
+deploy/compose.replicas.yaml without containers (topology 2 of deploy/README.md): Redis carries the
+jobs, the keys and each namespace's log; a worker (`memrag worker --apply`) prepares each job, appends
+it to the log and applies the log to a store of its own; each replica (`memrag serve`) applies the log
+into its own embedded store and answers from it. Every replica holds all of the memory, so memory is
+paid once per replica, and each process has its own interpreter and GIL: the replicas' answers run
+on separate cores, which one process's cannot (README, "Measured figures").
 
 Each process gets one embedding thread (the replicas share the cores). With `balancer`, HAProxy
 stands in front as in deploy/haproxy.cfg (least connections, health checks on /readyz, a log line
-per request) and is where clients ask; its CPU counts as the service's. Every process started here is stopped when the
-context ends, also after an error.
+per request) and is where clients ask; its CPU counts as the service's. Every process started here
+is stopped when the context ends, also after an error.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class ReplicaSet:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def service(self) -> list[psutil.Process]:
-        """The processes whose CPU is the service's: every one started here (Redis, the writer, the
+        """The processes whose CPU is the service's: every one started here (Redis, the worker, the
         replicas, HAProxy)."""
         return [psutil.Process(p.pid) for p in self.processes.values()]
 
@@ -56,7 +56,7 @@ def replica_set(
     extra_env: dict[str, str] | None = None,
     balancer: bool = False,
 ) -> Iterator[ReplicaSet]:
-    """Redis, a writer and `replicas` API replicas of the code in `root` (HAProxy before them with
+    """Redis, a worker and `replicas` API replicas of the code in `root` (HAProxy before them with
     `balancer`), data under `scratch`, the embedding cache (and the model's ONNX export beside it)
     at `cache`; `extra_env` is added to every memrag process's environment."""
     started = ReplicaSet()
@@ -72,7 +72,7 @@ def replica_set(
             "MEMRAG_EMBEDDING_THREADS": "1",
             **(extra_env or {}),
         }
-        started.processes["writer"] = _memrag(root, env, scratch / "writer", ["worker", "--apply", "--consumer", "w"])
+        started.processes["worker"] = _memrag(root, env, scratch / "worker", ["worker", "--apply", "--consumer", "w"])
         for n in range(1, replicas + 1):
             port = free_port()
             command = ["serve", "--host", "127.0.0.1", "--port", str(port)]

@@ -198,7 +198,7 @@ def test_metrics_the_files_use_are_exported_live(tmp_path: Path, monkeypatch: py
 # ---------------------------------------------------------------- compose and the load balancer
 
 
-@pytest.mark.parametrize("compose_file", ["compose.yaml", "compose.scaled.yaml"])
+@pytest.mark.parametrize("compose_file", ["compose.yaml", "compose.replicas.yaml", "compose.scaled.yaml"])
 def test_compose_file_validates(compose_file: str) -> None:
     docker_compose = tool("docker-compose")
     run([docker_compose, "-f", compose_file, "--profile", "monitoring", "config", "--quiet"])
@@ -214,6 +214,23 @@ def test_scaled_compose_has_the_topology() -> None:
     api_env = services["api"]["environment"]
     assert api_env["MEMRAG_QDRANT_URL"] and api_env["MEMRAG_REDIS_URL"]
     assert api_env["MEMRAG_ADMIN_KEY_FILE"].startswith("/run/secrets/")
+    assert services["lb"]["image"].startswith("haproxy:")
+
+
+def test_replicas_compose_gives_each_replica_its_own_store() -> None:
+    services = yaml.safe_load((DEPLOY / "compose.replicas.yaml").read_text())["services"]
+    replicas = [name for name in services if name.startswith("api")]
+    assert len(replicas) >= 2
+    volumes = [services[name]["volumes"][0].split(":")[0] for name in replicas]
+    assert len(set(volumes)) == len(replicas)  # a shared store would be applied by two processes at once
+    for name in replicas:
+        assert services[name]["networks"]["default"]["aliases"] == ["api"]  # haproxy.cfg's server-template
+        env = services[name]["environment"]
+        assert env["MEMRAG_REDIS_URL"] and "MEMRAG_QDRANT_URL" not in env  # each applies the log to its own store
+    assert "qdrant" not in services
+    assert services["worker"]["command"][:3] == ["memrag", "worker", "--apply"]
+    assert services["worker"]["volumes"][0].split(":")[0] not in volumes
+    assert "--appendonly" in services["redis"]["command"]
     assert services["lb"]["image"].startswith("haproxy:")
 
 
