@@ -18,7 +18,7 @@ only the thread holding the GIL is sampled: the work one server process cannot s
 (ONNX Runtime's inference releases the GIL; Qdrant Edge's calls do not); the GIL-held milliseconds
 per answer then give one process's ceiling (1000 / them answers/s) beside the all-core bound.
 
-With `--replicas N` the same load goes to the scaled read path instead (benchmarks/replica_set.py):
+With `--replicas N` the same load goes to topology 2 of deploy/README.md instead (replica_set.py):
 Redis, a preparing worker and N API replicas, each its own process applying the log into its own embedded
 store; asker i asks replica i mod N, or with `--balancer` every asker asks HAProxy before them. The
 service's CPU is then every one of those processes' (HAProxy's too), and the resident size of each

@@ -1,4 +1,4 @@
-"""memrag's scaled read path on loopback, for a load run: Redis, a preparing worker, N API replicas.
+"""Topology 2 of deploy/README.md on loopback, for a load run: Redis, a preparing worker, N API replicas.
 
 deploy/compose.replicas.yaml without containers (topology 2 of deploy/README.md): Redis carries the
 jobs, the keys and each namespace's log; a worker (`memrag worker --apply`) prepares each job, appends

@@ -228,8 +228,9 @@ def test_replicas_compose_gives_each_replica_its_own_store() -> None:
         env = services[name]["environment"]
         assert env["MEMRAG_REDIS_URL"] and "MEMRAG_QDRANT_URL" not in env  # each applies the log to its own store
     assert "qdrant" not in services
-    assert services["worker"]["command"][:3] == ["memrag", "worker", "--apply"]
-    assert services["worker"]["volumes"][0].split(":")[0] not in volumes
+    assert services["worker"]["command"] == ["memrag", "worker"]  # prepares only
+    assert services["spare"]["command"] == ["memrag", "worker", "--apply", "--no-prepare", "--consumer", "writer"]
+    assert services["spare"]["volumes"][0].split(":")[0] not in volumes
     assert "--appendonly" in services["redis"]["command"]
     assert services["lb"]["image"].startswith("haproxy:")
 
