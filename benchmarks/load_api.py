@@ -142,7 +142,7 @@ def _run_once(args: argparse.Namespace, root: Path, cache: Path, extra_env: dict
 
 
 async def _load(
-    service: Service,
+    served: Service,
     first: list[dict[str, str]],
     feed: list[dict[str, str]],
     clients: int,
@@ -152,17 +152,17 @@ async def _load(
 ) -> tuple[int, float]:
     """Answers given and the service's CPU milliseconds per answer."""
     async with AsyncExitStack() as stack:
-        https = [await stack.enter_async_context(httpx.AsyncClient(base_url=u, timeout=60)) for u in service.ask]
+        https = [await stack.enter_async_context(httpx.AsyncClient(base_url=u, timeout=60)) for u in served.ask]
         http = https[0]
         key = await _namespace(http)
         auth = {"Authorization": f"Bearer {key}"}
         await _add_and_wait(http, auth, first)
-        await _held_everywhere(service.hold, auth, len(first))
+        await _held_everywhere(served.hold, auth, len(first))
         feeding = "while documents are added" if feed else "(no documents added)"
         print(f"indexed {len(first)} documents; {clients} clients asking for {duration:.0f} s {feeding}")
         stop = time.monotonic() + duration
-        sampler = sample(service.processes[0].pid, duration, profile, gil) if profile else None
-        usage = CpuUsage(service.processes)
+        sampler = sample(served.processes[0].pid, duration, profile, gil) if profile else None
+        usage = CpuUsage(served.processes)
         asking = (_asker(https[i % len(https)], auth, i, stop) for i in range(clients))
         askers = measured(asyncio.gather(*asking), usage)
         asked, (fed, feed_errors) = await asyncio.gather(askers, _feeder(http, auth, feed, stop))
@@ -175,7 +175,7 @@ async def _load(
     print(f"latency p50 {percentile_ms(latencies, 50):.0f} ms, p99 {percentile_ms(latencies, 99):.0f} ms")
     print(f"documents added during the run: {fed}, ingest errors {len(feed_errors)}")
     print(usage.report(len(latencies), rate))
-    rss = ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in service.processes)
+    rss = ", ".join(f"{p.memory_info().rss / 2**20:.0f}" for p in served.processes)
     print(f"RSS of each service process, MB: {rss}")
     for error in (errors + feed_errors)[:5]:
         print("  error:", error)
